@@ -1,0 +1,87 @@
+//! What every command needs: the paths, the config, the scope catalog, and the
+//! registries, opened only when a command touches applications.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use anyhow::Context as _;
+
+use crate::catalog::Catalog;
+use crate::config::{Backend, Config, Paths, RegionConfig};
+use crate::model::{ClientId, Region};
+use crate::registry::embedded::EmbeddedStore;
+use crate::registry::{Registry, RegistryError};
+
+pub struct Context {
+    pub paths: Paths,
+    pub config: Config,
+    pub catalog: Arc<Catalog>,
+    store: OnceLock<EmbeddedStore>,
+}
+
+impl Context {
+    pub fn load(data_dir: Option<PathBuf>, config_file: Option<PathBuf>) -> anyhow::Result<Self> {
+        let paths = Paths::resolve(data_dir, config_file)?;
+        let config = Config::load(&paths.config_file)?;
+        let catalog = Arc::new(Catalog::load(paths.config_dir())?);
+        Ok(Context {
+            paths,
+            config,
+            catalog,
+            store: OnceLock::new(),
+        })
+    }
+
+    fn store(&self) -> anyhow::Result<&EmbeddedStore> {
+        if let Some(s) = self.store.get() {
+            return Ok(s);
+        }
+        let store = EmbeddedStore::open(
+            &self.paths.data_dir,
+            self.catalog.clone(),
+            self.config.secret_visible_for,
+        )?;
+        Ok(self.store.get_or_init(|| store))
+    }
+
+    pub fn region_config(&self, region: &Region) -> anyhow::Result<&RegionConfig> {
+        self.config.region(region).with_context(|| {
+            format!(
+                "unknown region '{region}': the configured regions are {} (see `keyward regions`)",
+                self.config.region_list()
+            )
+        })
+    }
+
+    /// The registry of one region.
+    pub fn registry(&self, region: &Region) -> anyhow::Result<Box<dyn Registry>> {
+        let rc = self.region_config(region)?;
+        match rc.backend {
+            Backend::Embedded => Ok(Box::new(self.store()?.registry(rc.region.clone()))),
+        }
+    }
+
+    /// Every configured region's registry, in config order.
+    pub fn registries(&self) -> anyhow::Result<Vec<Box<dyn Registry>>> {
+        self.config
+            .regions
+            .iter()
+            .map(|r| self.registry(&r.region))
+            .collect()
+    }
+
+    /// The registry that holds `id`, found by asking each region in turn.
+    pub async fn find(&self, id: &ClientId) -> anyhow::Result<Box<dyn Registry>> {
+        for registry in self.registries()? {
+            match registry.get(id).await {
+                Ok(_) => return Ok(registry),
+                Err(RegistryError::NotFound { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        anyhow::bail!(
+            "no application with client ID '{id}' in any region ({}); see `keyward apps list`",
+            self.config.region_list()
+        )
+    }
+}

@@ -1,0 +1,165 @@
+//! The `keyward` command line. Every TUI action also exists here as a scriptable
+//! command with `--json` output.
+
+mod apps;
+mod context;
+mod info;
+mod output;
+mod prompt;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use context::Context;
+
+use crate::model::{ClientId, Region};
+
+const ABOUT: &str =
+    "Manage OAuth 2.0 client credentials: applications, scopes and secrets, per region.";
+
+const AFTER_HELP: &str = "\
+Run `keyward` with no command for the full-screen UI.
+
+Examples:
+  keyward apps add --region us --name \"Payroll sync\" --scope ess:account=read
+  keyward apps list --region us
+  keyward apps reset-secret CLIENT_ID --yes
+  keyward scopes";
+
+#[derive(Debug, Parser)]
+#[command(name = "keyward", version, about = ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Where applications and keys are kept [default: the platform's data dir]
+    #[arg(long, global = true, env = "KEYWARD_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The config file [default: config.toml in the platform's config dir]
+    #[arg(long, global = true, env = "KEYWARD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The full-screen UI (the default when no command is given)
+    Tui {
+        /// The region to open first
+        #[arg(long)]
+        region: Option<Region>,
+    },
+    /// List the configured regions and where each lives
+    Regions {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the scope catalog: every scope an application can hold
+    Scopes {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add, list, change and delete applications
+    #[command(subcommand)]
+    Apps(AppsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppsCommand {
+    /// List applications, of one region or of all
+    List {
+        #[arg(long)]
+        region: Option<Region>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register an application; prints its client ID and, once, its new secret
+    Add {
+        #[arg(long)]
+        region: Region,
+        #[arg(long)]
+        name: String,
+        /// A scope and its access, e.g. forensics:account=write (repeatable)
+        #[arg(long = "scope", value_name = "SCOPE=ACCESS")]
+        scopes: Vec<String>,
+        /// Also grant keyward:admin, which opens the admin API of `keyward serve`
+        #[arg(long)]
+        admin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one application
+    Show {
+        client_id: ClientId,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give an application a new name
+    Rename { client_id: ClientId, name: String },
+    /// Change an application's scope access (other scopes keep theirs)
+    Scopes {
+        client_id: ClientId,
+        /// SCOPE=ACCESS with ACCESS one of none, read, write (repeatable)
+        #[arg(long = "set", value_name = "SCOPE=ACCESS", required = true, num_args = 1..)]
+        set: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the client secret; the old one stops working at once
+    ResetSecret {
+        client_id: ClientId,
+        /// Do not ask for confirmation (required when not on a terminal)
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an application; its credentials stop working at once
+    Delete {
+        client_id: ClientId,
+        /// Do not ask for confirmation (required when not on a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Create applications from JSON lines; prints their new credentials as JSON lines
+    Import {
+        #[arg(long)]
+        region: Region,
+        /// A file of JSON lines, or - for standard input
+        file: String,
+        /// Accepted for symmetry: the output is always JSON lines
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a region's applications as JSON lines, never with secrets
+    Export {
+        #[arg(long)]
+        region: Region,
+    },
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    run(cli)
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Context::load(cli.data_dir, cli.config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    match cli.command {
+        None | Some(Command::Tui { .. }) => {
+            anyhow::bail!(
+                "the full-screen UI is not built yet; use the `keyward apps` commands (see `keyward --help`)"
+            )
+        }
+        Some(Command::Regions { json }) => info::regions(&ctx, json),
+        Some(Command::Scopes { json }) => info::scopes(&ctx, json),
+        Some(Command::Apps(cmd)) => runtime.block_on(apps::run(&ctx, cmd)),
+    }
+}

@@ -1,0 +1,251 @@
+//! Where Keyward keeps things, and what the user configured.
+//!
+//! Directories come from the `directories` crate (XDG on Linux) unless
+//! `--data-dir`/`KEYWARD_DATA_DIR` or `--config`/`KEYWARD_CONFIG` say otherwise.
+//! The config file is optional: without it there are two embedded regions, `us`
+//! and `uk`.
+
+mod files;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub use files::{create_private_dir, create_private_file, write_private_file_atomic};
+
+use crate::catalog::line_column;
+use crate::model::Region;
+
+/// Seconds a new secret stays visible by default: 15 minutes.
+pub const DEFAULT_SECRET_VISIBLE_SECONDS: u64 = 15 * 60;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: line {line}, column {column}: {message}")]
+    Invalid {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: {message}")]
+    Semantic { file: String, message: String },
+    #[error("cannot read the config file {file}: {source}")]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot find a home directory for the data and config dirs: set KEYWARD_DATA_DIR and KEYWARD_CONFIG, or pass --data-dir and --config"
+    )]
+    NoHome,
+}
+
+/// The data dir, the config file and the directory beside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paths {
+    pub data_dir: PathBuf,
+    pub config_file: PathBuf,
+}
+
+impl Paths {
+    /// Resolves the directories: explicit values win, then the platform defaults.
+    pub fn resolve(
+        data_dir: Option<PathBuf>,
+        config_file: Option<PathBuf>,
+    ) -> Result<Self, ConfigError> {
+        let project =
+            || directories::ProjectDirs::from("", "", "keyward").ok_or(ConfigError::NoHome);
+        let data_dir = match data_dir {
+            Some(d) => d,
+            None => project()?.data_dir().to_path_buf(),
+        };
+        let config_file = match config_file {
+            Some(f) => f,
+            None => project()?.config_dir().join("config.toml"),
+        };
+        Ok(Paths {
+            data_dir,
+            config_file,
+        })
+    }
+
+    /// The directory holding the config file (and an optional `scopes.toml`).
+    pub fn config_dir(&self) -> &Path {
+        self.config_file.parent().unwrap_or(Path::new("."))
+    }
+}
+
+/// Where a region's applications live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The SQLite file in the data dir.
+    Embedded,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegionConfig {
+    pub region: Region,
+    /// Shown on the region's tab; defaults to the id in capitals.
+    pub name: String,
+    pub backend: Backend,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub regions: Vec<RegionConfig>,
+    /// How long a new secret can be seen and copied.
+    pub secret_visible_for: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let region = |id: &'static str| RegionConfig {
+            region: Region::builtin(id),
+            name: id.to_ascii_uppercase(),
+            backend: Backend::Embedded,
+        };
+        Config {
+            regions: vec![region("us"), region("uk")],
+            secret_visible_for: Duration::from_secs(DEFAULT_SECRET_VISIBLE_SECONDS),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    secret_visible_seconds: Option<u64>,
+    #[serde(default)]
+    region: Vec<RawRegion>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegion {
+    id: toml::Spanned<String>,
+    name: Option<String>,
+}
+
+impl Config {
+    /// Reads `file` if it exists; a missing file means the defaults.
+    pub fn load(file: &Path) -> Result<Self, ConfigError> {
+        match std::fs::read_to_string(file) {
+            Ok(text) => Config::parse(&text, &file.display().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read {
+                file: file.display().to_string(),
+                source,
+            }),
+        }
+    }
+
+    pub fn parse(text: &str, file: &str) -> Result<Self, ConfigError> {
+        let invalid = |span: Option<std::ops::Range<usize>>, message: String| {
+            let (line, column) = line_column(text, span.map_or(0, |s| s.start));
+            ConfigError::Invalid {
+                file: file.to_owned(),
+                line,
+                column,
+                message: crate::text::printable(&message),
+            }
+        };
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| invalid(e.span(), e.message().trim().to_owned()))?;
+        let mut config = Config::default();
+        if let Some(secs) = raw.secret_visible_seconds {
+            if secs == 0 || secs > 24 * 3600 {
+                return Err(ConfigError::Semantic {
+                    file: file.to_owned(),
+                    message: format!(
+                        "secret_visible_seconds = {secs}: use 1 to 86400 (the default is {DEFAULT_SECRET_VISIBLE_SECONDS})"
+                    ),
+                });
+            }
+            config.secret_visible_for = Duration::from_secs(secs);
+        }
+        if !raw.region.is_empty() {
+            let mut regions: Vec<RegionConfig> = Vec::new();
+            for r in raw.region {
+                let span = r.id.span();
+                let region = Region::new(r.id.get_ref())
+                    .map_err(|e| invalid(Some(span.clone()), e.to_string()))?;
+                if regions.iter().any(|x| x.region == region) {
+                    return Err(invalid(
+                        Some(span),
+                        format!("region '{region}' appears twice"),
+                    ));
+                }
+                let name = match r.name {
+                    Some(n) if !n.trim().is_empty() => crate::text::printable(n.trim()),
+                    _ => region.label(),
+                };
+                regions.push(RegionConfig {
+                    region,
+                    name,
+                    backend: Backend::Embedded,
+                });
+            }
+            config.regions = regions;
+        }
+        Ok(config)
+    }
+
+    pub fn region(&self, region: &Region) -> Option<&RegionConfig> {
+        self.regions.iter().find(|r| &r.region == region)
+    }
+
+    /// `us, uk`: for error messages.
+    pub fn region_list(&self) -> String {
+        self.regions
+            .iter()
+            .map(|r| r.region.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_us_and_uk_embedded() {
+        let c = Config::parse("", "c.toml").unwrap();
+        assert_eq!(c.region_list(), "us, uk");
+        assert!(c.regions.iter().all(|r| r.backend == Backend::Embedded));
+        assert_eq!(c.secret_visible_for, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn regions_and_window_from_file() {
+        let c = Config::parse(
+            "secret_visible_seconds = 60\n[[region]]\nid = \"eu\"\nname = \"Europe\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(c.region_list(), "eu");
+        assert_eq!(c.regions[0].name, "Europe");
+        assert_eq!(c.secret_visible_for, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let e = Config::parse("\n\nunknown_key = 1\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("c.toml: line 3,"), "{e}");
+        let e = Config::parse("[[region]]\nid = \"u s\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("c.toml: line 2,") && e.contains("invalid region"),
+            "{e}"
+        );
+        let e = Config::parse("secret_visible_seconds = 0\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("1 to 86400"), "{e}");
+    }
+}

@@ -1,0 +1,181 @@
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ADMIN_SCOPE, ClientId, Grant, Region, oauth_scopes};
+
+/// Longest name, in characters, after trimming.
+pub const NAME_MAX_CHARS: usize = 64;
+
+/// An application's display name: 1 to 64 characters after trimming, with no
+/// control characters (so no escape sequence can reach a terminal) and no
+/// invisible bidirectional overrides (so a name cannot pretend to be another).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AppName(String);
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum NameError {
+    #[error("the application name is empty: give 1 to {NAME_MAX_CHARS} characters")]
+    Empty,
+    #[error("the application name is {0} characters long: use at most {NAME_MAX_CHARS} characters")]
+    TooLong(usize),
+    #[error(
+        "the application name contains a control character ({0}): use printable characters only"
+    )]
+    ControlCharacter(String),
+}
+
+/// Characters that reorder text invisibly (Unicode bidi embeddings, overrides and
+/// isolates) or break lines; legitimate right-to-left names do not need them.
+fn is_invisible_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}')
+}
+
+impl AppName {
+    pub fn parse(s: &str) -> Result<Self, NameError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(NameError::Empty);
+        }
+        if let Some(c) = s
+            .chars()
+            .find(|&c| c.is_control() || is_invisible_control(c))
+        {
+            return Err(NameError::ControlCharacter(c.escape_unicode().to_string()));
+        }
+        let n = s.chars().count();
+        if n > NAME_MAX_CHARS {
+            return Err(NameError::TooLong(n));
+        }
+        Ok(AppName(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AppName {
+    type Error = NameError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        AppName::parse(&value)
+    }
+}
+
+impl From<AppName> for String {
+    fn from(n: AppName) -> String {
+        n.0
+    }
+}
+
+impl fmt::Display for AppName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A registered application as the registry knows it. The secret is not here:
+/// registries keep only its hash, and the plaintext travels as a `SecretReveal`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Application {
+    pub client_id: ClientId,
+    pub client_name: AppName,
+    pub region: Region,
+    /// Sorted by scope id; never holds `Access::None`.
+    pub grants: Vec<Grant>,
+    /// Holds `keyward:admin`, which opens the admin API.
+    pub admin: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When the current secret was generated (creation or last reset).
+    pub secret_issued_at: DateTime<Utc>,
+}
+
+impl Application {
+    /// The OAuth scope strings this application may request, sorted.
+    pub fn oauth_scopes(&self) -> Vec<String> {
+        let mut scopes = oauth_scopes(&self.grants);
+        if self.admin {
+            scopes.push(ADMIN_SCOPE.to_owned());
+            scopes.sort();
+        }
+        scopes
+    }
+
+    /// The access held on one scope (`None` when not granted).
+    pub fn access_to(&self, scope: &super::ScopeId) -> super::Access {
+        self.grants
+            .iter()
+            .find(|g| &g.scope == scope)
+            .map_or(super::Access::None, |g| g.access)
+    }
+}
+
+/// What it takes to register an application.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewApplication {
+    pub client_name: AppName,
+    pub grants: Vec<Grant>,
+    pub admin: bool,
+}
+
+/// Normalises a list of grants: the last assignment of a scope wins, `none` is
+/// dropped, the result is sorted by scope id.
+pub(crate) fn normalize_grants(grants: impl IntoIterator<Item = Grant>) -> Vec<Grant> {
+    let mut map = std::collections::BTreeMap::new();
+    for g in grants {
+        map.insert(g.scope, g.access);
+    }
+    map.into_iter()
+        .filter(|(_, a)| *a != super::Access::None)
+        .map(|(scope, access)| Grant { scope, access })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Access;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(
+            AppName::parse("  Payroll sync ").unwrap().as_str(),
+            "Payroll sync"
+        );
+        assert_eq!(AppName::parse("   "), Err(NameError::Empty));
+        assert!(AppName::parse(&"é".repeat(64)).is_ok());
+        assert_eq!(AppName::parse(&"x".repeat(65)), Err(NameError::TooLong(65)));
+    }
+
+    #[test]
+    fn names_reject_control_characters() {
+        for bad in [
+            "a\u{1b}[31mb",
+            "a\nb",
+            "a\tb",
+            "a\u{7f}",
+            "a\u{9b}b",
+            "a\u{202E}b",
+        ] {
+            assert!(
+                matches!(AppName::parse(bad), Err(NameError::ControlCharacter(_))),
+                "{bad:?}"
+            );
+        }
+        // Wide characters, emoji and right-to-left text are names like any other.
+        for good in ["日本語アプリ", "🔑 keys", "تطبيق"] {
+            assert!(AppName::parse(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn normalize_keeps_last_and_drops_none() {
+        let g = |s: &str| Grant::parse_assignment(s).unwrap();
+        let out = normalize_grants([g("b:x=read"), g("a:x=write"), g("b:x=write"), g("c:x=none")]);
+        assert_eq!(out, vec![g("a:x=write"), g("b:x=write")]);
+        assert!(out.iter().all(|g| g.access != Access::None));
+    }
+}

@@ -1,0 +1,32 @@
+//! Plain domain types. Nothing in here does I/O: no files, no network, no clock
+//! reads except where a caller passes the time in.
+
+mod application;
+mod client_id;
+mod region;
+mod scope;
+mod secret;
+pub mod wire;
+
+pub(crate) use application::normalize_grants;
+pub use application::{AppName, Application, NAME_MAX_CHARS, NameError, NewApplication};
+pub use client_id::{ClientId, ClientIdError};
+pub use region::{Region, RegionError};
+pub use scope::{ADMIN_SCOPE, Access, AccessError, Grant, ScopeId, ScopeIdError, oauth_scopes};
+pub use secret::{ClientSecret, SECRET_LEN, SecretReveal};
+
+/// The alphabet of generated client IDs and secrets: `[A-Za-z0-9]`, so no client
+/// disagrees on how to encode them (in a URL, a form body or HTTP Basic).
+pub(crate) fn random_alphanumeric(len: usize) -> String {
+    use rand::RngExt;
+    use rand::distr::Alphanumeric;
+    use rand::rand_core::UnwrapErr;
+    use rand::rngs::SysRng;
+    // SysRng reads the OS CSPRNG directly. If the OS cannot give randomness the
+    // process cannot issue credentials at all, so UnwrapErr's panic is the right outcome.
+    UnwrapErr(SysRng)
+        .sample_iter(Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}

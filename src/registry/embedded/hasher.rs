@@ -1,0 +1,135 @@
+//! Secrets at rest: a keyed hash, HMAC-SHA256 with a key kept in the data dir.
+//!
+//! Secrets are 48 random characters (~285 bits), so a slow password hash would
+//! add nothing but cost; a keyed hash also means a stolen database alone does
+//! not allow offline guessing.
+
+use std::io::Read;
+use std::path::Path;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::config::write_private_file_atomic;
+use crate::model::{ClientId, ClientSecret};
+
+const KEY_FILE: &str = "secret.key";
+const KEY_LEN: usize = 32;
+
+pub struct SecretHasher {
+    /// HMAC state with the key already absorbed; cloned for every hash.
+    keyed: Hmac<Sha256>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HasherError {
+    #[error("cannot read or create the hashing key {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "the hashing key {path} is damaged (expected {KEY_LEN} bytes, found {found}); restore it from a backup, or move the data dir aside to start afresh"
+    )]
+    Damaged { path: String, found: usize },
+}
+
+impl SecretHasher {
+    /// Loads the key from `data_dir`, creating it (0600) on first use.
+    pub fn open(data_dir: &Path) -> Result<Self, HasherError> {
+        let path = data_dir.join(KEY_FILE);
+        let io = |source| HasherError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        if !path.exists() {
+            let mut key = Zeroizing::new([0u8; KEY_LEN]);
+            use rand::TryRng;
+            rand::rngs::SysRng
+                .try_fill_bytes(key.as_mut())
+                .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+            // Losing the race to another process is fine: use its key.
+            write_private_file_atomic(&path, key.as_ref()).map_err(io)?;
+        }
+        let mut key = Zeroizing::new(Vec::with_capacity(KEY_LEN));
+        std::fs::File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut key))
+            .map_err(io)?;
+        if key.len() != KEY_LEN {
+            return Err(HasherError::Damaged {
+                path: path.display().to_string(),
+                found: key.len(),
+            });
+        }
+        Ok(SecretHasher::from_key(&key))
+    }
+
+    fn from_key(key: &[u8]) -> Self {
+        // HMAC accepts keys of any length, so this cannot fail for our 32 bytes.
+        let keyed = match Hmac::<Sha256>::new_from_slice(key) {
+            Ok(m) => m,
+            Err(_) => unreachable!("HMAC takes keys of any length"),
+        };
+        SecretHasher { keyed }
+    }
+
+    fn mac(&self, id: &ClientId, secret: &ClientSecret) -> Hmac<Sha256> {
+        let mut mac = self.keyed.clone();
+        // The client ID is bound in, so a hash copied to another row is useless.
+        mac.update(id.as_str().as_bytes());
+        mac.update(&[0]);
+        mac.update(secret.expose().as_bytes());
+        mac
+    }
+
+    pub fn hash(&self, id: &ClientId, secret: &ClientSecret) -> Vec<u8> {
+        self.mac(id, secret).finalize().into_bytes().to_vec()
+    }
+
+    /// Constant-time check of `secret` against a stored hash.
+    pub fn verify(&self, id: &ClientId, secret: &ClientSecret, stored: &[u8]) -> bool {
+        self.mac(id, secret).verify_slice(stored).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verifies_only_the_right_secret_for_the_right_id() {
+        let h = SecretHasher::from_key(&[7; KEY_LEN]);
+        let id = ClientId::generate();
+        let s = ClientSecret::generate();
+        let stored = h.hash(&id, &s);
+        assert!(h.verify(&id, &s, &stored));
+        assert!(!h.verify(&id, &ClientSecret::generate(), &stored));
+        assert!(!h.verify(&ClientId::generate(), &s, &stored));
+        assert!(!h.verify(&id, &s, &stored[..16]));
+    }
+
+    #[test]
+    fn key_file_is_created_once_and_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let id = ClientId::generate();
+        let s = ClientSecret::generate();
+        let a = SecretHasher::open(dir.path()).unwrap().hash(&id, &s);
+        let b = SecretHasher::open(dir.path()).unwrap().hash(&id, &s);
+        assert_eq!(a, b, "the second open reuses the key");
+        let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn damaged_key_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
+        let e = SecretHasher::open(dir.path()).err().unwrap().to_string();
+        assert!(e.contains("damaged") && e.contains("found 5"), "{e}");
+    }
+}

@@ -1,0 +1,581 @@
+//! The embedded registry: one SQLite file in the data dir holds every embedded
+//! region. Nothing to install or start.
+//!
+//! SQLite runs in WAL mode with a busy timeout, so the TUI, CLI processes and a
+//! server can share a data dir. Every write is one immediate transaction, and
+//! `synchronous = FULL` makes an acknowledged write survive a crash.
+
+mod hasher;
+mod reveals;
+mod schema;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+pub use hasher::SecretHasher;
+
+use self::reveals::RevealCache;
+use super::{Issued, Registry, RegistryError, Result};
+use crate::catalog::Catalog;
+use crate::config::{create_private_dir, create_private_file};
+use crate::model::{
+    Access, AppName, Application, ClientId, ClientSecret, Grant, NewApplication, Region, ScopeId,
+    SecretReveal,
+};
+
+/// The database file's name inside the data dir.
+pub const DB_FILE: &str = "keyward.db";
+
+/// How long a writer waits for another process's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Inner {
+    db_path: PathBuf,
+    conn: Mutex<Connection>,
+    hasher: SecretHasher,
+    reveals: RevealCache,
+    catalog: Arc<Catalog>,
+    window: chrono::Duration,
+}
+
+/// The open data dir. Hand out one [`EmbeddedRegistry`] per region with
+/// [`EmbeddedStore::registry`]; they share the connection and the reveal cache.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    inner: Arc<Inner>,
+}
+
+/// One region of an [`EmbeddedStore`].
+#[derive(Clone)]
+pub struct EmbeddedRegistry {
+    inner: Arc<Inner>,
+    region: Region,
+}
+
+fn storage(db_path: &Path, e: impl std::fmt::Display) -> RegistryError {
+    RegistryError::Storage {
+        location: db_path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+impl EmbeddedStore {
+    /// Opens (creating if needed) the data dir: the directory 0700, the database
+    /// and the hashing key 0600. `window` is how long new secrets stay visible.
+    pub fn open(data_dir: &Path, catalog: Arc<Catalog>, window: Duration) -> Result<Self> {
+        let db_path = data_dir.join(DB_FILE);
+        create_private_dir(data_dir).map_err(|e| {
+            storage(
+                data_dir,
+                format!("cannot create the data dir: {e}; choose another with --data-dir"),
+            )
+        })?;
+        // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm
+        // files the database file's mode.
+        create_private_file(&db_path).map_err(|e| storage(&db_path, e))?;
+        let hasher = SecretHasher::open(data_dir).map_err(|e| storage(data_dir, e))?;
+        let mut conn = Connection::open(&db_path).map_err(|e| storage(&db_path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| storage(&db_path, e))?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
+            .map_err(|e| storage(&db_path, e))?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| storage(&db_path, e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(storage(
+                &db_path,
+                format!(
+                    "cannot switch to WAL mode (got {mode}); is the data dir on a network file system?"
+                ),
+            ));
+        }
+        schema::migrate(&mut conn).map_err(|e| storage(&db_path, e))?;
+        let window = chrono::Duration::from_std(window)
+            .map_err(|_| RegistryError::InvalidInput("the secret window is too long".into()))?;
+        Ok(EmbeddedStore {
+            inner: Arc::new(Inner {
+                db_path,
+                conn: Mutex::new(conn),
+                hasher,
+                reveals: RevealCache::default(),
+                catalog,
+                window,
+            }),
+        })
+    }
+
+    pub fn registry(&self, region: Region) -> EmbeddedRegistry {
+        EmbeddedRegistry {
+            inner: self.inner.clone(),
+            region,
+        }
+    }
+
+    pub fn db_path(&self) -> &Path {
+        &self.inner.db_path
+    }
+}
+
+fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_millis(ms: i64) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Integer,
+            "timestamp out of range".into(),
+        )
+    })
+}
+
+fn conversion(e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+}
+
+/// Row shape of `applications`, without grants.
+const APP_COLUMNS: &str =
+    "client_id, client_name, region, admin, created_at, updated_at, secret_issued_at";
+
+fn app_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Application> {
+    let id: String = row.get(0)?;
+    let name: String = row.get(1)?;
+    let region: String = row.get(2)?;
+    Ok(Application {
+        client_id: ClientId::parse(&id).map_err(conversion)?,
+        client_name: AppName::parse(&name).map_err(conversion)?,
+        region: Region::new(&region).map_err(conversion)?,
+        grants: Vec::new(),
+        admin: row.get(3)?,
+        created_at: from_millis(row.get(4)?)?,
+        updated_at: from_millis(row.get(5)?)?,
+        secret_issued_at: from_millis(row.get(6)?)?,
+    })
+}
+
+fn grant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Grant)> {
+    let id: String = row.get(0)?;
+    let scope: String = row.get(1)?;
+    let access: String = row.get(2)?;
+    let access: Access = access.parse().map_err(conversion)?;
+    Ok((
+        id,
+        Grant::new(ScopeId::parse(&scope).map_err(conversion)?, access),
+    ))
+}
+
+/// What a blocking database call can fail with: a domain error or SQLite's.
+enum DbError {
+    Domain(RegistryError),
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        DbError::Sqlite(e)
+    }
+}
+
+impl From<RegistryError> for DbError {
+    fn from(e: RegistryError) -> Self {
+        DbError::Domain(e)
+    }
+}
+
+type DbResult<T> = std::result::Result<T, DbError>;
+
+impl EmbeddedRegistry {
+    /// Runs `f` on the connection on the blocking pool, so callers never block
+    /// an async task (or a TUI frame) on disk I/O.
+    async fn with_conn<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, &Inner, &Region) -> DbResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        let region = self.region.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            // Every write is a single transaction that rolls back on drop, so a
+            // panic elsewhere cannot leave the connection mid-transaction.
+            let mut conn = inner.conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn, &inner, &region)
+        })
+        .await
+        .map_err(|e| storage(&self.inner.db_path, format!("internal task failed: {e}")))?;
+        outcome.map_err(|e| match e {
+            DbError::Domain(d) => d,
+            DbError::Sqlite(s) => storage(&self.inner.db_path, describe_sqlite(&s)),
+        })
+    }
+
+    fn not_found(&self, id: &ClientId) -> RegistryError {
+        RegistryError::NotFound {
+            client_id: id.clone(),
+            region: self.region.clone(),
+        }
+    }
+
+    fn check_grants(&self, grants: &[Grant]) -> Result<()> {
+        for g in grants {
+            self.inner
+                .catalog
+                .check(g)
+                .map_err(|e| RegistryError::InvalidInput(e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+/// SQLite's message plus what to do about the common cases.
+fn describe_sqlite(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => format!(
+            "{e}: another process kept the database busy for over {}s; try again",
+            BUSY_TIMEOUT.as_secs()
+        ),
+        Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied | ErrorCode::CannotOpen) => {
+            format!("{e}: check that the data dir is writable by this user")
+        }
+        Some(ErrorCode::DiskFull) => format!("{e}: free some disk space and try again"),
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+            format!("{e}: the database is damaged; restore the data dir from a backup")
+        }
+        _ => e.to_string(),
+    }
+}
+
+fn load_grants(conn: &Connection, id: &str) -> rusqlite::Result<Vec<Grant>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT client_id, scope, access FROM grants WHERE client_id = ?1 ORDER BY scope",
+    )?;
+    let rows = stmt.query_map([id], grant_from_row)?;
+    rows.map(|r| r.map(|(_, g)| g)).collect()
+}
+
+fn load_app(
+    conn: &Connection,
+    region: &Region,
+    id: &ClientId,
+) -> rusqlite::Result<Option<Application>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {APP_COLUMNS} FROM applications WHERE client_id = ?1 AND region = ?2"
+    ))?;
+    let Some(mut app) = stmt
+        .query_row(params![id.as_str(), region.as_str()], app_from_row)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    app.grants = load_grants(conn, id.as_str())?;
+    Ok(Some(app))
+}
+
+/// The client ID of another application in `region` with this name, if any.
+fn name_taken(
+    conn: &Connection,
+    region: &Region,
+    name: &AppName,
+    except: Option<&ClientId>,
+) -> rusqlite::Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT client_id FROM applications WHERE region = ?1 AND client_name = ?2 COLLATE NOCASE",
+    )?;
+    let other: Option<String> = stmt
+        .query_row(params![region.as_str(), name.as_str()], |r| r.get(0))
+        .optional()?;
+    Ok(other.is_some_and(|o| Some(o.as_str()) != except.map(ClientId::as_str)))
+}
+
+fn write_grants(conn: &Connection, id: &ClientId, grants: &[Grant]) -> rusqlite::Result<()> {
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO grants (client_id, scope, access) VALUES (?1, ?2, ?3)
+         ON CONFLICT (client_id, scope) DO UPDATE SET access = excluded.access",
+    )?;
+    let mut remove =
+        conn.prepare_cached("DELETE FROM grants WHERE client_id = ?1 AND scope = ?2")?;
+    for g in grants {
+        if g.access == Access::None {
+            remove.execute(params![id.as_str(), g.scope.as_str()])?;
+        } else {
+            upsert.execute(params![id.as_str(), g.scope.as_str(), g.access.as_str()])?;
+        }
+    }
+    Ok(())
+}
+
+/// Inserts one new application; the caller owns the transaction.
+fn insert_app(
+    conn: &Connection,
+    inner: &Inner,
+    region: &Region,
+    new: NewApplication,
+    now: DateTime<Utc>,
+) -> DbResult<Issued> {
+    if name_taken(conn, region, &new.client_name, None)? {
+        return Err(RegistryError::DuplicateName {
+            name: new.client_name.to_string(),
+            region: region.clone(),
+        }
+        .into());
+    }
+    let client_id = ClientId::generate();
+    let secret = ClientSecret::generate();
+    let hash = inner.hasher.hash(&client_id, &secret);
+    let grants = crate::model::normalize_grants(new.grants);
+    conn.prepare_cached(
+        "INSERT INTO applications (client_id, region, client_name, secret_hash, secret_issued_at, admin, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?5)",
+    )?
+    .execute(params![
+        client_id.as_str(),
+        region.as_str(),
+        new.client_name.as_str(),
+        hash,
+        millis(now),
+        new.admin
+    ])?;
+    write_grants(conn, &client_id, &grants)?;
+    let reveal = SecretReveal {
+        client_id: client_id.clone(),
+        secret,
+        visible_until: now + inner.window,
+    };
+    Ok(Issued {
+        application: Application {
+            client_id,
+            client_name: new.client_name,
+            region: region.clone(),
+            grants,
+            admin: new.admin,
+            created_at: now,
+            updated_at: now,
+            secret_issued_at: now,
+        },
+        reveal,
+    })
+}
+
+/// Timestamps are stored in milliseconds; truncate so what we return equals what
+/// a later read gives.
+fn now_ms() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
+#[async_trait]
+impl Registry for EmbeddedRegistry {
+    fn region(&self) -> &Region {
+        &self.region
+    }
+
+    fn location(&self) -> String {
+        format!("embedded ({})", self.inner.db_path.display())
+    }
+
+    async fn list(&self) -> Result<Vec<Application>> {
+        self.with_conn(|conn, _, region| {
+            let mut grants: HashMap<String, Vec<Grant>> = HashMap::new();
+            let mut stmt = conn.prepare_cached(
+                "SELECT g.client_id, g.scope, g.access FROM grants g
+                 JOIN applications a ON a.client_id = g.client_id
+                 WHERE a.region = ?1 ORDER BY g.client_id, g.scope",
+            )?;
+            for row in stmt.query_map([region.as_str()], grant_from_row)? {
+                let (id, g) = row?;
+                grants.entry(id).or_default().push(g);
+            }
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {APP_COLUMNS} FROM applications WHERE region = ?1
+                 ORDER BY client_name COLLATE NOCASE, client_id"
+            ))?;
+            let apps = stmt
+                .query_map([region.as_str()], app_from_row)?
+                .map(|r| {
+                    r.map(|mut app| {
+                        app.grants = grants.remove(app.client_id.as_str()).unwrap_or_default();
+                        app
+                    })
+                })
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(apps)
+        })
+        .await
+    }
+
+    async fn get(&self, id: &ClientId) -> Result<Application> {
+        let key = id.clone();
+        self.with_conn(move |conn, _, region| Ok(load_app(conn, region, &key)?))
+            .await?
+            .ok_or_else(|| self.not_found(id))
+    }
+
+    async fn create(&self, new: NewApplication) -> Result<Issued> {
+        let mut issued = self.create_many(vec![new]).await?;
+        issued
+            .pop()
+            .ok_or_else(|| storage(&self.inner.db_path, "no application was created"))
+    }
+
+    async fn create_many(&self, new: Vec<NewApplication>) -> Result<Vec<Issued>> {
+        for n in &new {
+            self.check_grants(&n.grants)?;
+        }
+        let issued = self
+            .with_conn(move |conn, inner, region| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let now = now_ms();
+                let mut out = Vec::with_capacity(new.len());
+                for n in new {
+                    out.push(insert_app(&tx, inner, region, n, now)?);
+                }
+                tx.commit()?;
+                Ok(out)
+            })
+            .await?;
+        for i in &issued {
+            self.inner.reveals.insert(i.reveal.clone());
+        }
+        Ok(issued)
+    }
+
+    async fn rename(&self, id: &ClientId, name: AppName) -> Result<Application> {
+        let key = id.clone();
+        self.with_conn(move |conn, _, region| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if name_taken(&tx, region, &name, Some(&key))? {
+                return Err(RegistryError::DuplicateName {
+                    name: name.to_string(),
+                    region: region.clone(),
+                }
+                .into());
+            }
+            let changed = tx.execute(
+                "UPDATE applications SET client_name = ?1, updated_at = ?2 WHERE client_id = ?3 AND region = ?4",
+                params![name.as_str(), millis(now_ms()), key.as_str(), region.as_str()],
+            )?;
+            let app = if changed == 1 { load_app(&tx, region, &key)? } else { None };
+            tx.commit()?;
+            Ok(app)
+        })
+        .await?
+        .ok_or_else(|| self.not_found(id))
+    }
+
+    async fn set_access(&self, id: &ClientId, changes: Vec<Grant>) -> Result<Application> {
+        self.check_grants(&changes)?;
+        let key = id.clone();
+        self.with_conn(move |conn, _, region| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let changed = tx.execute(
+                "UPDATE applications SET updated_at = ?1 WHERE client_id = ?2 AND region = ?3",
+                params![millis(now_ms()), key.as_str(), region.as_str()],
+            )?;
+            if changed != 1 {
+                return Ok(None);
+            }
+            write_grants(&tx, &key, &changes)?;
+            let app = load_app(&tx, region, &key)?;
+            tx.commit()?;
+            Ok(app)
+        })
+        .await?
+        .ok_or_else(|| self.not_found(id))
+    }
+
+    async fn reset_secret(&self, id: &ClientId) -> Result<Issued> {
+        let key = id.clone();
+        let issued = self
+            .with_conn(move |conn, inner, region| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let now = now_ms();
+                let secret = ClientSecret::generate();
+                let changed = tx.execute(
+                    "UPDATE applications SET secret_hash = ?1, secret_issued_at = ?2, updated_at = ?2
+                     WHERE client_id = ?3 AND region = ?4",
+                    params![inner.hasher.hash(&key, &secret), millis(now), key.as_str(), region.as_str()],
+                )?;
+                if changed != 1 {
+                    return Ok(None);
+                }
+                let app = load_app(&tx, region, &key)?;
+                tx.commit()?;
+                Ok(app.map(|application| Issued {
+                    application,
+                    reveal: SecretReveal {
+                        client_id: key,
+                        secret,
+                        visible_until: now + inner.window,
+                    },
+                }))
+            })
+            .await?
+            .ok_or_else(|| self.not_found(id))?;
+        self.inner.reveals.insert(issued.reveal.clone());
+        Ok(issued)
+    }
+
+    async fn delete(&self, id: &ClientId) -> Result<()> {
+        let key = id.clone();
+        let deleted = self
+            .with_conn(move |conn, _, region| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let n = tx.execute(
+                    "DELETE FROM applications WHERE client_id = ?1 AND region = ?2",
+                    params![key.as_str(), region.as_str()],
+                )?;
+                tx.commit()?;
+                Ok(n)
+            })
+            .await?;
+        self.inner.reveals.remove(id);
+        if deleted == 1 {
+            Ok(())
+        } else {
+            Err(self.not_found(id))
+        }
+    }
+
+    async fn reveal(&self, id: &ClientId) -> Result<SecretReveal> {
+        // Make sure the application exists here before saying anything about it.
+        self.get(id).await?;
+        let closed = || RegistryError::RevealWindowClosed {
+            client_id: id.clone(),
+        };
+        let reveal = self.inner.reveals.get(id).ok_or_else(closed)?;
+        // Another process may have reset the secret since: then ours is dead.
+        if self.verify_secret(id, &reveal.secret).await? {
+            Ok(reveal)
+        } else {
+            self.inner.reveals.remove(id);
+            Err(closed())
+        }
+    }
+
+    async fn verify_secret(&self, id: &ClientId, secret: &ClientSecret) -> Result<bool> {
+        let key = id.clone();
+        let secret = secret.clone();
+        self.with_conn(move |conn, inner, region| {
+            let stored: Option<Vec<u8>> = conn
+                .prepare_cached(
+                    "SELECT secret_hash FROM applications WHERE client_id = ?1 AND region = ?2",
+                )?
+                .query_row(params![key.as_str(), region.as_str()], |r| r.get(0))
+                .optional()?;
+            // Hash even for an unknown ID, so timing does not tell the two apart.
+            let ok = inner
+                .hasher
+                .verify(&key, &secret, stored.as_deref().unwrap_or(&[0u8; 32]));
+            Ok(stored.is_some() && ok)
+        })
+        .await
+    }
+}

@@ -1,0 +1,80 @@
+//! The `Registry` trait: the only way the TUI, the CLI and the server touch
+//! applications. One registry serves one region.
+
+pub mod embedded;
+
+use async_trait::async_trait;
+
+use crate::model::{
+    AppName, Application, ClientId, ClientSecret, Grant, NewApplication, Region, SecretReveal,
+};
+
+/// An application together with its freshly generated secret.
+#[derive(Clone, Debug)]
+pub struct Issued {
+    pub application: Application,
+    pub reveal: SecretReveal,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error(
+        "no application with client ID '{client_id}' in region {region} (see `keyward apps list --region {region}`)"
+    )]
+    NotFound { client_id: ClientId, region: Region },
+    #[error("an application named '{name}' already exists in region {region}: choose another name")]
+    DuplicateName { name: String, region: Region },
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error(
+        "the secret of '{client_id}' can no longer be shown: its window has closed. Reset it to get a new one (`keyward apps reset-secret {client_id} --yes`)"
+    )]
+    RevealWindowClosed { client_id: ClientId },
+    #[error("storage error in {location}: {message}")]
+    Storage { location: String, message: String },
+}
+
+pub type Result<T> = std::result::Result<T, RegistryError>;
+
+/// Everything a region's token service does with applications.
+///
+/// Every write is atomic and durable once it returns. Secrets come back only as
+/// a [`SecretReveal`] from `create`, `create_many`, `reset_secret` and `reveal`,
+/// and only inside their window.
+#[async_trait]
+pub trait Registry: Send + Sync {
+    /// The region this registry serves.
+    fn region(&self) -> &Region;
+
+    /// Where the applications live, for people: `embedded (…/keyward.db)` or a URL.
+    fn location(&self) -> String;
+
+    /// All applications of the region, sorted by name (case-insensitive).
+    async fn list(&self) -> Result<Vec<Application>>;
+
+    async fn get(&self, id: &ClientId) -> Result<Application>;
+
+    /// Registers an application with a new client ID and secret.
+    async fn create(&self, new: NewApplication) -> Result<Issued>;
+
+    /// Registers several applications in one transaction: all or none.
+    async fn create_many(&self, new: Vec<NewApplication>) -> Result<Vec<Issued>>;
+
+    async fn rename(&self, id: &ClientId, name: AppName) -> Result<Application>;
+
+    /// Applies scope changes: each grant sets that scope's access (`none` removes
+    /// it); scopes not mentioned keep theirs.
+    async fn set_access(&self, id: &ClientId, changes: Vec<Grant>) -> Result<Application>;
+
+    /// Replaces the secret. The old one stops verifying at once; the ID stays.
+    async fn reset_secret(&self, id: &ClientId) -> Result<Issued>;
+
+    async fn delete(&self, id: &ClientId) -> Result<()>;
+
+    /// The secret, if its window is still open.
+    async fn reveal(&self, id: &ClientId) -> Result<SecretReveal>;
+
+    /// Whether `secret` is the application's current secret. `Ok(false)` for an
+    /// unknown client ID too, so callers cannot tell the two apart.
+    async fn verify_secret(&self, id: &ClientId, secret: &ClientSecret) -> Result<bool>;
+}
