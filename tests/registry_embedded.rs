@@ -1,0 +1,103 @@
+//! The shared registry suite on the embedded SQLite store, plus what only the
+//! embedded store promises: regions share one file yet stay apart, a second
+//! process sees writes at once, and a reset elsewhere closes a reveal here.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use keyward::catalog::Catalog;
+use keyward::model::{AppName, NewApplication, Region};
+use keyward::registry::Registry;
+use keyward::registry::embedded::EmbeddedStore;
+
+fn open(dir: &std::path::Path, window: Duration) -> EmbeddedStore {
+    EmbeddedStore::open(dir, Arc::new(Catalog::builtin()), window).unwrap()
+}
+
+fn region(s: &str) -> Region {
+    Region::new(s).unwrap()
+}
+
+fn app(name: &str) -> NewApplication {
+    NewApplication {
+        client_name: AppName::parse(name).unwrap(),
+        grants: vec![],
+        admin: false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_store_passes_the_registry_suite() {
+    let dirs = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = dirs.clone();
+    let make = move |window: Duration| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path(), window);
+        keep.lock().unwrap().push(dir);
+        Box::pin(async move { Box::new(store.registry(region("us"))) as support::registry_suite::BoxedRegistry })
+            as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>
+    };
+    support::registry_suite::run_all(&make).await;
+    drop(dirs);
+}
+
+#[tokio::test]
+async fn regions_share_the_file_but_not_the_applications() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Duration::from_secs(900));
+    let us = store.registry(region("us"));
+    let uk = store.registry(region("uk"));
+    let a = us.create(app("Same name")).await.unwrap().application;
+    // The same name may exist in another region.
+    uk.create(app("Same name")).await.unwrap();
+    assert_eq!(us.list().await.unwrap().len(), 1);
+    assert_eq!(uk.list().await.unwrap().len(), 1);
+    assert!(uk.get(&a.client_id).await.is_err(), "a US app is not found in UK");
+    assert!(uk.delete(&a.client_id).await.is_err());
+    assert!(us.get(&a.client_id).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_second_opener_sees_writes_and_resets_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = open(dir.path(), Duration::from_secs(900)).registry(region("us"));
+    let second = open(dir.path(), Duration::from_secs(900)).registry(region("us"));
+    let issued = first.create(app("Shared")).await.unwrap();
+    let id = issued.application.client_id.clone();
+    assert!(second.verify_secret(&id, &issued.reveal.secret).await.unwrap());
+
+    // A reset through the second handle kills the secret the first one shows.
+    let reset = second.reset_secret(&id).await.unwrap();
+    assert!(!first.verify_secret(&id, &issued.reveal.secret).await.unwrap());
+    assert!(first.verify_secret(&id, &reset.reveal.secret).await.unwrap());
+    assert!(first.reveal(&id).await.is_err(), "the first handle's old plaintext is gone");
+}
+
+#[tokio::test]
+async fn data_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let r = open(dir.path(), Duration::from_secs(900)).registry(region("us"));
+        r.create(app("Durable")).await.unwrap().application.client_id
+    };
+    let r = open(dir.path(), Duration::from_secs(900)).registry(region("us"));
+    assert_eq!(r.get(&id).await.unwrap().client_name.as_str(), "Durable");
+    // The plaintext lived only in the first process's memory.
+    assert!(r.reveal(&id).await.is_err());
+}
+
+#[tokio::test]
+async fn a_newer_schema_is_refused_with_advice() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(open(dir.path(), Duration::from_secs(900)));
+    let conn = rusqlite::Connection::open(dir.path().join("keyward.db")).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let e = EmbeddedStore::open(dir.path(), Arc::new(Catalog::builtin()), Duration::from_secs(900))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("newer Keyward") && e.contains("upgrade"), "{e}");
+}

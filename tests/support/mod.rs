@@ -1,0 +1,4 @@
+//! Shared test support. Each test binary includes what it needs with `mod support;`.
+#![allow(dead_code)]
+
+pub mod registry_suite;
