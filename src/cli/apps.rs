@@ -29,8 +29,9 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
             name,
             scopes,
             admin,
+            copy,
             json,
-        } => add(ctx, region, name, scopes, admin, json).await,
+        } => add(ctx, region, name, scopes, admin, Output { json, copy }).await,
         AppsCommand::Show { client_id, json } => {
             let registry = ctx.find(&client_id).await?;
             let app = registry.get(&client_id).await?;
@@ -61,6 +62,7 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
         AppsCommand::ResetSecret {
             client_id,
             yes,
+            copy,
             json,
         } => {
             let registry = ctx.find(&client_id).await?;
@@ -74,7 +76,13 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
             let issued = registry.reset_secret(&client_id).await?;
-            issued_output(ctx, &issued, json, "Reset the client secret of")
+            issued_output(
+                ctx,
+                &issued,
+                Output { json, copy },
+                "Reset the client secret of",
+            )
+            .await
         }
         AppsCommand::Delete { client_id, yes } => {
             let registry = ctx.find(&client_id).await?;
@@ -171,7 +179,7 @@ async fn add(
     name: String,
     scopes: Vec<String>,
     admin: bool,
-    json: bool,
+    output: Output,
 ) -> anyhow::Result<ExitCode> {
     let client_name = AppName::parse(&name)?;
     let grants = parse_grants(ctx, &scopes)?;
@@ -183,34 +191,62 @@ async fn add(
             admin,
         })
         .await?;
-    issued_output(ctx, &issued, json, "Created")
+    issued_output(ctx, &issued, output, "Created").await
 }
 
-/// Prints an application with its new secret, once.
-fn issued_output(
+/// How to hand out a new secret.
+#[derive(Clone, Copy)]
+struct Output {
+    json: bool,
+    copy: bool,
+}
+
+/// Prints an application with its new secret, once; or, with `--copy`, copies
+/// the secret, prints the rest, and waits to clear the clipboard.
+async fn issued_output(
     ctx: &Context,
     issued: &Issued,
-    json: bool,
+    output: Output,
     verb: &str,
 ) -> anyhow::Result<ExitCode> {
     let app = &issued.application;
-    if json {
+    let copied = if output.copy {
+        Some(super::copy::copy_secret(ctx, &issued.reveal).await)
+    } else {
+        None
+    };
+    // The secret is printed unless it went to the clipboard (JSON always has it:
+    // a script asked for it).
+    let printed = !matches!(copied, Some(Ok(_))) || output.json;
+    if output.json {
         print_json(&ApplicationRecord::new(
             app,
             Some(&issued.reveal),
             Utc::now(),
         ))?;
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        println!("{verb} '{}' in region {}.\n", app.client_name, app.region);
+        show(ctx, app, printed.then_some(&issued.reveal), false)?;
+        if printed {
+            println!(
+                "\nThe secret is shown this once. Only this process could show it again, until {} ({} from now), and it ends now: store the secret safely.\nIf it is lost, make a new one with `keyward apps reset-secret {} --yes`.",
+                time(issued.reveal.visible_until),
+                countdown(issued.reveal.visible_until, Utc::now()),
+                app.client_id
+            );
+        }
     }
-    println!("{verb} '{}' in region {}.\n", app.client_name, app.region);
-    show(ctx, app, Some(&issued.reveal), false)?;
-    println!(
-        "\nThe secret is shown this once. Only this process could show it again, until {} ({} from now), and it ends now: store the secret safely.\nIf it is lost, make a new one with `keyward apps reset-secret {} --yes`.",
-        time(issued.reveal.visible_until),
-        countdown(issued.reveal.visible_until, Utc::now()),
-        app.client_id
-    );
-    Ok(ExitCode::SUCCESS)
+    match copied {
+        None => Ok(ExitCode::SUCCESS),
+        Some(Ok(pending)) => {
+            super::copy::wait_and_clear(pending).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Err(e)) => Err(e.context(format!(
+            "'{}' was saved and its secret printed above, but copying failed",
+            app.client_name
+        ))),
+    }
 }
 
 fn show(

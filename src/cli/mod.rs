@@ -3,6 +3,7 @@
 
 mod apps;
 mod context;
+mod copy;
 mod info;
 mod output;
 mod prompt;
@@ -87,6 +88,10 @@ pub enum AppsCommand {
         /// Also grant keyward:admin, which opens the admin API of `keyward serve`
         #[arg(long)]
         admin: bool,
+        /// Copy the new secret to the clipboard instead of printing it, then wait
+        /// to clear it
+        #[arg(long)]
+        copy: bool,
         #[arg(long)]
         json: bool,
     },
@@ -113,6 +118,10 @@ pub enum AppsCommand {
         /// Do not ask for confirmation (required when not on a terminal)
         #[arg(long)]
         yes: bool,
+        /// Copy the new secret to the clipboard instead of printing it, then wait
+        /// to clear it
+        #[arg(long)]
+        copy: bool,
         #[arg(long)]
         json: bool,
     },
