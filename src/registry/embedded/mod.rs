@@ -85,9 +85,12 @@ impl EmbeddedStore {
             .map_err(|e| storage(&db_path, e))?;
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
             .map_err(|e| storage(&db_path, e))?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| storage(&db_path, e))?;
+        // Switching a new database to WAL needs an exclusive lock, and SQLite
+        // reports a clash there without consulting the busy handler, so several
+        // processes starting on a new data dir at once retry it here.
+        let mode: String =
+            retry_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))
+                .map_err(|e| storage(&db_path, describe_sqlite(&e)))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(storage(
                 &db_path,
@@ -96,7 +99,12 @@ impl EmbeddedStore {
                 ),
             ));
         }
-        schema::migrate(&mut conn).map_err(|e| storage(&db_path, e))?;
+        retry_busy(|| match schema::migrate(&mut conn) {
+            Err(schema::SchemaError::Sqlite(e)) => Err(e),
+            other => Ok(other),
+        })
+        .map_err(|e| storage(&db_path, describe_sqlite(&e)))?
+        .map_err(|e| storage(&db_path, e))?;
         let window = chrono::Duration::from_std(window)
             .map_err(|_| RegistryError::InvalidInput("the secret window is too long".into()))?;
         Ok(EmbeddedStore {
@@ -231,6 +239,24 @@ impl EmbeddedRegistry {
                 .map_err(|e| RegistryError::InvalidInput(e.to_string()))?;
         }
         Ok(())
+    }
+}
+
+/// Runs `f` again while SQLite says busy, for up to [`BUSY_TIMEOUT`].
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match f() {
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
     }
 }
 
