@@ -6,15 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use chrono::Utc;
-use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use super::output::{
     Fields, countdown, print_json, print_table, scope_lines, scope_summary, table, time,
 };
 use super::prompt::confirm;
 use super::{AppsCommand, Context};
-use crate::model::wire::ApplicationRecord;
+use crate::model::wire::{ApplicationRecord, parse_import_line};
 use crate::model::{AppName, Application, Grant, NewApplication, Region, SecretReveal};
 use crate::registry::{Issued, Registry};
 
@@ -296,30 +294,6 @@ fn show(
     Ok(ExitCode::SUCCESS)
 }
 
-/// One line of `import` input. Export writes more fields than import needs;
-/// those are accepted and ignored, so an export can be imported elsewhere.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ImportRecord {
-    client_name: String,
-    #[serde(default)]
-    scopes: Vec<Grant>,
-    #[serde(default)]
-    admin: bool,
-    #[serde(default, rename = "client_id")]
-    _client_id: Option<IgnoredAny>,
-    #[serde(default, rename = "region")]
-    _region: Option<IgnoredAny>,
-    #[serde(default, rename = "scope")]
-    _scope: Option<IgnoredAny>,
-    #[serde(default, rename = "created_at")]
-    _created_at: Option<IgnoredAny>,
-    #[serde(default, rename = "updated_at")]
-    _updated_at: Option<IgnoredAny>,
-    #[serde(default, rename = "client_secret_issued_at")]
-    _secret_issued_at: Option<IgnoredAny>,
-}
-
 fn read_import(ctx: &Context, file: &str) -> anyhow::Result<Vec<NewApplication>> {
     let (label, reader): (String, Box<dyn BufRead>) = if file == "-" {
         ("standard input".into(), Box::new(std::io::stdin().lock()))
@@ -336,14 +310,8 @@ fn read_import(ctx: &Context, file: &str) -> anyhow::Result<Vec<NewApplication>>
             continue;
         }
         let at = |e: &dyn std::fmt::Display| anyhow::anyhow!("{label}: line {n}: {e}");
-        let rec: ImportRecord = serde_json::from_str(&line).map_err(|e| at(&e))?;
-        if rec.admin {
-            return Err(at(
-                &"admin clients are made only with `keyward apps add --admin`",
-            ));
-        }
-        let client_name = AppName::parse(&rec.client_name).map_err(|e| at(&e))?;
-        for g in &rec.scopes {
+        let (client_name, grants) = parse_import_line(&line).map_err(|e| at(&e))?;
+        for g in &grants {
             ctx.catalog.check(g).map_err(|e| at(&e))?;
         }
         let key = client_name.as_str().to_lowercase();
@@ -354,7 +322,7 @@ fn read_import(ctx: &Context, file: &str) -> anyhow::Result<Vec<NewApplication>>
         }
         out.push(NewApplication {
             client_name,
-            grants: rec.scopes,
+            grants,
             admin: false,
         });
     }
