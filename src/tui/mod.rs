@@ -196,3 +196,10 @@ fn spawn(registries: &[Arc<dyn Registry>], effect: Effect, tx: &mpsc::UnboundedS
         Effect::Copy { .. } => {}
     }
 }
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod snapshots;
+#[cfg(test)]
+mod update_tests;

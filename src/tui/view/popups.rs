@@ -17,7 +17,7 @@ use crate::tui::update::{holders, mm_ss};
 pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Theme) {
     match popup {
         Popup::Add(form) => {
-            let r = centered(area, 76, 30);
+            let r = centered(area, 76, area.height.saturating_sub(2).min(30));
             let block = dialog(frame, r, " Add an application ", t);
             let inner = block.inner(r);
             frame.render_widget(block, r);
@@ -47,7 +47,7 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
             draw_grid(state, &form.grid, !focus_name, frame, rest, t);
         }
         Popup::Scopes { name, grid, .. } => {
-            let r = centered(area, 76, 30);
+            let r = centered(area, 76, area.height.saturating_sub(2).min(30));
             let block = dialog(frame, r, &format!(" Scopes of {} ", truncate(name, 50)), t);
             let inner = block.inner(r);
             frame.render_widget(block, r);
