@@ -50,7 +50,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     }
     // Column widths: the name takes what the others leave. Narrow lists drop
     // the date, then the client ID.
-    let show_date = w >= 50;
+    let show_date = w >= 44;
     let show_id = w >= 30;
     let fixed = 2 + 5 + 1 + if show_id { 10 } else { 0 } + if show_date { 11 } else { 0 };
     let name_w = w.saturating_sub(fixed).max(4);

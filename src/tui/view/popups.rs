@@ -17,7 +17,7 @@ use crate::tui::update::{holders, mm_ss};
 pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Theme) {
     match popup {
         Popup::Add(form) => {
-            let r = centered(area, 76, area.height.saturating_sub(2).min(30));
+            let r = centered(area, 76, area.height.saturating_sub(3).min(30));
             let block = dialog(frame, r, " Add an application ", t);
             let inner = block.inner(r);
             frame.render_widget(block, r);
@@ -47,7 +47,7 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
             draw_grid(state, &form.grid, !focus_name, frame, rest, t);
         }
         Popup::Scopes { name, grid, .. } => {
-            let r = centered(area, 76, area.height.saturating_sub(2).min(30));
+            let r = centered(area, 76, area.height.saturating_sub(3).min(30));
             let block = dialog(frame, r, &format!(" Scopes of {} ", truncate(name, 50)), t);
             let inner = block.inner(r);
             frame.render_widget(block, r);
@@ -294,10 +294,11 @@ fn draw_help(frame: &mut Frame, area: Rect, t: Theme) {
 }
 
 fn draw_browser(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme) {
+    // The browser takes the whole body: it is a screen of its own, not a dialog.
     let r = Rect::new(
-        area.x + 1,
-        area.y + 1,
-        area.width.saturating_sub(2),
+        area.x,
+        area.y + 1.min(area.height),
+        area.width,
         area.height.saturating_sub(3),
     );
     let title = if b.matrix {
@@ -430,8 +431,9 @@ fn draw_matrix(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: The
     let scopes: Vec<_> = state.catalog.scopes().collect();
     let apps = state.apps();
     let w = area.width as usize;
-    let name_w = (w / 3).clamp(8, 24);
-    let col_w = 8;
+    let name_w = (w / 4).clamp(8, 22);
+    // Wide enough for most resource names ("computers", "quarantine").
+    let col_w = 11;
     let ncols = (w.saturating_sub(name_w + 1) / col_w).max(1);
     // Keep the focused column on screen.
     let first_col = b.column.saturating_sub(ncols - 1);
