@@ -20,19 +20,37 @@ struct Tmux {
 
 impl Tmux {
     fn start() -> Tmux {
-        Tmux::start_with("e2e", |cmd| cmd)
+        Tmux::start_with("e2e", false)
     }
 
-    /// `wrap` turns the keyward command line into what the pane runs.
-    fn start_with(name: &str, wrap: impl FnOnce(String) -> String) -> Tmux {
+    /// With `stay`, the pane outlives keyward (so the restored terminal can be
+    /// read) and keyward's pid is written to `pid` in the temp dir.
+    fn start_with(name: &str, stay: bool) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
         let socket = format!("keyward-{name}-{}", std::process::id());
         let t = Tmux { socket, dir };
-        let cmd = wrap(format!(
-            "{BIN} --data-dir '{}' --config '{}' tui --region us",
+        let keyward = format!(
+            "'{BIN}' --data-dir '{}' --config '{}' tui --region us",
             t.data_dir().display(),
             t.config().display()
-        ));
+        );
+        let cmd = if stay {
+            // The script's shell writes its pid, then becomes keyward (exec),
+            // which so keeps the terminal's foreground.
+            let script = t.dir.path().join("run.sh");
+            let pid = t.dir.path().join("pid");
+            std::fs::write(
+                &script,
+                format!("echo $$ > '{}'\nexec {keyward}\n", pid.display()),
+            )
+            .unwrap();
+            format!(
+                "sh -c \"sh '{}'; echo KEYWARD-EXITED; sleep 60\"",
+                script.display()
+            )
+        } else {
+            keyward
+        };
         t.tmux(&[
             "new-session",
             "-d",
@@ -271,11 +289,6 @@ fn add_edit_reset_rename_delete_in_a_real_terminal() {
     assert!(ended, "q did not quit:\n{}", t.screen());
 }
 
-/// What the pane's program does after keyward ends, so the pane stays to be read.
-fn then_stay(cmd: String) -> String {
-    format!("sh -c \"{cmd}; echo KEYWARD-EXITED; sleep 60\"")
-}
-
 fn alternate_on(t: &Tmux) -> bool {
     t.tmux(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"])
         .trim()
@@ -284,7 +297,7 @@ fn alternate_on(t: &Tmux) -> bool {
 
 #[test]
 fn the_secret_never_reaches_the_scrollback() {
-    let t = Tmux::start_with("scrollback", then_stay);
+    let t = Tmux::start_with("scrollback", true);
     t.wait_for("No applications in US yet");
     assert!(alternate_on(&t), "the UI runs on the alternate screen");
     t.keys(&["a"]);
@@ -317,18 +330,13 @@ fn the_secret_never_reaches_the_scrollback() {
 #[test]
 fn sigterm_and_sighup_restore_the_terminal() {
     for signal in ["TERM", "HUP"] {
-        let t = Tmux::start_with(&format!("sig{signal}"), then_stay);
+        let t = Tmux::start_with(&format!("sig{signal}"), true);
         t.wait_for("No applications in US yet");
         assert!(alternate_on(&t));
-        let shell = t.tmux(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]);
-        let out = Command::new("pgrep")
-            .args(["-P", shell.trim(), "keyward"])
-            .output()
-            .unwrap();
-        let pid = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        assert!(!pid.is_empty(), "keyward runs under the pane's shell");
+        let pid = std::fs::read_to_string(t.dir.path().join("pid")).unwrap();
+        let pid = pid.trim();
         let killed = Command::new("kill")
-            .args([&format!("-{signal}"), &pid])
+            .args([&format!("-{signal}"), pid])
             .status()
             .unwrap();
         assert!(killed.success());
@@ -338,4 +346,25 @@ fn sigterm_and_sighup_restore_the_terminal() {
             "SIG{signal} left the alternate screen on"
         );
     }
+}
+
+#[test]
+fn without_a_terminal_the_ui_says_what_to_use_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(dir.path().join("config.toml"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("needs a terminal") && err.contains("keyward apps"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(out.stdout.is_empty(), "nothing on standard output");
 }

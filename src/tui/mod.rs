@@ -72,6 +72,12 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
     );
     state.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
 
+    use std::io::IsTerminal as _;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the full-screen UI needs a terminal; in scripts use the `keyward apps` commands (see `keyward --help`)"
+        );
+    }
     // Signals are set up before the screen changes, so a failure leaves it alone.
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("cannot watch for SIGTERM")?;

@@ -226,3 +226,34 @@ fn a_hundred_thousand_apps_render_instantly() {
     // the rows on screen, so this does not grow with the list.
     assert!(per_frame.as_millis() < 100, "{per_frame:?} per frame");
 }
+
+#[test]
+fn no_color_draws_without_colours() {
+    use ratatui::style::Color;
+    let mut s = state();
+    s.reveals.insert(id(1), reveal(1, 300));
+    s.pending = 1;
+    let draw = |s: &State| {
+        let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        t.draw(|f| view(s, f)).unwrap();
+        t.backend().buffer().clone()
+    };
+    let coloured = draw(&s);
+    assert!(coloured.content().iter().any(|c| c.fg != Color::Reset));
+    s.no_color = true;
+    for (name, msgs) in [
+        ("main", vec![]),
+        ("add", vec![ch('a'), key(KeyCode::Tab)]),
+        ("browser", vec![key(KeyCode::Esc), ch('S')]),
+    ] {
+        send(&mut s, msgs);
+        let plain = draw(&s);
+        assert!(
+            plain
+                .content()
+                .iter()
+                .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+            "{name} uses colour under NO_COLOR"
+        );
+    }
+}

@@ -193,7 +193,17 @@ fn finish_call(state: &mut State) {
     state.dirty = true;
 }
 
+/// A message for the status line. It does not push away an error: errors stay
+/// until the user dismisses them with Esc.
 fn info(state: &mut State, text: String) {
+    state.dirty = true;
+    if state
+        .status
+        .as_ref()
+        .is_some_and(|s| s.kind == StatusKind::Error)
+    {
+        return;
+    }
     state.status = Some(Status {
         kind: StatusKind::Info,
         text,

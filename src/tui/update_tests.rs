@@ -559,8 +559,19 @@ fn errors_stay_until_esc_dismisses_them() {
         }],
     );
     assert_eq!(s.status.as_ref().unwrap().kind, StatusKind::Error);
-    send(&mut s, [key(KeyCode::Down), Msg::Tick]);
-    assert!(s.status.is_some(), "still there");
+    send(&mut s, [key(KeyCode::Down), Msg::Tick, ch('c')]);
+    send(
+        &mut s,
+        [Msg::Copied {
+            what: "Client ID",
+            result: Ok("OSC 52"),
+        }],
+    );
+    assert_eq!(
+        s.status.as_ref().unwrap().kind,
+        StatusKind::Error,
+        "an info message does not push the error away"
+    );
     send(&mut s, [key(KeyCode::Esc)]);
     assert!(s.status.is_none());
 }
