@@ -215,6 +215,8 @@ pub struct State {
     /// Whether the selected application's visible secret is unmasked (`v`).
     pub unmasked: bool,
     pub popup: Option<Popup>,
+    /// The add or rename dialog as it was submitted, reopened if the call fails.
+    pub retry: Option<Popup>,
     pub status: Option<Status>,
     /// Registry calls in flight; the spinner turns while this is above zero.
     pub pending: usize,
@@ -249,6 +251,7 @@ impl State {
             reveals: HashMap::new(),
             unmasked: false,
             popup: None,
+            retry: None,
             status: None,
             pending: 0,
             spinner: 0,

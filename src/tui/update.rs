@@ -61,6 +61,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             finish_call(state);
             match result {
                 Ok(issued) => {
+                    state.retry = None;
                     let id = issued.application.client_id.clone();
                     let name = issued.application.client_name.to_string();
                     upsert(state, region, issued.application);
@@ -79,7 +80,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                         ),
                     );
                 }
-                Err(e) => error(state, format!("Cannot add the application: {e}")),
+                Err(e) => {
+                    if matches!(state.retry, Some(Popup::Add(_))) {
+                        reopen(state, e.clone());
+                    }
+                    error(state, format!("Cannot add the application: {e}"));
+                }
             }
         }
         Msg::Updated {
@@ -90,11 +96,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             finish_call(state);
             match result {
                 Ok(app) => {
+                    state.retry = None;
                     let text = format!("{what} {}", app.client_name);
                     upsert(state, region, app);
                     info(state, text);
                 }
-                Err(e) => error(state, format!("Cannot save: {e}")),
+                Err(e) => {
+                    if matches!(state.retry, Some(Popup::Rename { .. })) {
+                        reopen(state, e.clone());
+                    }
+                    error(state, format!("Cannot save: {e}"));
+                }
             }
         }
         Msg::SecretReset { region, result } => {
@@ -151,6 +163,26 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         },
     }
     effects
+}
+
+/// After a failed add or rename, opens the dialog again as the user left it,
+/// with the reason, so nothing typed is lost (a duplicate name, say).
+fn reopen(state: &mut State, reason: String) {
+    let Some(mut popup) = state.retry.take() else {
+        return;
+    };
+    if state.popup.is_some() {
+        return;
+    }
+    match &mut popup {
+        Popup::Add(form) => {
+            form.error = Some(reason);
+            form.focus = AddFocus::Name;
+        }
+        Popup::Rename { error, .. } => *error = Some(reason),
+        _ => return,
+    }
+    state.popup = Some(popup);
 }
 
 /// Drops every secret whose window has closed: the plaintext is wiped as the
@@ -490,6 +522,11 @@ fn on_popup_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             KeyCode::Esc => None,
             KeyCode::Enter => match AppName::parse(&input.text) {
                 Ok(name) => {
+                    state.retry = Some(Popup::Rename {
+                        id: id.clone(),
+                        input: input.clone(),
+                        error: None,
+                    });
                     state.pending += 1;
                     effects.push(Effect::Rename {
                         region: state.active,
@@ -617,6 +654,7 @@ fn add_key(
         }
         KeyCode::Enter => match AppName::parse(&form.name.text) {
             Ok(name) => {
+                state.retry = Some(Popup::Add(form.clone()));
                 state.pending += 1;
                 effects.push(Effect::Create {
                     region: state.active,

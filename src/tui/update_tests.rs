@@ -604,3 +604,45 @@ fn resize_keeps_the_selection_visible() {
     let rows = super::view::layout::list_rows(s.size);
     assert!(s.selected >= s.offset && s.selected < s.offset + rows.max(1));
 }
+
+#[test]
+fn a_failed_add_or_rename_reopens_the_dialog_as_it_was() {
+    let mut s = state();
+    send(&mut s, [ch('a')]);
+    send(&mut s, typed("Payroll sync"));
+    send(
+        &mut s,
+        [key(KeyCode::Tab), key(KeyCode::Right), key(KeyCode::Enter)],
+    );
+    assert!(s.popup.is_none());
+    send(
+        &mut s,
+        [Msg::Created {
+            region: 0,
+            result: Err("an application named 'Payroll sync' already exists in region us".into()),
+        }],
+    );
+    let Some(Popup::Add(f)) = &s.popup else {
+        panic!("reopened")
+    };
+    assert_eq!(f.name.text, "Payroll sync");
+    assert_eq!(f.grid.rows[0].access, Access::Read, "the scopes are kept");
+    assert!(f.error.as_deref().unwrap().contains("already exists"));
+    assert_eq!(f.focus, AddFocus::Name);
+
+    let mut s = state();
+    send(&mut s, [ch('e'), ctrl('u')]);
+    send(&mut s, typed("Payroll sync"));
+    send(&mut s, [key(KeyCode::Enter)]);
+    send(
+        &mut s,
+        [Msg::Updated {
+            region: 0,
+            what: "Renamed to",
+            result: Err("already exists".into()),
+        }],
+    );
+    assert!(
+        matches!(&s.popup, Some(Popup::Rename { input, error: Some(_), .. }) if input.text == "Payroll sync")
+    );
+}
