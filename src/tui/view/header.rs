@@ -20,13 +20,24 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
         spans.push(Span::raw(" "));
     }
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
-    let mut right = String::new();
-    if state.pending > 0 {
-        right.push_str(&format!("{} working…   ", super::spinner(state.spinner)));
-    }
-    right.push_str("? help ");
+    // The spinner, then the help hint; words go first when room is short.
+    let spin = super::spinner(state.spinner);
+    let candidates = if state.pending > 0 {
+        vec![
+            format!("{spin} working…   ? help "),
+            format!("{spin} ? help "),
+            format!("{spin} "),
+        ]
+    } else {
+        vec!["? help ".to_owned()]
+    };
+    let room = (area.width as usize).saturating_sub(used + 1);
+    let right = candidates
+        .into_iter()
+        .find(|c| c.width() <= room)
+        .unwrap_or_default();
     let pad = (area.width as usize).saturating_sub(used + right.width());
-    if pad > 0 {
+    if pad > 0 && !right.is_empty() {
         spans.push(Span::raw(" ".repeat(pad)));
         spans.push(Span::styled(right, t.dim()));
     }
