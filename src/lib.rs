@@ -6,6 +6,7 @@
 //! - [`config`]: directories and the config file.
 //! - [`registry`]: the `Registry` trait and the embedded SQLite store.
 //! - [`cli`]: the `keyward` command line.
+//! - [`tui`]: the full-screen terminal UI.
 
 pub mod catalog;
 pub mod cli;
@@ -14,3 +15,4 @@ pub mod config;
 pub mod model;
 pub mod registry;
 pub mod text;
+pub mod tui;

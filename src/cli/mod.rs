@@ -195,11 +195,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     match cli.command {
-        None | Some(Command::Tui { .. }) => {
-            anyhow::bail!(
-                "the full-screen UI is not built yet; use the `keyward apps` commands (see `keyward --help`)"
-            )
-        }
+        None => runtime
+            .block_on(crate::tui::run(&ctx, None))
+            .map(|()| ExitCode::SUCCESS),
+        Some(Command::Tui { region }) => runtime
+            .block_on(crate::tui::run(&ctx, region))
+            .map(|()| ExitCode::SUCCESS),
         Some(Command::Regions { json }) => info::regions(&ctx, json),
         Some(Command::Scopes { json }) => info::scopes(&ctx, json),
         Some(Command::Apps(cmd)) => runtime.block_on(apps::run(&ctx, cmd)),
