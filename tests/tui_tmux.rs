@@ -320,6 +320,14 @@ fn the_secret_never_reaches_the_scrollback() {
         .collect();
     assert!(head.len() >= 16, "secret shown: {line}");
 
+    // y copies it through OSC 52, which tmux with set-clipboard on keeps as a buffer.
+    t.tmux(&["set-option", "-s", "set-clipboard", "on"]);
+    t.keys(&["y"]);
+    t.wait_for("Client secret copied (OSC 52)");
+    let buffer = t.tmux(&["show-buffer"]);
+    assert_eq!(buffer.len(), 48, "the whole secret, nothing else");
+    assert!(buffer.starts_with(&head));
+
     t.keys(&["q"]);
     t.wait_for("KEYWARD-EXITED");
     assert!(!alternate_on(&t), "the terminal is restored");
