@@ -10,6 +10,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod clipboard;
 pub mod config;
 pub mod model;
 pub mod registry;

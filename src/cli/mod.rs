@@ -3,6 +3,7 @@
 
 mod apps;
 mod context;
+mod copy;
 mod info;
 mod output;
 mod prompt;
@@ -87,6 +88,10 @@ pub enum AppsCommand {
         /// Also grant keyward:admin, which opens the admin API of `keyward serve`
         #[arg(long)]
         admin: bool,
+        /// Copy the new secret to the clipboard instead of printing it, then wait
+        /// to clear it
+        #[arg(long)]
+        copy: bool,
         #[arg(long)]
         json: bool,
     },
@@ -113,6 +118,10 @@ pub enum AppsCommand {
         /// Do not ask for confirmation (required when not on a terminal)
         #[arg(long)]
         yes: bool,
+        /// Copy the new secret to the clipboard instead of printing it, then wait
+        /// to clear it
+        #[arg(long)]
+        copy: bool,
         #[arg(long)]
         json: bool,
     },
@@ -142,8 +151,41 @@ pub enum AppsCommand {
 
 /// Parses the command line and runs it.
 pub fn main() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     run(cli)
+}
+
+/// Help and version print as clap renders them. A usage error becomes one line,
+/// like every other error, with a pointer to the help.
+fn usage_error(e: clap::Error) -> anyhow::Result<ExitCode> {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            e.print()?;
+            Ok(ExitCode::from(e.exit_code().clamp(0, 255) as u8))
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let message: Vec<&str> = rendered
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let message = message.join(" ");
+            let message = message.strip_prefix("error: ").unwrap_or(&message);
+            eprintln!(
+                "keyward: error: {} (see `keyward --help`)",
+                crate::text::printable(message)
+            );
+            Ok(ExitCode::from(2))
+        }
+    }
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -15,6 +15,7 @@ use serde::Deserialize;
 pub use files::{create_private_dir, create_private_file, write_private_file_atomic};
 
 use crate::catalog::line_column;
+use crate::clipboard;
 use crate::model::Region;
 
 /// Seconds a new secret stays visible by default: 15 minutes.
@@ -97,6 +98,7 @@ pub struct Config {
     pub regions: Vec<RegionConfig>,
     /// How long a new secret can be seen and copied.
     pub secret_visible_for: Duration,
+    pub clipboard: clipboard::Settings,
 }
 
 impl Default for Config {
@@ -109,6 +111,7 @@ impl Default for Config {
         Config {
             regions: vec![region("us"), region("uk")],
             secret_visible_for: Duration::from_secs(DEFAULT_SECRET_VISIBLE_SECONDS),
+            clipboard: clipboard::Settings::default(),
         }
     }
 }
@@ -117,6 +120,10 @@ impl Default for Config {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     secret_visible_seconds: Option<u64>,
+    clipboard: Option<clipboard::Mode>,
+    clipboard_clear_after: Option<u64>,
+    clipboard_clear_client_id: Option<bool>,
+    clipboard_passthrough: Option<bool>,
     #[serde(default)]
     region: Vec<RawRegion>,
 }
@@ -165,6 +172,26 @@ impl Config {
             }
             config.secret_visible_for = Duration::from_secs(secs);
         }
+        if let Some(mode) = raw.clipboard {
+            config.clipboard.mode = mode;
+        }
+        if let Some(secs) = raw.clipboard_clear_after {
+            if secs == 0 || secs > 3600 {
+                return Err(ConfigError::Semantic {
+                    file: file.to_owned(),
+                    message: format!(
+                        "clipboard_clear_after = {secs}: use 1 to 3600 seconds (the default is 45)"
+                    ),
+                });
+            }
+            config.clipboard.clear_after = Duration::from_secs(secs);
+        }
+        if let Some(b) = raw.clipboard_clear_client_id {
+            config.clipboard.clear_client_id = b;
+        }
+        if let Some(b) = raw.clipboard_passthrough {
+            config.clipboard.passthrough = b;
+        }
         if !raw.region.is_empty() {
             let mut regions: Vec<RegionConfig> = Vec::new();
             for r in raw.region {
@@ -190,6 +217,17 @@ impl Config {
             config.regions = regions;
         }
         Ok(config)
+    }
+
+    /// Applies `KEYWARD_CLIPBOARD`, which overrides the file's `clipboard`.
+    pub fn apply_env(&mut self, clipboard_env: Option<&str>) -> Result<(), ConfigError> {
+        if let Some(v) = clipboard_env.filter(|v| !v.trim().is_empty()) {
+            self.clipboard.mode = v.parse().map_err(|message| ConfigError::Semantic {
+                file: "KEYWARD_CLIPBOARD".into(),
+                message,
+            })?;
+        }
+        Ok(())
     }
 
     pub fn region(&self, region: &Region) -> Option<&RegionConfig> {
@@ -228,6 +266,30 @@ mod tests {
         assert_eq!(c.region_list(), "eu");
         assert_eq!(c.regions[0].name, "Europe");
         assert_eq!(c.secret_visible_for, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn clipboard_settings_and_env_override() {
+        let mut c = Config::parse(
+            "clipboard = \"system\"\nclipboard_clear_after = 5\nclipboard_clear_client_id = true\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(c.clipboard.mode, clipboard::Mode::System);
+        assert_eq!(c.clipboard.clear_after, Duration::from_secs(5));
+        assert!(c.clipboard.clear_client_id);
+        c.apply_env(Some("osc52")).unwrap();
+        assert_eq!(c.clipboard.mode, clipboard::Mode::Osc52);
+        assert!(
+            c.apply_env(Some("nope"))
+                .unwrap_err()
+                .to_string()
+                .contains("KEYWARD_CLIPBOARD")
+        );
+        let e = Config::parse("clipboard = \"nope\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("c.toml: line 1,"), "{e}");
     }
 
     #[test]
