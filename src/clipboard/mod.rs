@@ -12,16 +12,19 @@
 //! After a copy, a clear is due after `clear_after`: the system clipboard is
 //! emptied only if it still holds what we put there (compared by SHA-256, so no
 //! second copy of the secret is kept); OSC 52 cannot read back, so it is
-//! overwritten with an empty payload.
+//! overwritten with an empty payload, and inside tmux the paste buffers that
+//! still hold the copied text are deleted (tmux ignores empty payloads).
 
 mod osc52;
 mod system;
+mod tmux;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 pub use osc52::{MAX_OSC52_PAYLOAD, osc52_sequence};
 pub use system::SystemClipboard;
@@ -138,16 +141,28 @@ impl Route {
 }
 
 /// A successful copy.
-#[derive(Debug)]
 pub struct Copied {
     pub kind: Kind,
     pub route: Route,
     /// When the clear is due, if one is.
     pub clear_at: Option<Instant>,
-    /// Bytes the caller must write to its terminal (OSC 52 only).
-    pub escape: Option<String>,
+    /// Bytes the caller must write to its terminal (OSC 52 only). They carry
+    /// the text, so they are wiped on drop and never printed.
+    pub escape: Option<Zeroizing<String>>,
     /// Set when the system clipboard failed and OSC 52 was used instead: why.
     pub fell_back: Option<String>,
+}
+
+impl std::fmt::Debug for Copied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Copied")
+            .field("kind", &self.kind)
+            .field("route", &self.route)
+            .field("clear_at", &self.clear_at)
+            .field("escape", &self.escape.as_ref().map(|_| "<redacted>"))
+            .field("fell_back", &self.fell_back)
+            .finish()
+    }
 }
 
 impl Copied {
@@ -266,13 +281,15 @@ impl Clipboard {
     pub fn copy(&self, kind: Kind, text: &str) -> Result<Copied, ClipboardError> {
         let route = self.preferred().ok_or(ClipboardError::Off)?;
         let (route, escape, fell_back) = match route {
-            Route::Osc52 => (Route::Osc52, Some(self.osc52(text)?), None),
+            Route::Osc52 => (Route::Osc52, Some(Zeroizing::new(self.osc52(text)?)), None),
             Route::System => match self.system().set_text(text, SYSTEM_TIMEOUT) {
                 Ok(()) => (Route::System, None, None),
                 // Auto falls back to OSC 52; an explicit `system` says it failed.
-                Err(why) if self.settings.mode == Mode::Auto => {
-                    (Route::Osc52, Some(self.osc52(text)?), Some(why))
-                }
+                Err(why) if self.settings.mode == Mode::Auto => (
+                    Route::Osc52,
+                    Some(Zeroizing::new(self.osc52(text)?)),
+                    Some(why),
+                ),
                 Err(why) => return Err(ClipboardError::System(why)),
             },
         };
@@ -316,9 +333,14 @@ impl Clipboard {
             return Ok(Cleared::Nothing);
         };
         match p.route {
-            Route::Osc52 => Ok(Cleared::Osc52 {
-                escape: self.osc52("")?,
-            }),
+            Route::Osc52 => {
+                if self.env.tmux {
+                    tmux::delete_buffers_holding(&p.fingerprint);
+                }
+                Ok(Cleared::Osc52 {
+                    escape: self.osc52("")?,
+                })
+            }
             Route::System => {
                 let system = self.system();
                 let current = system
@@ -361,7 +383,11 @@ mod tests {
             .copy(Kind::ClientSecret, "s3cret")
             .unwrap();
         assert_eq!(c.route, Route::Osc52);
-        assert!(c.escape.unwrap().starts_with("\x1b]52;c;"));
+        assert!(c.escape.as_ref().unwrap().starts_with("\x1b]52;c;"));
+        assert!(
+            !format!("{c:?}").contains("czNjcmV0"),
+            "Debug hides the payload"
+        );
 
         let headless = Environment::default();
         let c = clipboard(Mode::Auto, headless)

@@ -37,4 +37,6 @@ pub enum Effect {
         what: &'static str,
         text: ClientSecret,
     },
+    /// The copied text's time is up: clear the clipboard if it still holds it.
+    ClearClipboard,
 }

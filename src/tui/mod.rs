@@ -24,7 +24,6 @@ use tokio::sync::mpsc;
 use crate::cli::Context;
 use crate::model::Region;
 use crate::registry::Registry;
-use copy::Copier;
 use effect::Effect;
 use msg::Msg;
 use state::{RegionTab, State};
@@ -88,7 +87,11 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
     state.size = (size.width, size.height);
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let mut copier = copy::Osc52;
+    let clipboard = Arc::new(crate::clipboard::Clipboard::new(
+        ctx.config.clipboard.clone(),
+        crate::clipboard::Environment::from_env(),
+    ));
+    let (clip_tx, mut clip_rx) = mpsc::unbounded_channel::<copy::ClipboardDone>();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -114,6 +117,8 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
                 None => break,
             },
             Some(m) = rx.recv() => m,
+            // Between frames: a clipboard escape never lands inside a drawn frame.
+            Some(done) = clip_rx.recv() => copy::finish(done, term.backend_mut()),
             _ = tick.tick(), if state.needs_tick() => Msg::Tick,
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
@@ -121,15 +126,13 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
         state.now = Utc::now();
         for effect in update::update(&mut state, msg) {
             match effect {
-                Effect::Copy { what, text } => {
-                    // Between frames: never in the middle of a drawn frame.
-                    let result = copier.copy(term.backend_mut(), text.expose());
-                    let _ = tx.send(Msg::Copied { what, result });
-                }
+                Effect::Copy { what, text } => copy::start_copy(&clipboard, what, text, &clip_tx),
+                Effect::ClearClipboard => copy::start_clear(&clipboard, &clip_tx),
                 other => spawn(&registries, other, &tx),
             }
         }
     }
+    copy::clear_on_quit(&clipboard, term.backend_mut());
     Ok(())
 }
 
@@ -199,7 +202,7 @@ fn spawn(registries: &[Arc<dyn Registry>], effect: Effect, tx: &mpsc::UnboundedS
             });
         }
         // Handled by the loop itself, which owns the terminal.
-        Effect::Copy { .. } => {}
+        Effect::Copy { .. } | Effect::ClearClipboard => {}
     }
 }
 

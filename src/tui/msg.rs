@@ -41,9 +41,35 @@ pub enum Msg {
         name: String,
         result: CallResult<()>,
     },
-    /// A copy was handed to the clipboard seam; `how` names the way ("OSC 52").
+    /// A copy finished (or failed) in the clipboard.
     Copied {
         what: &'static str,
-        result: CallResult<&'static str>,
+        result: CallResult<CopyInfo>,
     },
+    /// The clipboard clear that was due ran; the text says what happened.
+    ClipboardCleared {
+        result: CallResult<String>,
+    },
+}
+
+/// How a copy went, for the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyInfo {
+    /// The way it went: `OSC 52` or `system clipboard`.
+    pub how: &'static str,
+    /// When the clipboard will be cleared, if it will be.
+    pub clears_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why the system clipboard was not used, when `auto` fell back to OSC 52.
+    pub fell_back: Option<String>,
+}
+
+impl CopyInfo {
+    /// A copy by `how` that is not cleared afterwards.
+    pub fn plain(how: &'static str) -> Self {
+        CopyInfo {
+            how,
+            clears_at: None,
+            fell_back: None,
+        }
+    }
 }

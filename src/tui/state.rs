@@ -231,6 +231,24 @@ pub struct State {
     pub quit: bool,
     /// Set by `update` when the screen must be redrawn.
     pub dirty: bool,
+    /// The last copy that will be cleared, for the status line's countdown.
+    pub copied: Option<CopyNote>,
+}
+
+/// A copy whose clipboard clear is due at `clears_at`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyNote {
+    /// `✓ Client secret copied (OSC 52)`: the status text without the countdown.
+    pub text: String,
+    pub clears_at: DateTime<Utc>,
+}
+
+impl CopyNote {
+    /// `✓ Client secret copied (OSC 52) · clears in 0:42`.
+    pub fn status(&self, now: DateTime<Utc>) -> String {
+        let left = (self.clears_at - now).num_seconds().max(0);
+        format!("{} · clears in {}:{:02}", self.text, left / 60, left % 60)
+    }
 }
 
 impl State {
@@ -261,6 +279,7 @@ impl State {
             size: (80, 24),
             no_color: false,
             quit: false,
+            copied: None,
             dirty: true,
         };
         s.refilter(None);
@@ -287,7 +306,7 @@ impl State {
 
     /// Whether the timer must run: a countdown is visible or a call is in flight.
     pub fn needs_tick(&self) -> bool {
-        self.pending > 0 || !self.reveals.is_empty()
+        self.pending > 0 || !self.reveals.is_empty() || self.copied.is_some()
     }
 
     /// Recomputes `visible` from the filter, keeping `keep` selected if it is

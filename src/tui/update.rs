@@ -6,7 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use super::effect::Effect;
 use super::msg::Msg;
 use super::state::{
-    AddFocus, AddForm, Browser, BrowserFocus, Input, Popup, ScopeGrid, State, Status, StatusKind,
+    AddFocus, AddForm, Browser, BrowserFocus, CopyNote, Input, Popup, ScopeGrid, State, Status,
+    StatusKind,
 };
 use super::view::layout;
 use crate::model::{AppName, Application, ClientId, ClientSecret, NewApplication};
@@ -29,6 +30,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
         }
         Msg::Tick => {
+            tick_clipboard(state, &mut effects);
             if state.pending > 0 {
                 state.spinner = state.spinner.wrapping_add(1);
                 state.dirty = true;
@@ -155,14 +157,51 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Copied { what, result } => match result {
-            Ok(how) => info(state, format!("✓ {what} copied ({how})")),
+            Ok(copy) => {
+                let mut text = format!("✓ {what} copied ({})", copy.how);
+                if let Some(why) = copy.fell_back {
+                    text.push_str(&format!(", the system clipboard failed: {why}"));
+                }
+                state.copied = copy.clears_at.map(|clears_at| CopyNote {
+                    text: text.clone(),
+                    clears_at,
+                });
+                match &state.copied {
+                    Some(note) => info(state, note.status(state.now)),
+                    None => info(state, text),
+                }
+            }
             Err(e) => error(
                 state,
                 format!("Cannot copy the {}: {e}", what.to_lowercase()),
             ),
         },
+        Msg::ClipboardCleared { result } => match result {
+            Ok(text) => info(state, text),
+            Err(e) => error(state, format!("Cannot clear the clipboard: {e}")),
+        },
     }
     effects
+}
+
+/// Moves the copy countdown on, and asks for the clear when it is due.
+fn tick_clipboard(state: &mut State, effects: &mut Vec<Effect>) {
+    let Some(note) = &state.copied else { return };
+    let showing = state
+        .status
+        .as_ref()
+        .is_some_and(|s| s.kind == StatusKind::Info && s.text.starts_with(&note.text));
+    if state.now >= note.clears_at {
+        state.copied = None;
+        effects.push(Effect::ClearClipboard);
+        if showing {
+            state.status = None;
+        }
+    } else if showing {
+        let text = note.status(state.now);
+        info(state, text);
+    }
+    state.dirty = true;
 }
 
 /// After a failed add or rename, opens the dialog again as the user left it,

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEven
 
 use super::effect::Effect;
 use super::fixtures::*;
-use super::msg::Msg;
+use super::msg::{CopyInfo, Msg};
 use super::state::{AddFocus, BrowserFocus, Popup, State, StatusKind};
 use super::update::update;
 use crate::model::{Access, AppName, Grant, ScopeId};
@@ -429,7 +429,7 @@ fn c_copies_the_client_id() {
         &mut s,
         [Msg::Copied {
             what: "Client ID",
-            result: Ok("OSC 52"),
+            result: Ok(CopyInfo::plain("OSC 52")),
         }],
     );
     assert_eq!(
@@ -564,7 +564,7 @@ fn errors_stay_until_esc_dismisses_them() {
         &mut s,
         [Msg::Copied {
             what: "Client ID",
-            result: Ok("OSC 52"),
+            result: Ok(CopyInfo::plain("OSC 52")),
         }],
     );
     assert_eq!(
@@ -661,4 +661,66 @@ fn filtering_a_hundred_thousand_apps_keeps_up_with_typing() {
     // Generous for a debug build on a shared machine.
     assert!(per_key.as_millis() < 1000, "{per_key:?} per key");
     eprintln!("filter: {per_key:?} per key");
+}
+
+#[test]
+fn a_copy_counts_down_in_the_status_line_then_asks_for_the_clear() {
+    let mut s = state();
+    let clears_at = s.now + Duration::seconds(45);
+    send(
+        &mut s,
+        [Msg::Copied {
+            what: "Client secret",
+            result: Ok(CopyInfo {
+                how: "OSC 52",
+                clears_at: Some(clears_at),
+                fell_back: None,
+            }),
+        }],
+    );
+    assert_eq!(
+        s.status.as_ref().unwrap().text,
+        "✓ Client secret copied (OSC 52) · clears in 0:45"
+    );
+    assert!(s.needs_tick(), "the countdown ticks");
+    s.now += Duration::seconds(3);
+    assert!(send(&mut s, [Msg::Tick]).is_empty());
+    assert_eq!(
+        s.status.as_ref().unwrap().text,
+        "✓ Client secret copied (OSC 52) · clears in 0:42"
+    );
+    s.now = clears_at;
+    let fx = send(&mut s, [Msg::Tick]);
+    assert_eq!(fx, vec![Effect::ClearClipboard]);
+    assert!(s.copied.is_none());
+    assert!(send(&mut s, [Msg::Tick]).is_empty(), "asked once");
+    send(
+        &mut s,
+        [Msg::ClipboardCleared {
+            result: Ok("Clipboard cleared".into()),
+        }],
+    );
+    assert_eq!(s.status.as_ref().unwrap().text, "Clipboard cleared");
+}
+
+#[test]
+fn a_fallback_copy_says_why_the_system_clipboard_was_not_used() {
+    let mut s = state();
+    send(
+        &mut s,
+        [Msg::Copied {
+            what: "Client ID",
+            result: Ok(CopyInfo {
+                how: "OSC 52",
+                clears_at: None,
+                fell_back: Some("no answer within 1.5 s".into()),
+            }),
+        }],
+    );
+    let text = &s.status.as_ref().unwrap().text;
+    assert!(
+        text.contains("system clipboard failed: no answer"),
+        "{text}"
+    );
+    assert!(s.copied.is_none(), "client IDs are not cleared by default");
 }
