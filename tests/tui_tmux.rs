@@ -35,8 +35,8 @@ impl Tmux {
             t.config().display()
         );
         let cmd = if stay {
-            // The script's shell writes its pid, then becomes keyward (exec),
-            // which so keeps the terminal's foreground.
+            // The script's shell writes its pid, then becomes keyward (exec), so
+            // keyward keeps the terminal's foreground.
             let script = t.dir.path().join("run.sh");
             let pid = t.dir.path().join("pid");
             std::fs::write(
@@ -60,6 +60,10 @@ impl Tmux {
             "40",
             "-s",
             "e2e",
+            // Copying must take the OSC 52 route whatever display the test
+            // machine has, so the copy test can read tmux's buffer.
+            "-e",
+            "KEYWARD_CLIPBOARD=osc52",
             &cmd,
         ]);
         // A lone Esc must reach the app at once, not after tmux's escape delay.
