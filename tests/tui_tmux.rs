@@ -35,8 +35,8 @@ impl Tmux {
             t.config().display()
         );
         let cmd = if stay {
-            // The script's shell writes its pid, then becomes keyward (exec),
-            // which so keeps the terminal's foreground.
+            // The script's shell writes its pid, then becomes keyward (exec), so
+            // keyward keeps the terminal's foreground.
             let script = t.dir.path().join("run.sh");
             let pid = t.dir.path().join("pid");
             std::fs::write(
@@ -60,6 +60,10 @@ impl Tmux {
             "40",
             "-s",
             "e2e",
+            // Copying must take the OSC 52 route whatever display the test
+            // machine has, so the copy test can read tmux's buffer.
+            "-e",
+            "KEYWARD_CLIPBOARD=osc52",
             &cmd,
         ]);
         // A lone Esc must reach the app at once, not after tmux's escape delay.
@@ -319,6 +323,14 @@ fn the_secret_never_reaches_the_scrollback() {
         .take_while(|c| c.is_ascii_alphanumeric())
         .collect();
     assert!(head.len() >= 16, "secret shown: {line}");
+
+    // y copies it through OSC 52, which tmux with set-clipboard on keeps as a buffer.
+    t.tmux(&["set-option", "-s", "set-clipboard", "on"]);
+    t.keys(&["y"]);
+    t.wait_for("Client secret copied (OSC 52)");
+    let buffer = t.tmux(&["show-buffer"]);
+    assert_eq!(buffer.len(), 48, "the whole secret, nothing else");
+    assert!(buffer.starts_with(&head));
 
     t.keys(&["q"]);
     t.wait_for("KEYWARD-EXITED");

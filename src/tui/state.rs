@@ -113,7 +113,8 @@ impl ScopeGrid {
         self.cursor = (self.cursor as isize + delta).clamp(0, max) as usize;
     }
 
-    /// Every scope's chosen access (`none` included, so removals apply).
+    /// The scopes whose access changed, `none` included so removals apply; the
+    /// registry leaves every other scope as it is.
     pub fn changes(&self) -> Vec<Grant> {
         self.rows
             .iter()

@@ -62,13 +62,19 @@ pub fn draw(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme)
                 .map(|a| a.as_str())
                 .collect();
             let levels = levels.join("/");
-            let id_w = lw.saturating_sub(levels.width() + 3).min(24);
-            let text = format!(
+            // Id, levels, then the title when there is room for it.
+            let id_w = lw.saturating_sub(levels.width() + 3).min(22);
+            let mut text = format!(
                 "{} {} {}",
                 if here { "▶" } else { " " },
                 fit(s.id.as_str(), id_w),
-                levels
+                fit(&levels, 10)
             );
+            let room = lw.saturating_sub(text.width() + 1);
+            if room >= 8 {
+                text.push(' ');
+                text.push_str(&truncate(&s.title, room));
+            }
             let style = if here && b.focus == BrowserFocus::Scopes {
                 t.selected()
             } else if here {
@@ -108,13 +114,24 @@ pub fn draw(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme)
     let rw = right.width as usize;
     let hs = holders(state, b.scope);
     let apps = state.apps();
+    let writers = hs
+        .iter()
+        .filter(|&&i| apps[i].access_to(&def.id) == Access::Write)
+        .count();
     let mut lines = vec![
         Line::from(Span::styled(
             truncate(&format!("Who holds {}", def.id), rw),
             t.title(),
         )),
         Line::from(Span::styled(
-            truncate(&format!("{} of {} applications", hs.len(), apps.len()), rw),
+            truncate(
+                &format!(
+                    "{} of {} applications · {writers} can write",
+                    hs.len(),
+                    apps.len()
+                ),
+                rw,
+            ),
             t.dim(),
         )),
     ];

@@ -31,7 +31,7 @@ const HELP: &[(&str, &str)] = &[
     ("Ctrl-C", "quit from anywhere"),
 ];
 
-pub fn draw(frame: &mut Frame, area: Rect, t: Theme) {
+pub fn draw(window_secs: u64, frame: &mut Frame, area: Rect, t: Theme) {
     let r = centered(area, 72, HELP.len() as u16 + 5);
     let block = dialog(frame, r, " Keys ", t);
     let inner = block.inner(r);
@@ -42,7 +42,10 @@ pub fn draw(frame: &mut Frame, area: Rect, t: Theme) {
         .collect();
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        "A new secret can be seen and copied for 15 minutes, then never again.",
+        format!(
+            "A new secret can be seen and copied for {}, then never again.",
+            crate::tui::update::mm_ss(window_secs)
+        ),
         t.dim(),
     )));
     frame.render_widget(Paragraph::new(lines), inner);

@@ -27,7 +27,7 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
             input,
             error,
         } => confirm::draw_delete(id, name, input, error, frame, area, t),
-        Popup::Help => help::draw(frame, area, t),
+        Popup::Help => help::draw(state.window_secs, frame, area, t),
         Popup::Browser(b) => browser::draw(state, b, frame, area, t),
     }
 }
