@@ -21,7 +21,12 @@ const N: usize = 100_000;
 
 fn apps() -> Vec<Application> {
     let now = Utc::now();
-    let scopes = ["ess:account", "forensics:account", "audit:logs", "backup:jobs"];
+    let scopes = [
+        "ess:account",
+        "forensics:account",
+        "audit:logs",
+        "backup:jobs",
+    ];
     let mut apps: Vec<Application> = (0..N)
         .map(|i| Application {
             client_id: ClientId::generate(),
@@ -90,7 +95,12 @@ fn bench(c: &mut Criterion) {
         .collect();
     let mut g = c.benchmark_group("filter_100k");
     g.bench_function("baseline_substring_scan", |b| {
-        b.iter(|| names.iter().filter(|n| n.contains(black_box("9 9"))).count())
+        b.iter(|| {
+            names
+                .iter()
+                .filter(|n| n.contains(black_box("9 9")))
+                .count()
+        })
     });
     update::update(&mut s, key(KeyCode::Char('/')));
     update::update(&mut s, key(KeyCode::Char('9')));

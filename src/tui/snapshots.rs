@@ -2,7 +2,6 @@
 //! 120x40 and compared with the committed insta snapshots. The clock is the
 //! fixture's, so countdowns are stable.
 
-use std::time::Instant;
 
 use chrono::Duration;
 use crossterm::event::KeyCode;
@@ -202,8 +201,10 @@ fn after_the_window_the_secret_is_gone_from_the_screen() {
     assert!(screen.contains("hidden"));
 }
 
+/// Speed is measured in `benches/tui.rs`; this checks that a huge list still
+/// draws the right rows (the view formats only the rows on screen).
 #[test]
-fn a_hundred_thousand_apps_render_instantly() {
+fn a_hundred_thousand_apps_draw_the_rows_on_screen() {
     let mut s = state();
     let apps: Vec<_> = (0..100_000)
         .map(|i| app(0, &format!("application {i:06}"), &[]))
@@ -213,18 +214,17 @@ fn a_hundred_thousand_apps_render_instantly() {
     s.size = (120, 40);
     update(&mut s, key(KeyCode::End));
     let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let start = Instant::now();
-    for _ in 0..10 {
-        t.draw(|f| view(&s, f)).unwrap();
-    }
-    let per_frame = start.elapsed() / 10;
+    t.draw(|f| view(&s, f)).unwrap();
+    let screen = t.backend().to_string();
     assert!(
-        t.backend().to_string().contains("application 099999"),
+        screen.contains("application 099999"),
         "the last row is drawn"
     );
-    // Generous for a debug build on a shared machine; the view only formats
-    // the rows on screen, so this does not grow with the list.
-    assert!(per_frame.as_millis() < 100, "{per_frame:?} per frame");
+    assert!(
+        !screen.contains("application 000000"),
+        "the first is scrolled away"
+    );
+    assert!(screen.contains("Applications (100000)"), "{screen}");
 }
 
 #[test]

@@ -648,19 +648,32 @@ fn a_failed_add_or_rename_reopens_the_dialog_as_it_was() {
 }
 
 #[test]
-fn filtering_a_hundred_thousand_apps_keeps_up_with_typing() {
+fn filtering_a_hundred_thousand_apps_puts_the_best_match_first() {
     let mut s = state();
     s.regions[0].apps = (0..100_000)
         .map(|i| app(0, &format!("application {i:06}"), &[]))
         .collect();
     s.refilter(None);
-    let start = std::time::Instant::now();
-    send(&mut s, [ch('/'), ch('9'), ch('9'), ch('9')]);
-    let per_key = start.elapsed() / 3;
-    assert!(s.visible.len() < 100_000 && !s.visible.is_empty());
-    // Generous for a debug build on a shared machine.
-    assert!(per_key.as_millis() < 1000, "{per_key:?} per key");
-    eprintln!("filter: {per_key:?} per key");
+    // Speed is measured in benches/tui.rs; this checks what the filter keeps.
+    send(
+        &mut s,
+        [
+            ch('/'),
+            ch('0'),
+            ch('9'),
+            ch('9'),
+            ch('9'),
+            ch('9'),
+            ch('9'),
+        ],
+    );
+    let first = &s.regions[0].apps[s.visible[0]];
+    assert_eq!(
+        first.client_name.as_str(),
+        "application 099999",
+        "best match first"
+    );
+    assert!(s.visible.len() < 100_000);
 }
 
 #[test]
