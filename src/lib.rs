@@ -5,11 +5,15 @@
 //! - [`catalog`]: the scope catalog.
 //! - [`config`]: directories and the config file.
 //! - [`registry`]: the `Registry` trait and the embedded SQLite store.
+//! - [`oauth`]: access tokens, the signing key, token request parsing.
+//! - [`server`]: `keyward serve`, the token service and admin API.
 //! - [`cli`]: the `keyward` command line.
 
 pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod model;
+pub mod oauth;
 pub mod registry;
+pub mod server;
 pub mod text;

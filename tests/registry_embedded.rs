@@ -36,8 +36,9 @@ async fn embedded_store_passes_the_registry_suite() {
         let dir = tempfile::tempdir().unwrap();
         let store = open(dir.path(), window);
         keep.lock().unwrap().push(dir);
-        Box::pin(async move { Box::new(store.registry(region("us"))) as support::registry_suite::BoxedRegistry })
-            as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>
+        Box::pin(async move {
+            Box::new(store.registry(region("us"))) as support::registry_suite::BoxedRegistry
+        }) as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>
     };
     support::registry_suite::run_all(&make).await;
     drop(dirs);
@@ -54,7 +55,10 @@ async fn regions_share_the_file_but_not_the_applications() {
     uk.create(app("Same name")).await.unwrap();
     assert_eq!(us.list().await.unwrap().len(), 1);
     assert_eq!(uk.list().await.unwrap().len(), 1);
-    assert!(uk.get(&a.client_id).await.is_err(), "a US app is not found in UK");
+    assert!(
+        uk.get(&a.client_id).await.is_err(),
+        "a US app is not found in UK"
+    );
     assert!(uk.delete(&a.client_id).await.is_err());
     assert!(us.get(&a.client_id).await.is_ok());
 }
@@ -66,13 +70,31 @@ async fn a_second_opener_sees_writes_and_resets_at_once() {
     let second = open(dir.path(), Duration::from_secs(900)).registry(region("us"));
     let issued = first.create(app("Shared")).await.unwrap();
     let id = issued.application.client_id.clone();
-    assert!(second.verify_secret(&id, &issued.reveal.secret).await.unwrap());
+    assert!(
+        second
+            .verify_secret(&id, &issued.reveal.secret)
+            .await
+            .unwrap()
+    );
 
     // A reset through the second handle kills the secret the first one shows.
     let reset = second.reset_secret(&id).await.unwrap();
-    assert!(!first.verify_secret(&id, &issued.reveal.secret).await.unwrap());
-    assert!(first.verify_secret(&id, &reset.reveal.secret).await.unwrap());
-    assert!(first.reveal(&id).await.is_err(), "the first handle's old plaintext is gone");
+    assert!(
+        !first
+            .verify_secret(&id, &issued.reveal.secret)
+            .await
+            .unwrap()
+    );
+    assert!(
+        first
+            .verify_secret(&id, &reset.reveal.secret)
+            .await
+            .unwrap()
+    );
+    assert!(
+        first.reveal(&id).await.is_err(),
+        "the first handle's old plaintext is gone"
+    );
 }
 
 #[tokio::test]
@@ -80,7 +102,11 @@ async fn data_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let id = {
         let r = open(dir.path(), Duration::from_secs(900)).registry(region("us"));
-        r.create(app("Durable")).await.unwrap().application.client_id
+        r.create(app("Durable"))
+            .await
+            .unwrap()
+            .application
+            .client_id
     };
     let r = open(dir.path(), Duration::from_secs(900)).registry(region("us"));
     assert_eq!(r.get(&id).await.unwrap().client_name.as_str(), "Durable");
@@ -95,9 +121,13 @@ async fn a_newer_schema_is_refused_with_advice() {
     let conn = rusqlite::Connection::open(dir.path().join("keyward.db")).unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
-    let e = EmbeddedStore::open(dir.path(), Arc::new(Catalog::builtin()), Duration::from_secs(900))
-        .err()
-        .unwrap()
-        .to_string();
+    let e = EmbeddedStore::open(
+        dir.path(),
+        Arc::new(Catalog::builtin()),
+        Duration::from_secs(900),
+    )
+    .err()
+    .unwrap()
+    .to_string();
     assert!(e.contains("newer Keyward") && e.contains("upgrade"), "{e}");
 }

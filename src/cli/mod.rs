@@ -6,6 +6,7 @@ mod context;
 mod info;
 mod output;
 mod prompt;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,6 +65,17 @@ pub enum Command {
     /// Add, list, change and delete applications
     #[command(subcommand)]
     Apps(AppsCommand),
+    /// Run a region's token service: OAuth2 token endpoint and admin API
+    Serve {
+        #[arg(long)]
+        region: Region,
+        /// The address to listen on (port 0 picks a free port)
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// The issuer URL put in tokens [default: http:// plus the listen address]
+        #[arg(long, value_name = "URL")]
+        issuer: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,5 +173,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Regions { json }) => info::regions(&ctx, json),
         Some(Command::Scopes { json }) => info::scopes(&ctx, json),
         Some(Command::Apps(cmd)) => runtime.block_on(apps::run(&ctx, cmd)),
+        Some(Command::Serve {
+            region,
+            listen,
+            issuer,
+        }) => runtime.block_on(serve::run(&ctx, &region, listen, issuer)),
     }
 }
