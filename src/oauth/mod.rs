@@ -1,6 +1,7 @@
 //! OAuth 2.0 client credentials: access tokens (JWT per RFC 9068, signed with
 //! Ed25519), the service's signing key, and token request parsing.
 
+pub mod client;
 pub mod jwt;
 pub mod keys;
 pub mod request;
