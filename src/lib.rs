@@ -5,6 +5,8 @@
 //! - [`catalog`]: the scope catalog.
 //! - [`config`]: directories and the config file.
 //! - [`registry`]: the `Registry` trait and the embedded SQLite store.
+//! - [`oauth`]: access tokens, the signing key, token request parsing.
+//! - [`server`]: `keyward serve`, the token service and admin API.
 //! - [`cli`]: the `keyward` command line.
 //! - [`tui`]: the full-screen terminal UI.
 
@@ -13,6 +15,8 @@ pub mod cli;
 pub mod clipboard;
 pub mod config;
 pub mod model;
+pub mod oauth;
 pub mod registry;
+pub mod server;
 pub mod text;
 pub mod tui;

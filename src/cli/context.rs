@@ -10,6 +10,7 @@ use crate::catalog::Catalog;
 use crate::config::{Backend, Config, Paths, RegionConfig};
 use crate::model::{ClientId, Region};
 use crate::registry::embedded::EmbeddedStore;
+use crate::registry::remote::RemoteRegistry;
 use crate::registry::{Registry, RegistryError};
 
 pub struct Context {
@@ -57,8 +58,12 @@ impl Context {
     /// The registry of one region.
     pub fn registry(&self, region: &Region) -> anyhow::Result<Box<dyn Registry>> {
         let rc = self.region_config(region)?;
-        match rc.backend {
+        match &rc.backend {
             Backend::Embedded => Ok(Box::new(self.store()?.registry(rc.region.clone()))),
+            Backend::Remote(remote) => Ok(Box::new(RemoteRegistry::from_config(
+                rc.region.clone(),
+                remote,
+            )?)),
         }
     }
 

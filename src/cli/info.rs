@@ -22,12 +22,18 @@ pub fn regions(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
         .config
         .regions
         .iter()
-        .map(|r| match r.backend {
+        .map(|r| match &r.backend {
             Backend::Embedded => RegionRecord {
                 region: r.region.to_string(),
                 name: r.name.clone(),
                 backend: "embedded",
                 location: ctx.paths.data_dir.join(DB_FILE).display().to_string(),
+            },
+            Backend::Remote(remote) => RegionRecord {
+                region: r.region.to_string(),
+                name: r.name.clone(),
+                backend: "remote",
+                location: remote.url.clone(),
             },
         })
         .collect();

@@ -7,6 +7,8 @@ mod copy;
 mod info;
 mod output;
 mod prompt;
+mod serve;
+mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,6 +67,44 @@ pub enum Command {
     /// Add, list, change and delete applications
     #[command(subcommand)]
     Apps(AppsCommand),
+    /// Get a token with client credentials; the secret comes from
+    /// KEYWARD_CLIENT_SECRET or standard input, never an argument
+    Token {
+        /// The region whose token service to ask (an embedded region is asked
+        /// at http://127.0.0.1:8080, where `keyward serve` listens by default)
+        #[arg(long, required_unless_present_any = ["token_url", "vendor"])]
+        region: Option<Region>,
+        #[arg(long)]
+        client_id: String,
+        /// A scope to request (repeatable; spaces or '+' also separate)
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// Any token endpoint (with --vendor: that vendor's habits at this URL)
+        #[arg(long, value_name = "URL")]
+        token_url: Option<String>,
+        /// A vendor's token service, with its habits
+        #[arg(long, value_enum)]
+        vendor: Option<crate::oauth::client::Vendor>,
+        /// Where the credentials go [default: basic; post for echo-us]
+        #[arg(long, value_enum)]
+        auth: Option<crate::oauth::client::AuthMethod>,
+        /// [default: client_credentials; none for echo-us]
+        #[arg(long, value_enum)]
+        grant_type: Option<crate::oauth::client::GrantType>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a region's token service: OAuth2 token endpoint and admin API
+    Serve {
+        #[arg(long)]
+        region: Region,
+        /// The address to listen on (port 0 picks a free port)
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// The issuer URL put in tokens [default: http:// plus the listen address]
+        #[arg(long, value_name = "URL")]
+        issuer: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,5 +244,32 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Regions { json }) => info::regions(&ctx, json),
         Some(Command::Scopes { json }) => info::scopes(&ctx, json),
         Some(Command::Apps(cmd)) => runtime.block_on(apps::run(&ctx, cmd)),
+        Some(Command::Token {
+            region,
+            client_id,
+            scopes,
+            token_url,
+            vendor,
+            auth,
+            grant_type,
+            json,
+        }) => runtime.block_on(token::run(
+            &ctx,
+            token::TokenArgs {
+                region,
+                client_id,
+                scopes,
+                token_url,
+                vendor,
+                auth,
+                grant_type,
+                json,
+            },
+        )),
+        Some(Command::Serve {
+            region,
+            listen,
+            issuer,
+        }) => runtime.block_on(serve::run(&ctx, &region, listen, issuer)),
     }
 }

@@ -83,6 +83,36 @@ impl Paths {
 pub enum Backend {
     /// The SQLite file in the data dir.
     Embedded,
+    /// Another `keyward serve`, reached through its admin API.
+    Remote(RemoteConfig),
+}
+
+/// A region served by another `keyward serve`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteConfig {
+    /// The server's base URL, e.g. `https://uk.tokens.example`.
+    pub url: String,
+    /// The admin client's ID.
+    pub client_id: String,
+    /// Where the admin client's secret comes from: never the config file.
+    pub secret: SecretSource,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    /// The name of an environment variable.
+    Env(String),
+    /// A file readable only by its owner (mode 0600 or stricter).
+    File(PathBuf),
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Backend::Embedded => f.write_str("embedded"),
+            Backend::Remote(r) => f.write_str(&r.url),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,6 +163,12 @@ struct RawConfig {
 struct RawRegion {
     id: toml::Spanned<String>,
     name: Option<String>,
+    url: Option<toml::Spanned<String>>,
+    client_id: Option<String>,
+    client_secret_env: Option<String>,
+    client_secret_file: Option<PathBuf>,
+    /// Refused with advice: a secret never belongs in the config file.
+    client_secret: Option<toml::Spanned<toml::Value>>,
 }
 
 impl Config {
@@ -208,10 +244,64 @@ impl Config {
                     Some(n) if !n.trim().is_empty() => crate::text::printable(n.trim()),
                     _ => region.label(),
                 };
+                if let Some(secret) = &r.client_secret {
+                    return Err(invalid(
+                        Some(secret.span()),
+                        format!(
+                            "region '{region}': client_secret must not be in the config file; use client_secret_env = \"VAR\" or client_secret_file = \"/path\" (mode 0600)"
+                        ),
+                    ));
+                }
+                let backend = match r.url {
+                    None => {
+                        if r.client_id.is_some()
+                            || r.client_secret_env.is_some()
+                            || r.client_secret_file.is_some()
+                        {
+                            return Err(invalid(
+                                Some(span),
+                                format!(
+                                    "region '{region}': client_id and client_secret_* need a url"
+                                ),
+                            ));
+                        }
+                        Backend::Embedded
+                    }
+                    Some(url) => {
+                        let url_span = url.span();
+                        let url = url.into_inner().trim().trim_end_matches('/').to_owned();
+                        if !(url.starts_with("http://") || url.starts_with("https://")) {
+                            return Err(invalid(
+                                Some(url_span),
+                                format!(
+                                    "region '{region}': url must start with http:// or https://"
+                                ),
+                            ));
+                        }
+                        let client_id = r.client_id.ok_or_else(|| invalid(Some(span.clone()), format!("region '{region}': a remote region needs client_id (an admin client of that server)")))?;
+                        let secret = match (r.client_secret_env, r.client_secret_file) {
+                            (Some(var), None) => SecretSource::Env(var),
+                            (None, Some(file)) => SecretSource::File(file),
+                            _ => {
+                                return Err(invalid(
+                                    Some(span.clone()),
+                                    format!(
+                                        "region '{region}': give exactly one of client_secret_env = \"VAR\" or client_secret_file = \"/path\""
+                                    ),
+                                ));
+                            }
+                        };
+                        Backend::Remote(RemoteConfig {
+                            url,
+                            client_id,
+                            secret,
+                        })
+                    }
+                };
                 regions.push(RegionConfig {
                     region,
                     name,
-                    backend: Backend::Embedded,
+                    backend,
                 });
             }
             config.regions = regions;
@@ -290,6 +380,45 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("c.toml: line 1,"), "{e}");
+    }
+
+    #[test]
+    fn remote_regions() {
+        let c = Config::parse(
+            "[[region]]\nid = \"uk\"\nurl = \"http://127.0.0.1:9/\"\nclient_id = \"abc\"\nclient_secret_env = \"UK_SECRET\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.regions[0].backend,
+            Backend::Remote(RemoteConfig {
+                url: "http://127.0.0.1:9".into(),
+                client_id: "abc".into(),
+                secret: SecretSource::Env("UK_SECRET".into()),
+            })
+        );
+        for (bad, why) in [
+            (
+                "url = \"http://x\"\nclient_id = \"a\"\nclient_secret = \"s3cr3t\"\n",
+                "must not be in the config file",
+            ),
+            ("url = \"http://x\"\nclient_id = \"a\"\n", "exactly one of"),
+            (
+                "url = \"ftp://x\"\nclient_id = \"a\"\nclient_secret_env = \"V\"\n",
+                "http://",
+            ),
+            (
+                "url = \"http://x\"\nclient_secret_env = \"V\"\n",
+                "needs client_id",
+            ),
+            ("client_id = \"a\"\n", "need a url"),
+        ] {
+            let e = Config::parse(&format!("[[region]]\nid = \"uk\"\n{bad}"), "c.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(why), "{e}");
+            assert!(!e.contains("s3cr3t"), "{e}");
+        }
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! 120x40 and compared with the committed insta snapshots. The clock is the
 //! fixture's, so countdowns are stable.
 
-
 use chrono::Duration;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;

@@ -2,3 +2,4 @@
 #![allow(dead_code)]
 
 pub mod registry_suite;
+pub mod server;

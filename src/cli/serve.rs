@@ -1,0 +1,53 @@
+//! `keyward serve`: runs one region's token service until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::config::Backend;
+use crate::model::Region;
+use crate::server::{Server, shutdown_signal};
+
+use super::Context;
+
+pub async fn run(
+    ctx: &Context,
+    region: &Region,
+    listen: SocketAddr,
+    issuer: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    init_logging();
+    let rc = ctx.region_config(region)?;
+    if !matches!(rc.backend, Backend::Embedded) {
+        anyhow::bail!(
+            "region '{region}' is served by another server ({}); `keyward serve` serves embedded regions only",
+            rc.backend
+        );
+    }
+    let registry: Arc<dyn crate::registry::Registry> = Arc::from(ctx.registry(region)?);
+    let server = Server::bind(
+        listen,
+        issuer,
+        &ctx.paths.data_dir,
+        registry,
+        ctx.catalog.clone(),
+    )
+    .await?;
+    let addr = server.local_addr()?;
+    tracing::info!(%region, %addr, issuer = server.issuer(), "keyward serve listening");
+    // Scripts and tests that pass port 0 read the address from here.
+    println!("listening on http://{addr}");
+    server.run(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Structured logs on standard error; `RUST_LOG` refines the level.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

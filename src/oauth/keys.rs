@@ -1,0 +1,138 @@
+//! The service's token signing key: Ed25519, generated on first start and kept
+//! 0600 in the data dir. EdDSA signs in microseconds, which keeps the token
+//! endpoint fast, and verifiers only need the public key from the JWKS.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::SigningKey;
+use sha2::Digest as _;
+use zeroize::Zeroizing;
+
+use crate::config::write_private_file_atomic;
+
+/// The key file in the data dir: the 32-byte Ed25519 seed.
+pub const KEY_FILE: &str = "token-signing.ed25519";
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read or write the token signing key {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "the token signing key {path} is damaged (expected 32 bytes); move it away to generate a new one (tokens already issued stop verifying)"
+    )]
+    Damaged { path: String },
+}
+
+/// The signing key with its public identity.
+pub struct SigningKeys {
+    signing: SigningKey,
+    kid: String,
+}
+
+impl std::fmt::Debug for SigningKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeys")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKeys {
+    /// Loads the key from `data_dir`, generating it on first start. Concurrent
+    /// first starts agree on one key: the first atomic write wins and the
+    /// others read it.
+    pub fn load_or_create(data_dir: &Path) -> Result<Self, KeyError> {
+        let path = data_dir.join(KEY_FILE);
+        let io = |path: &PathBuf, source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        crate::config::create_private_dir(data_dir).map_err(|e| io(&path, e))?;
+        if !path.exists() {
+            let seed = Zeroizing::new(random_seed());
+            write_private_file_atomic(&path, seed.as_slice()).map_err(|e| io(&path, e))?;
+        }
+        let bytes = Zeroizing::new(std::fs::read(&path).map_err(|e| io(&path, e))?);
+        let seed: Zeroizing<[u8; 32]> =
+            Zeroizing::new(bytes.as_slice().try_into().map_err(|_| KeyError::Damaged {
+                path: path.display().to_string(),
+            })?);
+        Ok(Self::from_seed(&seed))
+    }
+
+    pub fn from_seed(seed: &[u8; 32]) -> Self {
+        let signing = SigningKey::from_bytes(seed);
+        // RFC 7638 thumbprint of the public JWK: stable, and tells keys apart.
+        let x = URL_SAFE_NO_PAD.encode(signing.verifying_key().as_bytes());
+        let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
+        let kid = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(canonical.as_bytes()));
+        SigningKeys { signing, kid }
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.signing
+    }
+
+    /// The public key as a JWK Set (RFC 7517, RFC 8037).
+    pub fn jwks(&self) -> serde_json::Value {
+        serde_json::json!({
+            "keys": [{
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "x": URL_SAFE_NO_PAD.encode(self.signing.verifying_key().as_bytes()),
+                "kid": self.kid,
+                "use": "sig",
+                "alg": "EdDSA",
+            }]
+        })
+    }
+}
+
+fn random_seed() -> [u8; 32] {
+    use rand::TryRng as _;
+    let mut seed = [0u8; 32];
+    // SysRng reads the OS CSPRNG. Without randomness the service cannot make a
+    // key at all, so failing loudly at startup is right.
+    rand::rngs::SysRng
+        .try_fill_bytes(&mut seed)
+        .unwrap_or_else(|e| panic!("the OS random number generator failed: {e}"));
+    seed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn generated_once_private_and_stable() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = SigningKeys::load_or_create(dir.path()).unwrap();
+        let b = SigningKeys::load_or_create(dir.path()).unwrap();
+        assert_eq!(a.kid(), b.kid());
+        assert_eq!(a.jwks(), b.jwks());
+        let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(!format!("{a:?}").contains(&format!("{:?}", a.signing.to_bytes())));
+    }
+
+    #[test]
+    fn damaged_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
+        let e = SigningKeys::load_or_create(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("damaged"), "{e}");
+    }
+}

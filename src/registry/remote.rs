@@ -1,0 +1,530 @@
+//! A region that lives on another `keyward serve`: the `Registry` trait over its
+//! admin API (`/admin/v1/`). The registry gets its own bearer token from the
+//! server's token endpoint with the configured admin client, and gets a new one
+//! before it expires or when the server refuses it.
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::{Issued, RegistryError, Result};
+use crate::config::{RemoteConfig, SecretSource};
+use crate::model::wire::ApplicationRecord;
+use crate::model::{
+    ADMIN_SCOPE, AppName, Application, ClientId, ClientSecret, Grant, NewApplication, Region,
+    SecretReveal,
+};
+use crate::registry::Registry;
+
+/// How long one call to the server may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct RemoteRegistry {
+    region: Region,
+    base: String,
+    client_id: String,
+    secret: ClientSecret,
+    http: reqwest::Client,
+    /// The current admin token and when to get a new one.
+    token: tokio::sync::Mutex<Option<(String, Instant)>>,
+}
+
+impl std::fmt::Debug for RemoteRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteRegistry")
+            .field("region", &self.region)
+            .field("base", &self.base)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads the admin secret from where the config says. A file must be readable
+/// by its owner only: a secret others can read is refused, not used.
+pub fn load_secret(region: &Region, source: &SecretSource) -> Result<ClientSecret> {
+    let invalid = |m: String| RegistryError::InvalidInput(format!("region {region}: {m}"));
+    let text = match source {
+        SecretSource::Env(var) => std::env::var(var).map_err(|_| {
+            invalid(format!(
+                "the environment variable {var} (client_secret_env) is not set; set it to the admin client's secret"
+            ))
+        })?,
+        SecretSource::File(path) => {
+            let meta = std::fs::metadata(path).map_err(|e| {
+                invalid(format!("cannot read client_secret_file {}: {e}", path.display()))
+            })?;
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                return Err(invalid(format!(
+                    "client_secret_file {} has mode {:o}, readable by others: run `chmod 600 {}`",
+                    path.display(),
+                    mode & 0o777,
+                    path.display()
+                )));
+            }
+            std::fs::read_to_string(path).map_err(|e| {
+                invalid(format!("cannot read client_secret_file {}: {e}", path.display()))
+            })?
+        }
+    };
+    let secret = ClientSecret::from_string(text.trim().to_owned());
+    // `text` holds the secret too: wipe it.
+    drop(zeroize::Zeroizing::new(text));
+    if secret.expose().is_empty() {
+        return Err(invalid("the admin client's secret is empty".into()));
+    }
+    Ok(secret)
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorReply {
+    #[serde(default)]
+    error: String,
+    #[serde(default)]
+    error_description: String,
+}
+
+#[derive(Deserialize)]
+struct SecretReply {
+    client_id: String,
+    client_secret: String,
+    client_secret_visible_until: String,
+}
+
+/// What a call was about, to rebuild the right `RegistryError` from a reply.
+#[derive(Default)]
+struct Ctx<'a> {
+    id: Option<&'a ClientId>,
+    names: Vec<String>,
+}
+
+fn time(s: &str) -> std::result::Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            format!(
+                "bad time '{}': {e}",
+                crate::text::printable_truncated(s, 40)
+            )
+        })
+}
+
+fn application(r: &ApplicationRecord) -> std::result::Result<Application, String> {
+    Ok(Application {
+        client_id: ClientId::parse(&r.client_id).map_err(|e| e.to_string())?,
+        client_name: AppName::parse(&r.client_name).map_err(|e| e.to_string())?,
+        region: Region::new(&r.region).map_err(|e| e.to_string())?,
+        grants: crate::model::normalize_grants(r.scopes.iter().cloned()),
+        admin: r.admin,
+        created_at: time(&r.created_at)?,
+        updated_at: time(&r.updated_at)?,
+        secret_issued_at: time(&r.client_secret_issued_at)?,
+    })
+}
+
+impl RemoteRegistry {
+    pub fn from_config(region: Region, config: &RemoteConfig) -> Result<Self> {
+        let secret = load_secret(&region, &config.secret)?;
+        Self::new(region, &config.url, &config.client_id, secret)
+    }
+
+    pub fn new(region: Region, url: &str, client_id: &str, secret: ClientSecret) -> Result<Self> {
+        let base = url.trim_end_matches('/').to_owned();
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("keyward/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| RegistryError::Storage {
+                location: base.clone(),
+                message: format!("cannot set up HTTP: {e}"),
+            })?;
+        Ok(RemoteRegistry {
+            region,
+            base,
+            client_id: client_id.to_owned(),
+            secret,
+            http,
+            token: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    fn storage(&self, message: impl std::fmt::Display) -> RegistryError {
+        RegistryError::Storage {
+            location: self.base.clone(),
+            message: message.to_string(),
+        }
+    }
+
+    fn unreachable(&self, e: reqwest::Error) -> RegistryError {
+        // Without the URL: `location` already says where, and the message stays short.
+        let e = e.without_url();
+        let hint = if e.is_connect() {
+            ": is `keyward serve` running there?"
+        } else if e.is_timeout() {
+            ": the server did not answer in time"
+        } else {
+            ""
+        };
+        self.storage(format!("cannot reach the server: {e}{hint}"))
+    }
+
+    /// A bearer token for the admin API, fresh if `renew`.
+    async fn token(&self, renew: bool) -> Result<String> {
+        let mut slot = self.token.lock().await;
+        if !renew
+            && let Some((token, until)) = slot.as_ref()
+            && Instant::now() < *until
+        {
+            return Ok(token.clone());
+        }
+        let started = Instant::now();
+        let reply = self
+            .http
+            .post(format!("{}/oauth2/token", self.base))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("scope", ADMIN_SCOPE),
+                ("client_id", self.client_id.as_str()),
+                ("client_secret", self.secret.expose()),
+            ])
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        let status = reply.status();
+        let bytes = reply.bytes().await.map_err(|e| self.unreachable(e))?;
+        if !status.is_success() {
+            let e: ErrorReply = serde_json::from_slice(&bytes).unwrap_or_default();
+            return Err(self.storage(format!(
+                "the server refused the admin client {} ({} {}: {}); check client_id and its secret, and that it holds {ADMIN_SCOPE}",
+                self.client_id,
+                status.as_u16(),
+                crate::text::printable_truncated(&e.error, 40),
+                crate::text::printable_truncated(&e.error_description, 200)
+            )));
+        }
+        let t: TokenReply = serde_json::from_slice(&bytes).map_err(|e| {
+            self.storage(format!("the token endpoint sent an unexpected reply: {e}"))
+        })?;
+        // Renew a minute early so a token never expires mid-request.
+        let life = t.expires_in.unwrap_or(300).clamp(10, 86_400) as u64;
+        let until = started + Duration::from_secs(life.saturating_sub(60).max(5));
+        *slot = Some((t.access_token.clone(), until));
+        Ok(t.access_token)
+    }
+
+    /// Calls the admin API; renews the token once if the server refuses it.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        ctx: Ctx<'_>,
+    ) -> Result<bytes::Bytes> {
+        let mut renew = false;
+        loop {
+            let token = self.token(renew).await?;
+            let mut req = self
+                .http
+                .request(method.clone(), format!("{}/admin/v1{path}", self.base))
+                .bearer_auth(&token);
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            let reply = req.send().await.map_err(|e| self.unreachable(e))?;
+            let status = reply.status();
+            let bytes = reply.bytes().await.map_err(|e| self.unreachable(e))?;
+            if status.is_success() {
+                return Ok(bytes);
+            }
+            if status == StatusCode::UNAUTHORIZED && !renew {
+                renew = true;
+                continue;
+            }
+            return Err(self.error(status, &bytes, ctx));
+        }
+    }
+
+    fn error(&self, status: StatusCode, body: &[u8], ctx: Ctx<'_>) -> RegistryError {
+        let e: ErrorReply = serde_json::from_slice(body).unwrap_or_default();
+        let description = crate::text::printable_truncated(&e.error_description, 400);
+        match (status, e.error.as_str(), ctx.id) {
+            (StatusCode::NOT_FOUND, "not_found", Some(id)) => RegistryError::NotFound {
+                client_id: id.clone(),
+                region: self.region.clone(),
+            },
+            (StatusCode::GONE, _, Some(id)) => RegistryError::RevealWindowClosed {
+                client_id: id.clone(),
+            },
+            (StatusCode::CONFLICT, _, _) => RegistryError::DuplicateName {
+                name: ctx
+                    .names
+                    .iter()
+                    .find(|n| {
+                        description
+                            .to_lowercase()
+                            .contains(&format!("'{}'", n.to_lowercase()))
+                    })
+                    .or(ctx.names.first())
+                    .cloned()
+                    .unwrap_or_default(),
+                region: self.region.clone(),
+            },
+            (StatusCode::BAD_REQUEST, _, _) => RegistryError::InvalidInput(description),
+            (StatusCode::FORBIDDEN, _, _) => self.storage(format!(
+                "the admin client {} lacks the {ADMIN_SCOPE} scope on that server ({description})",
+                self.client_id
+            )),
+            _ => self.storage(format!(
+                "the server answered {} {}: {description}",
+                status.as_u16(),
+                crate::text::printable_truncated(&e.error, 40)
+            )),
+        }
+    }
+
+    fn parse<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| self.storage(format!("the server sent an unexpected reply: {e}")))
+    }
+
+    fn application(&self, bytes: &[u8]) -> Result<Application> {
+        let record: ApplicationRecord = self.parse(bytes)?;
+        application(&record)
+            .map_err(|e| self.storage(format!("the server sent a bad application: {e}")))
+    }
+
+    fn issued(&self, record: &ApplicationRecord) -> Result<Issued> {
+        let application = application(record)
+            .map_err(|e| self.storage(format!("the server sent a bad application: {e}")))?;
+        let (Some(secret), Some(until)) =
+            (&record.client_secret, &record.client_secret_visible_until)
+        else {
+            return Err(self.storage("the server did not send the new secret"));
+        };
+        let visible_until = time(until).map_err(|e| self.storage(e))?;
+        Ok(Issued {
+            reveal: SecretReveal {
+                client_id: application.client_id.clone(),
+                secret: ClientSecret::from_string(secret.clone()),
+                visible_until,
+            },
+            application,
+        })
+    }
+}
+
+fn new_body(n: &NewApplication) -> serde_json::Value {
+    serde_json::json!({
+        "client_name": n.client_name.as_str(),
+        "scopes": n.grants,
+        "admin": n.admin,
+    })
+}
+
+/// A path segment; client IDs are `[A-Za-z0-9._-]`, which needs no escaping.
+fn path_id(id: &ClientId) -> &str {
+    id.as_str()
+}
+
+#[async_trait]
+impl Registry for RemoteRegistry {
+    fn region(&self) -> &Region {
+        &self.region
+    }
+
+    fn location(&self) -> String {
+        self.base.clone()
+    }
+
+    async fn list(&self) -> Result<Vec<Application>> {
+        let bytes = self
+            .call(Method::GET, "/applications", None, Ctx::default())
+            .await?;
+        let records: Vec<ApplicationRecord> = self.parse(&bytes)?;
+        records
+            .iter()
+            .map(|r| {
+                application(r)
+                    .map_err(|e| self.storage(format!("the server sent a bad application: {e}")))
+            })
+            .collect()
+    }
+
+    async fn get(&self, id: &ClientId) -> Result<Application> {
+        let ctx = Ctx {
+            id: Some(id),
+            ..Ctx::default()
+        };
+        let bytes = self
+            .call(
+                Method::GET,
+                &format!("/applications/{}", path_id(id)),
+                None,
+                ctx,
+            )
+            .await?;
+        self.application(&bytes)
+    }
+
+    async fn create(&self, new: NewApplication) -> Result<Issued> {
+        let ctx = Ctx {
+            id: None,
+            names: vec![new.client_name.to_string()],
+        };
+        let bytes = self
+            .call(Method::POST, "/applications", Some(new_body(&new)), ctx)
+            .await?;
+        let record: ApplicationRecord = self.parse(&bytes)?;
+        self.issued(&record)
+    }
+
+    async fn create_many(&self, new: Vec<NewApplication>) -> Result<Vec<Issued>> {
+        let ctx = Ctx {
+            id: None,
+            names: new.iter().map(|n| n.client_name.to_string()).collect(),
+        };
+        let body =
+            serde_json::json!({"applications": new.iter().map(new_body).collect::<Vec<_>>()});
+        let bytes = self
+            .call(Method::POST, "/applications/batch", Some(body), ctx)
+            .await?;
+        let records: Vec<ApplicationRecord> = self.parse(&bytes)?;
+        records.iter().map(|r| self.issued(r)).collect()
+    }
+
+    async fn rename(&self, id: &ClientId, name: AppName) -> Result<Application> {
+        let ctx = Ctx {
+            id: Some(id),
+            names: vec![name.to_string()],
+        };
+        let body = serde_json::json!({"client_name": name.as_str()});
+        let bytes = self
+            .call(
+                Method::PATCH,
+                &format!("/applications/{}", path_id(id)),
+                Some(body),
+                ctx,
+            )
+            .await?;
+        self.application(&bytes)
+    }
+
+    async fn set_access(&self, id: &ClientId, changes: Vec<Grant>) -> Result<Application> {
+        let ctx = Ctx {
+            id: Some(id),
+            ..Ctx::default()
+        };
+        let body = serde_json::json!({"scopes": changes});
+        let bytes = self
+            .call(
+                Method::PATCH,
+                &format!("/applications/{}", path_id(id)),
+                Some(body),
+                ctx,
+            )
+            .await?;
+        self.application(&bytes)
+    }
+
+    async fn reset_secret(&self, id: &ClientId) -> Result<Issued> {
+        let ctx = Ctx {
+            id: Some(id),
+            ..Ctx::default()
+        };
+        let bytes = self
+            .call(
+                Method::POST,
+                &format!("/applications/{}/secret", path_id(id)),
+                None,
+                ctx,
+            )
+            .await?;
+        let record: ApplicationRecord = self.parse(&bytes)?;
+        self.issued(&record)
+    }
+
+    async fn delete(&self, id: &ClientId) -> Result<()> {
+        let ctx = Ctx {
+            id: Some(id),
+            ..Ctx::default()
+        };
+        self.call(
+            Method::DELETE,
+            &format!("/applications/{}", path_id(id)),
+            None,
+            ctx,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn reveal(&self, id: &ClientId) -> Result<SecretReveal> {
+        let ctx = Ctx {
+            id: Some(id),
+            ..Ctx::default()
+        };
+        let bytes = self
+            .call(
+                Method::GET,
+                &format!("/applications/{}/secret", path_id(id)),
+                None,
+                ctx,
+            )
+            .await?;
+        let reply: SecretReply = self.parse(&bytes)?;
+        let secret = ClientSecret::from_string(reply.client_secret);
+        let visible_until =
+            time(&reply.client_secret_visible_until).map_err(|e| self.storage(e))?;
+        if reply.client_id != id.as_str() {
+            return Err(self.storage("the server sent another application's secret"));
+        }
+        Ok(SecretReveal {
+            client_id: id.clone(),
+            secret,
+            visible_until,
+        })
+    }
+
+    /// Asks the server's token endpoint: the only way to check a secret without
+    /// the hash, and it reads the server's store on every call.
+    async fn verify_secret(&self, id: &ClientId, secret: &ClientSecret) -> Result<bool> {
+        let reply = self
+            .http
+            .post(format!("{}/oauth2/token", self.base))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", id.as_str()),
+                ("client_secret", secret.expose()),
+            ])
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        match reply.status() {
+            s if s.is_success() => Ok(true),
+            StatusCode::UNAUTHORIZED => Ok(false),
+            s => {
+                let bytes = reply.bytes().await.map_err(|e| self.unreachable(e))?;
+                Err(self.error(
+                    s,
+                    &bytes,
+                    Ctx {
+                        id: Some(id),
+                        ..Ctx::default()
+                    },
+                ))
+            }
+        }
+    }
+}

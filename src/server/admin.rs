@@ -1,0 +1,321 @@
+//! The admin API, `/admin/v1/`: applications, secrets and the scope catalog,
+//! for bearer tokens from this service whose client holds `keyward:admin`.
+//! Bodies and replies use the JSON of `model::wire::ApplicationRecord`.
+//!
+//! Admin clients themselves are out of the API's reach: they are not listed,
+//! cannot be read, changed, reset or deleted, and none can be created. They are
+//! the server's root of trust and are managed only on its data dir
+//! (`keyward apps add --admin`), so a leaked admin token cannot mint or keep
+//! more admin credentials.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use super::SharedState;
+use super::errors::{ApiError, NO_STORE};
+use crate::model::wire::{ApplicationRecord, rfc3339};
+use crate::model::{ADMIN_SCOPE, AppName, Application, ClientId, Grant, NewApplication};
+use crate::registry::RegistryError;
+
+pub(super) fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/applications", get(list).post(create))
+        .route("/applications/batch", axum::routing::post(create_batch))
+        .route(
+            "/applications/{client_id}",
+            get(show).patch(update).delete(remove),
+        )
+        .route("/applications/{client_id}/secret", get(reveal).post(reset))
+        .route("/scopes", get(scopes))
+}
+
+/// A caller that presented a valid admin token.
+pub(super) struct Admin {
+    pub client_id: String,
+}
+
+const BEARER_CHALLENGE: &str = r#"Bearer realm="keyward""#;
+
+fn unauthorized(error: &'static str, description: &str) -> ApiError {
+    ApiError {
+        status: StatusCode::UNAUTHORIZED,
+        error,
+        description: description.to_owned(),
+        www_authenticate: Some(BEARER_CHALLENGE),
+    }
+}
+
+impl FromRequestParts<SharedState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(unauthorized(
+                "invalid_request",
+                "the admin API needs a bearer token from /oauth2/token with the keyward:admin scope",
+            ));
+        };
+        let value = value.to_str().unwrap_or_default().trim();
+        let token = match value.split_once(' ') {
+            Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => t.trim(),
+            _ => {
+                return Err(unauthorized(
+                    "invalid_request",
+                    "the Authorization header must be `Bearer <token>`",
+                ));
+            }
+        };
+        let now = chrono::Utc::now().timestamp();
+        let claims = state
+            .issuer
+            .verify(token, now)
+            .map_err(|e| unauthorized("invalid_token", &e.to_string()))?;
+        if !super::token::still_valid(state, &claims).await? {
+            return Err(unauthorized(
+                "invalid_token",
+                "the token's client was deleted or its secret was reset since; get a new token",
+            ));
+        }
+        if !claims.has_scope(ADMIN_SCOPE) {
+            return Err(ApiError {
+                status: StatusCode::FORBIDDEN,
+                error: "insufficient_scope",
+                description: format!("the admin API needs the {ADMIN_SCOPE} scope"),
+                www_authenticate: Some(
+                    r#"Bearer realm="keyward", error="insufficient_scope", scope="keyward:admin""#,
+                ),
+            });
+        }
+        Ok(Admin {
+            client_id: claims.client_id,
+        })
+    }
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    let body = body.map_err(|e| {
+        let status = if e.status().is_client_error() {
+            e.status()
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        ApiError::new(
+            status,
+            "invalid_request",
+            format!("cannot read the body: {}", e.body_text()),
+        )
+    })?;
+    serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the body is not the expected JSON: {}",
+            crate::text::printable_truncated(&e.to_string(), 200)
+        ))
+    })
+}
+
+fn client_id(raw: &str) -> Result<ClientId, ApiError> {
+    ClientId::parse(raw).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+/// The application `raw` names, if it is one the API may touch (not an admin client).
+async fn managed(state: &SharedState, raw: &str) -> Result<(ClientId, Application), ApiError> {
+    let id = client_id(raw)?;
+    let app = state.registry.get(&id).await?;
+    if app.admin {
+        return Err(RegistryError::NotFound {
+            client_id: id,
+            region: state.region.clone(),
+        }
+        .into());
+    }
+    Ok((id, app))
+}
+
+fn name(raw: &str) -> Result<AppName, ApiError> {
+    AppName::parse(raw).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+fn with_no_store(response: impl IntoResponse) -> Response {
+    let mut r = response.into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, NO_STORE);
+    r
+}
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+/// A new application, as `POST /applications` takes it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewApplicationBody {
+    pub client_name: String,
+    #[serde(default)]
+    pub scopes: Vec<Grant>,
+    #[serde(default)]
+    pub admin: bool,
+}
+
+impl NewApplicationBody {
+    fn into_new(self) -> Result<NewApplication, ApiError> {
+        if self.admin {
+            return Err(ApiError::bad_request(
+                "admin clients cannot be made over the API: run `keyward apps add --admin` on the server's data dir",
+            ));
+        }
+        Ok(NewApplication {
+            client_name: name(&self.client_name)?,
+            grants: self.scopes,
+            admin: self.admin,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchBody {
+    applications: Vec<NewApplicationBody>,
+}
+
+/// `PATCH /applications/{id}`: a new name, scope changes (merged: `none`
+/// removes one, scopes not named keep theirs), or both.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    #[serde(default)]
+    client_name: Option<String>,
+    #[serde(default)]
+    scopes: Option<Vec<Grant>>,
+}
+
+async fn list(_: Admin, State(state): State<SharedState>) -> Result<Response, ApiError> {
+    let apps = state.registry.list().await?;
+    let now = now();
+    let records: Vec<ApplicationRecord> = apps
+        .iter()
+        .filter(|a| !a.admin)
+        .map(|a| ApplicationRecord::new(a, None, now))
+        .collect();
+    Ok(Json(records).into_response())
+}
+
+async fn show(
+    _: Admin,
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (_, app) = managed(&state, &id).await?;
+    Ok(Json(ApplicationRecord::new(&app, None, now())).into_response())
+}
+
+async fn create(
+    admin: Admin,
+    State(state): State<SharedState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let new = parse_json::<NewApplicationBody>(body)?.into_new()?;
+    let issued = state.registry.create(new).await?;
+    tracing::info!(by = %admin.client_id, client_id = %issued.application.client_id, "application created");
+    let record = ApplicationRecord::new(&issued.application, Some(&issued.reveal), now());
+    Ok(with_no_store((StatusCode::CREATED, Json(record))))
+}
+
+async fn create_batch(
+    admin: Admin,
+    State(state): State<SharedState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let batch: BatchBody = parse_json(body)?;
+    let new = batch
+        .applications
+        .into_iter()
+        .map(NewApplicationBody::into_new)
+        .collect::<Result<Vec<_>, _>>()?;
+    let issued = state.registry.create_many(new).await?;
+    tracing::info!(by = %admin.client_id, count = issued.len(), "applications created");
+    let now = now();
+    let records: Vec<ApplicationRecord> = issued
+        .iter()
+        .map(|i| ApplicationRecord::new(&i.application, Some(&i.reveal), now))
+        .collect();
+    Ok(with_no_store((StatusCode::CREATED, Json(records))))
+}
+
+async fn update(
+    admin: Admin,
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body: UpdateBody = parse_json(body)?;
+    let (id, current) = managed(&state, &id).await?;
+    let new_name = body.client_name.as_deref().map(name).transpose()?;
+    let mut app = None;
+    if let Some(n) = new_name {
+        app = Some(state.registry.rename(&id, n).await?);
+    }
+    if let Some(changes) = body.scopes {
+        app = Some(state.registry.set_access(&id, changes).await?);
+    }
+    let app = app.unwrap_or(current);
+    tracing::info!(by = %admin.client_id, client_id = %id, "application updated");
+    Ok(Json(ApplicationRecord::new(&app, None, now())).into_response())
+}
+
+async fn remove(
+    admin: Admin,
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (id, _) = managed(&state, &id).await?;
+    state.registry.delete(&id).await?;
+    tracing::info!(by = %admin.client_id, client_id = %id, "application deleted");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /applications/{id}/secret`: a new secret; the old one dies at once.
+async fn reset(
+    admin: Admin,
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (id, _) = managed(&state, &id).await?;
+    let issued = state.registry.reset_secret(&id).await?;
+    tracing::info!(by = %admin.client_id, client_id = %id, "secret reset");
+    let record = ApplicationRecord::new(&issued.application, Some(&issued.reveal), now());
+    Ok(with_no_store(Json(record)))
+}
+
+/// `GET /applications/{id}/secret`: the secret while its window is open, 410
+/// once it has closed.
+async fn reveal(
+    _: Admin,
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (id, _) = managed(&state, &id).await?;
+    let reveal = state.registry.reveal(&id).await?;
+    let body = serde_json::json!({
+        "client_id": reveal.client_id.as_str(),
+        "client_secret": reveal.secret.expose(),
+        "client_secret_visible_until": rfc3339(reveal.visible_until),
+    });
+    let mut r = with_no_store(Json(body));
+    r.headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    Ok(r)
+}
+
+async fn scopes(_: Admin, State(state): State<SharedState>) -> Response {
+    Json(state.catalog.groups()).into_response()
+}

@@ -1,0 +1,171 @@
+//! `keyward serve`: one region's token service over HTTP.
+//!
+//! - OAuth 2.0: `POST /oauth2/token`, `POST /oauth2/introspect`,
+//!   `GET /.well-known/jwks.json`, `GET /.well-known/oauth-authorization-server`.
+//! - The admin API under `/admin/v1/`, for clients holding `keyward:admin`.
+//! - `GET /healthz`, `GET /openapi.json`.
+//!
+//! Every request goes to the registry, so a reset or delete made by another
+//! process on the same data dir takes effect on the very next request.
+
+mod admin;
+mod errors;
+pub mod openapi;
+mod token;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::timeout::TimeoutLayer;
+
+use crate::catalog::Catalog;
+use crate::model::Region;
+use crate::oauth::{SigningKeys, TokenIssuer};
+use crate::registry::Registry;
+
+/// Largest request body: token requests are a few hundred bytes, and an admin
+/// batch of a few hundred applications fits easily.
+pub const BODY_LIMIT: usize = 256 * 1024;
+/// A request that takes longer than this (a stalled client, a locked database)
+/// gets 408 instead of holding a connection forever.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the handlers share.
+pub struct AppState {
+    pub registry: Arc<dyn Registry>,
+    pub issuer: TokenIssuer,
+    pub catalog: Arc<Catalog>,
+    pub region: Region,
+}
+
+pub type SharedState = Arc<AppState>;
+
+/// A bound, not yet running, server.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    state: SharedState,
+}
+
+impl Server {
+    /// Binds `listen` and loads (or creates) the signing key in `data_dir`.
+    /// `issuer` defaults to `http://` plus the bound address.
+    pub async fn bind(
+        listen: SocketAddr,
+        issuer: Option<String>,
+        data_dir: &std::path::Path,
+        registry: Arc<dyn Registry>,
+        catalog: Arc<Catalog>,
+    ) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}; is another server using it?"))?;
+        let addr = listener.local_addr()?;
+        let keys = SigningKeys::load_or_create(data_dir)?;
+        let issuer = issuer
+            .map(|i| i.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let region = registry.region().clone();
+        let audience = format!("keyward:{region}");
+        Ok(Server {
+            listener,
+            state: Arc::new(AppState {
+                issuer: TokenIssuer::new(keys, issuer, audience),
+                registry,
+                catalog,
+                region,
+            }),
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn issuer(&self) -> &str {
+        self.state.issuer.issuer()
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+pub fn router(state: SharedState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi::document))
+        .route("/oauth2/token", post(token::token))
+        .route("/oauth2/introspect", post(token::introspect))
+        .route("/.well-known/jwks.json", get(token::jwks))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(token::metadata),
+        )
+        .nest("/admin/v1", admin::routes())
+        .fallback(errors::not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(middleware::from_fn(access_log))
+}
+
+async fn healthz(State(_): State<SharedState>) -> impl IntoResponse {
+    "ok\n"
+}
+
+/// One line per request: method, path (never the query, which a careless
+/// client could fill with credentials), status and time. No headers, no bodies.
+async fn access_log(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = crate::text::printable_truncated(req.uri().path(), 120);
+    let response = next.run(req).await;
+    let status = response.status().as_u16();
+    let micros = started.elapsed().as_micros() as u64;
+    if status >= 500 {
+        tracing::warn!(%method, %path, status, micros, "request");
+    } else {
+        tracing::info!(%method, %path, status, micros, "request");
+    }
+    response
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

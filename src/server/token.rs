@@ -1,0 +1,233 @@
+//! The OAuth 2.0 endpoints: token (RFC 6749 §4.4), introspection (RFC 7662),
+//! the JWKS and the authorization server metadata (RFC 8414).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::SharedState;
+use super::errors::{ApiError, NO_STORE};
+use crate::model::Application;
+use crate::oauth::request::{self, ClientAuth, Form};
+use crate::oauth::{ErrorCode, OAuthError, TOKEN_LIFETIME_SECS};
+
+#[derive(Serialize)]
+struct TokenResponse<'a> {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    scope: &'a str,
+}
+
+/// A body the server would not read (too large, cut short) is the client's
+/// problem: 413 or 400, in the OAuth error shape.
+fn body_error(e: BytesRejection) -> ApiError {
+    let status = e.status();
+    let status = if status.is_client_error() {
+        status
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    ApiError::new(
+        status,
+        "invalid_request",
+        format!("cannot read the body: {}", e.body_text()),
+    )
+}
+
+fn header_bytes(headers: &HeaderMap, name: header::HeaderName) -> Option<&[u8]> {
+    headers.get(name).map(HeaderValue::as_bytes)
+}
+
+fn invalid_client(basic: bool) -> OAuthError {
+    OAuthError {
+        code: ErrorCode::InvalidClient,
+        description: "client authentication failed".into(),
+        basic,
+    }
+}
+
+/// The application behind `auth` if its secret is the current one. Reads the
+/// store every time: a reset elsewhere counts from the next request.
+pub(super) async fn authenticate(
+    state: &SharedState,
+    auth: &ClientAuth,
+) -> Result<Application, ApiError> {
+    let registry = &state.registry;
+    let mut ok = registry
+        .verify_secret(&auth.client_id, &auth.secret)
+        .await?;
+    if !ok && let Some(raw) = &auth.raw_secret {
+        ok = registry.verify_secret(&auth.client_id, raw).await?;
+    }
+    if !ok {
+        tracing::info!(client_id = %auth.client_id, "client authentication failed");
+        return Err(invalid_client(auth.basic).into());
+    }
+    match registry.get(&auth.client_id).await {
+        Ok(app) => Ok(app),
+        // Deleted between the two reads.
+        Err(crate::registry::RegistryError::NotFound { .. }) => {
+            Err(invalid_client(auth.basic).into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn token(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(body_error)?;
+    let req = request::token_request(
+        header_bytes(&headers, header::AUTHORIZATION),
+        header_bytes(&headers, header::CONTENT_TYPE),
+        &body,
+    )?;
+    let app = authenticate(&state, &req.auth).await?;
+    let held = app.oauth_scopes();
+    let scope = match &req.scopes {
+        None => held.join(" "),
+        Some(requested) => {
+            if let Some(missing) = requested.iter().find(|s| !held.contains(s)) {
+                return Err(OAuthError::new(
+                    ErrorCode::InvalidScope,
+                    format!(
+                        "the client does not hold the scope '{}'; it holds: {}",
+                        crate::text::printable_truncated(missing, 60),
+                        if held.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            held.join(" ")
+                        }
+                    ),
+                )
+                .into());
+            }
+            requested.join(" ")
+        }
+    };
+    let now = chrono::Utc::now().timestamp();
+    let claims = state.issuer.claims(app.client_id.as_str(), scope, now);
+    let access_token = state.issuer.sign(&claims);
+    // The jti identifies the token in logs; the token itself never appears.
+    tracing::info!(client_id = %app.client_id, jti = %claims.jti, scope = %claims.scope, "token issued");
+    let mut response = Json(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: TOKEN_LIFETIME_SECS,
+        scope: &claims.scope,
+    })
+    .into_response();
+    no_store(&mut response);
+    Ok(response)
+}
+
+fn no_store(response: &mut Response) {
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, NO_STORE);
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+/// RFC 7662. The caller authenticates like at the token endpoint; any
+/// registered client may ask (resource servers are clients too).
+pub(super) async fn introspect(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(body_error)?;
+    let form = Form::parse(header_bytes(&headers, header::CONTENT_TYPE), &body)?;
+    let auth = request::client_auth(header_bytes(&headers, header::AUTHORIZATION), &form)?;
+    authenticate(&state, &auth).await?;
+    let Some(token) = form.value("token") else {
+        return Err(OAuthError::new(ErrorCode::InvalidRequest, "token is missing").into());
+    };
+    let now = chrono::Utc::now().timestamp();
+    let body = match state.issuer.verify(token, now) {
+        Ok(claims) if still_valid(&state, &claims).await? => serde_json::json!({
+            "active": true,
+            "scope": claims.scope,
+            "client_id": claims.client_id,
+            "token_type": "Bearer",
+            "exp": claims.exp,
+            "iat": claims.iat,
+            "sub": claims.sub,
+            "aud": claims.aud,
+            "iss": claims.iss,
+            "jti": claims.jti,
+        }),
+        _ => serde_json::json!({"active": false}),
+    };
+    let mut response = Json(body).into_response();
+    no_store(&mut response);
+    Ok(response)
+}
+
+/// Whether the token's client still exists and the token postdates its last
+/// secret reset: a reset or delete also ends the tokens already handed out.
+/// `iat` has whole seconds, so a token from the same second as the reset is
+/// given the benefit of the doubt rather than refusing fresh tokens.
+pub(super) async fn still_valid(
+    state: &SharedState,
+    claims: &crate::oauth::AccessClaims,
+) -> Result<bool, ApiError> {
+    let Ok(id) = crate::model::ClientId::parse(&claims.client_id) else {
+        return Ok(false);
+    };
+    match state.registry.get(&id).await {
+        Ok(app) => Ok(claims.iat >= app.secret_issued_at.timestamp()),
+        Err(crate::registry::RegistryError::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn jwks(State(state): State<SharedState>) -> Response {
+    let mut response = Json(state.issuer.keys().jwks()).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+/// RFC 8414 metadata.
+pub(super) async fn metadata(State(state): State<SharedState>) -> Json<serde_json::Value> {
+    let iss = state.issuer.issuer();
+    Json(serde_json::json!({
+        "issuer": iss,
+        "token_endpoint": format!("{iss}/oauth2/token"),
+        "jwks_uri": format!("{iss}/.well-known/jwks.json"),
+        "introspection_endpoint": format!("{iss}/oauth2/introspect"),
+        "grant_types_supported": ["client_credentials"],
+        "response_types_supported": [],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_signing_alg_values_supported": ["EdDSA"],
+        "scopes_supported": scopes_supported(&state),
+        "service_documentation": format!("{iss}/openapi.json"),
+    }))
+}
+
+fn scopes_supported(state: &SharedState) -> Vec<String> {
+    let mut out: Vec<String> = state
+        .catalog
+        .scopes()
+        .flat_map(|s| {
+            crate::model::Access::ALL
+                .into_iter()
+                .filter(|a| s.offers(*a))
+                .flat_map(|a| a.oauth_suffixes().iter())
+                .map(move |suffix| format!("{}:{suffix}", s.id))
+        })
+        .collect();
+    out.push(crate::model::ADMIN_SCOPE.to_owned());
+    out.sort();
+    out.dedup();
+    out
+}

@@ -1,0 +1,118 @@
+//! A real `keyward serve` in this process, on a random loopback port, over a
+//! fresh data dir. Tests talk to it over HTTP like any client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use keyward::catalog::Catalog;
+use keyward::model::{AppName, Grant, NewApplication, Region};
+use keyward::registry::embedded::{EmbeddedRegistry, EmbeddedStore};
+use keyward::registry::{Issued, Registry};
+use keyward::server::Server;
+
+pub struct TestServer {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    /// A second handle on the server's data dir, as the CLI would open it.
+    pub store: EmbeddedStore,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with_window(Duration::from_secs(900)).await
+    }
+
+    pub async fn start_with_window(window: Duration) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = Arc::new(Catalog::builtin());
+        let server_store = EmbeddedStore::open(dir.path(), catalog.clone(), window).unwrap();
+        let registry: Arc<dyn Registry> =
+            Arc::new(server_store.registry(Region::new("us").unwrap()));
+        let server = Server::bind(
+            "127.0.0.1:0".parse().unwrap(),
+            None,
+            dir.path(),
+            registry,
+            catalog.clone(),
+        )
+        .await
+        .unwrap();
+        let url = format!("http://{}", server.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async move {
+            let _ = stopped.await;
+        }));
+        let store = EmbeddedStore::open(dir.path(), catalog, window).unwrap();
+        TestServer {
+            url,
+            dir,
+            store,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn registry(&self) -> EmbeddedRegistry {
+        self.store.registry(Region::new("us").unwrap())
+    }
+
+    /// Registers an application through the data dir (not over HTTP).
+    pub async fn app(&self, name: &str, grants: &[&str], admin: bool) -> Issued {
+        self.registry()
+            .create(NewApplication {
+                client_name: AppName::parse(name).unwrap(),
+                grants: grants
+                    .iter()
+                    .map(|g| Grant::parse_assignment(g).unwrap())
+                    .collect(),
+                admin,
+            })
+            .await
+            .unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// A token for an application, by body authentication.
+    pub async fn token(&self, issued: &Issued, scope: Option<&str>) -> String {
+        let mut form = vec![
+            ("grant_type", "client_credentials".to_owned()),
+            ("client_id", issued.application.client_id.to_string()),
+            ("client_secret", issued.reveal.secret.expose().to_owned()),
+        ];
+        if let Some(s) = scope {
+            form.push(("scope", s.to_owned()));
+        }
+        let reply = reqwest::Client::new()
+            .post(self.url("/oauth2/token"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200);
+        let body: serde_json::Value = reply.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap().unwrap();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
