@@ -94,6 +94,16 @@ impl Server {
         self.state.issuer.issuer()
     }
 
+    /// The router this server would run, for in-process use (benchmarks).
+    pub fn router(&self) -> Router {
+        router(self.state.clone())
+    }
+
+    /// The token issuer, for in-process use (benchmarks).
+    pub fn issuer_handle(&self) -> &crate::oauth::jwt::TokenIssuer {
+        &self.state.issuer
+    }
+
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run(
         self,

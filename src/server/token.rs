@@ -58,24 +58,16 @@ pub(super) async fn authenticate(
     auth: &ClientAuth,
 ) -> Result<Application, ApiError> {
     let registry = &state.registry;
-    let mut ok = registry
-        .verify_secret(&auth.client_id, &auth.secret)
-        .await?;
-    if !ok && let Some(raw) = &auth.raw_secret {
-        ok = registry.verify_secret(&auth.client_id, raw).await?;
+    let mut app = registry.authenticate(&auth.client_id, &auth.secret).await?;
+    if app.is_none()
+        && let Some(raw) = &auth.raw_secret
+    {
+        app = registry.authenticate(&auth.client_id, raw).await?;
     }
-    if !ok {
+    app.ok_or_else(|| {
         tracing::info!(client_id = %auth.client_id, "client authentication failed");
-        return Err(invalid_client(auth.basic).into());
-    }
-    match registry.get(&auth.client_id).await {
-        Ok(app) => Ok(app),
-        // Deleted between the two reads.
-        Err(crate::registry::RegistryError::NotFound { .. }) => {
-            Err(invalid_client(auth.basic).into())
-        }
-        Err(e) => Err(e.into()),
-    }
+        invalid_client(auth.basic).into()
+    })
 }
 
 pub(super) async fn token(
