@@ -32,7 +32,8 @@ pub async fn run(
         registry,
         ctx.catalog.clone(),
     )
-    .await?;
+    .await?
+    .with_throttle(ctx.config.throttle);
     let addr = server.local_addr()?;
     tracing::info!(%region, %addr, issuer = server.issuer(), "keyward serve listening");
     // Scripts and tests that pass port 0 read the address from here.

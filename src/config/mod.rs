@@ -17,6 +17,7 @@ pub use files::{create_private_dir, create_private_file, write_private_file_atom
 use crate::catalog::line_column;
 use crate::clipboard;
 use crate::model::Region;
+use crate::server::throttle::ThrottleSettings;
 
 /// Seconds a new secret stays visible by default: 15 minutes.
 pub const DEFAULT_SECRET_VISIBLE_SECONDS: u64 = 15 * 60;
@@ -129,6 +130,8 @@ pub struct Config {
     /// How long a new secret can be seen and copied.
     pub secret_visible_for: Duration,
     pub clipboard: clipboard::Settings,
+    /// Failed-authentication limits of `keyward serve`.
+    pub throttle: ThrottleSettings,
 }
 
 impl Default for Config {
@@ -142,6 +145,7 @@ impl Default for Config {
             regions: vec![region("us"), region("uk")],
             secret_visible_for: Duration::from_secs(DEFAULT_SECRET_VISIBLE_SECONDS),
             clipboard: clipboard::Settings::default(),
+            throttle: ThrottleSettings::default(),
         }
     }
 }
@@ -154,6 +158,9 @@ struct RawConfig {
     clipboard_clear_after: Option<u64>,
     clipboard_clear_client_id: Option<bool>,
     clipboard_passthrough: Option<bool>,
+    throttle_client_failures: Option<u32>,
+    throttle_address_failures: Option<u32>,
+    throttle_window_seconds: Option<u64>,
     #[serde(default)]
     region: Vec<RawRegion>,
 }
@@ -224,6 +231,23 @@ impl Config {
         }
         if let Some(b) = raw.clipboard_clear_client_id {
             config.clipboard.clear_client_id = b;
+        }
+        if let Some(n) = raw.throttle_client_failures {
+            config.throttle.client_failures = n;
+        }
+        if let Some(n) = raw.throttle_address_failures {
+            config.throttle.address_failures = n;
+        }
+        if let Some(secs) = raw.throttle_window_seconds {
+            if secs == 0 || secs > 86_400 {
+                return Err(ConfigError::Semantic {
+                    file: file.to_owned(),
+                    message: format!(
+                        "throttle_window_seconds = {secs}: use 1 to 86400 (the default is 60)"
+                    ),
+                });
+            }
+            config.throttle.window = Duration::from_secs(secs);
         }
         if let Some(b) = raw.clipboard_passthrough {
             config.clipboard.passthrough = b;
