@@ -94,3 +94,31 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// The token request parser, fed what a network peer controls: the
+    /// `Authorization` header, the content type and the body.
+    #[test]
+    fn token_requests_never_panic(
+        auth in prop::option::of(prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..80),
+            hostile_text().prop_map(|t| format!("Basic {t}").into_bytes()),
+        ]),
+        content_type in prop::option::of(prop_oneof![
+            Just(b"application/x-www-form-urlencoded".to_vec()),
+            prop::collection::vec(any::<u8>(), 0..40),
+        ]),
+        body in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..200),
+            hostile_text().prop_map(|t| format!("grant_type=client_credentials&client_id=a&client_secret=b&scope={t}").into_bytes()),
+        ],
+    ) {
+        if let Ok(req) = keyward::oauth::request::token_request(auth.as_deref(), content_type.as_deref(), &body) {
+            for s in req.scopes.iter().flatten() {
+                prop_assert!(!s.is_empty() && !s.contains(' ') && !s.contains('+'));
+            }
+        }
+    }
+}
