@@ -124,6 +124,7 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
             _ = sighup.recv() => break,
         };
         state.now = Utc::now();
+        debug_panic_on_request(&msg);
         for effect in update::update(&mut state, msg) {
             match effect {
                 Effect::Copy { what, text } => copy::start_copy(&clipboard, what, text, &clip_tx),
@@ -135,6 +136,22 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
     copy::clear_on_quit(&clipboard, term.backend_mut());
     Ok(())
 }
+
+/// Test builds only: with `KEYWARD_DEBUG_PANIC` set, F12 panics, so the leak
+/// scan can check that a panic prints no secret the UI holds. Release builds
+/// have no such key.
+#[cfg(debug_assertions)]
+fn debug_panic_on_request(msg: &Msg) {
+    if let Msg::Key(k) = msg
+        && k.code == crossterm::event::KeyCode::F(12)
+        && std::env::var_os("KEYWARD_DEBUG_PANIC").is_some()
+    {
+        panic!("KEYWARD_DEBUG_PANIC: a panic on request");
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn debug_panic_on_request(_: &Msg) {}
 
 /// Runs a registry call in the background; its result comes back as a message.
 fn spawn(registries: &[Arc<dyn Registry>], effect: Effect, tx: &mpsc::UnboundedSender<Msg>) {
