@@ -20,6 +20,15 @@ fn bench(c: &mut Criterion) {
     let secret = ClientSecret::generate();
     let stored = hasher.hash(&id, &secret);
     let wrong = ClientSecret::generate();
+    // Guesses that are right but for the first or the last character: the
+    // time must not depend on how much of a guess was right.
+    let flip = |i: usize| {
+        let mut b = secret.expose().as_bytes().to_vec();
+        b[i] = if b[i] == b'a' { b'b' } else { b'a' };
+        ClientSecret::from_string(String::from_utf8(b).unwrap())
+    };
+    let wrong_first = flip(0);
+    let wrong_last = flip(secret.expose().len() - 1);
 
     let mut g = c.benchmark_group("secret");
     g.bench_function("baseline_sha256_48_bytes", |b| {
@@ -30,6 +39,12 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("verify_hmac_wrong", |b| {
         b.iter(|| hasher.verify(black_box(&id), black_box(&wrong), black_box(&stored)))
+    });
+    g.bench_function("verify_hmac_wrong_first_char", |b| {
+        b.iter(|| hasher.verify(black_box(&id), black_box(&wrong_first), black_box(&stored)))
+    });
+    g.bench_function("verify_hmac_wrong_last_char", |b| {
+        b.iter(|| hasher.verify(black_box(&id), black_box(&wrong_last), black_box(&stored)))
     });
     g.finish();
 
