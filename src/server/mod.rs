@@ -161,14 +161,25 @@ async fn healthz(State(_): State<SharedState>) -> impl IntoResponse {
 async fn access_log(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = crate::text::printable_truncated(req.uri().path(), 120);
+    // A cheap clone (shared bytes); the printable path is only built when the
+    // line is logged.
+    let uri = req.uri().clone();
     let response = next.run(req).await;
     let status = response.status().as_u16();
     let micros = started.elapsed().as_micros() as u64;
+    // Successes are routine (a token issued logs its own line), so they go at
+    // debug; refusals at info; server faults at warn.
+    macro_rules! log {
+        ($level:ident) => {
+            tracing::$level!(%method, path = %crate::text::printable_truncated(uri.path(), 120), status, micros, "request")
+        };
+    }
     if status >= 500 {
-        tracing::warn!(%method, %path, status, micros, "request");
+        log!(warn);
+    } else if status >= 400 {
+        log!(info);
     } else {
-        tracing::info!(%method, %path, status, micros, "request");
+        log!(debug);
     }
     response
 }
