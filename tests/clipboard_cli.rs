@@ -1,65 +1,13 @@
 //! `--copy` on a real X server (Xvfb) read back with xclip, and on a machine
 //! without a usable display. scripts/test installs xvfb and xclip.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::UnixListener;
+mod support;
+
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Xvfb {
-        // -displayfd 1: Xvfb picks a free display and prints its number.
-        let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-nolisten", "tcp"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb is installed (scripts/test installs it)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let display = format!(":{}", line.trim());
-        assert!(line.trim().parse::<u32>().is_ok(), "Xvfb printed {line:?}");
-        Xvfb { child, display }
-    }
-
-    fn clipboard(&self) -> Option<String> {
-        let out = Command::new("xclip")
-            .args(["-o", "-selection", "clipboard"])
-            .env("DISPLAY", &self.display)
-            .output()
-            .expect("xclip is installed (scripts/test installs it)");
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    /// Polls until the clipboard holds `want`, a bounded number of times.
-    fn wait_for(&self, want: Option<&str>) -> Option<String> {
-        let mut last = None;
-        for _ in 0..100 {
-            last = self.clipboard();
-            if last.as_deref() == want {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        last
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::xvfb::{HungDisplay, Xvfb};
 
 struct Env {
     dir: tempfile::TempDir,
@@ -155,17 +103,8 @@ fn x11_clear_leaves_what_the_user_copied_since() {
     let (mut child, secret) = add_with_copy(&env, &x.display, "Replaced");
     assert_eq!(x.wait_for(Some(&secret)).as_deref(), Some(secret.as_str()));
 
-    // The user copies something else; xclip -quiet stays in the foreground
-    // serving it until we stop it.
-    let mut other = Command::new("xclip")
-        .args(["-selection", "clipboard", "-quiet"])
-        .env("DISPLAY", &x.display)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    other.stdin.take().unwrap().write_all(b"user text").unwrap();
+    // The user copies something else meanwhile.
+    let mut other = x.copy_as_user("user text");
     assert_eq!(x.wait_for(Some("user text")).as_deref(), Some("user text"));
 
     let status = child.wait().unwrap();
@@ -202,38 +141,15 @@ fn without_a_display_the_system_route_fails_with_advice() {
 
 #[test]
 fn a_display_that_never_answers_is_given_up_on_within_the_time_bound() {
-    // A fake X server that accepts connections and never replies: without a
-    // time bound the copy would hang for the whole connection timeout. X11
-    // clients find display N at /tmp/.X11-unix/XN.
-    std::fs::create_dir_all("/tmp/.X11-unix").unwrap();
-    let (display, sock, listener) = (600..700)
-        .find_map(|n| {
-            let path = format!("/tmp/.X11-unix/X{n}");
-            let lock = format!("/tmp/.X{n}-lock");
-            if std::path::Path::new(&path).exists() || std::path::Path::new(&lock).exists() {
-                return None;
-            }
-            UnixListener::bind(&path)
-                .ok()
-                .map(|l| (format!(":{n}"), path, l))
-        })
-        .expect("a free display number");
-    let _held = std::thread::spawn(move || {
-        let mut conns = Vec::new();
-        for c in listener.incoming().take(4) {
-            conns.push(c);
-        }
-        std::thread::sleep(Duration::from_secs(30));
-    });
+    let hung = HungDisplay::start();
     let env = Env::new(45);
     let out = env
         .keyward()
         .args(["apps", "add", "--region", "us", "--name", "Hung", "--copy"])
         .env("KEYWARD_CLIPBOARD", "system")
-        .env("DISPLAY", &display)
+        .env("DISPLAY", &hung.display)
         .output()
         .unwrap();
-    let _ = std::fs::remove_file(&sock);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("system clipboard failed"), "{err}");

@@ -5,10 +5,8 @@
 //! Every copied secret is checked against the registry: it must be the secret
 //! that verifies. scripts/test installs tmux, xvfb and xclip.
 
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +14,10 @@ use keyward::catalog::Catalog;
 use keyward::model::{ClientId, ClientSecret, Region};
 use keyward::registry::Registry;
 use keyward::registry::embedded::EmbeddedStore;
+
+mod support;
+
+use support::xvfb::{HungDisplay, Xvfb};
 
 const BIN: &str = env!("CARGO_BIN_EXE_keyward");
 
@@ -209,48 +211,6 @@ fn over_ssh_a_copied_client_id_is_not_cleared() {
     ui.quit();
 }
 
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Xvfb {
-        let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-nolisten", "tcp"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb is installed (scripts/test installs it)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        Xvfb {
-            child,
-            display: format!(":{}", line.trim()),
-        }
-    }
-
-    fn clipboard(&self) -> Option<String> {
-        let out = Command::new("xclip")
-            .args(["-o", "-selection", "clipboard"])
-            .env("DISPLAY", &self.display)
-            .output()
-            .expect("xclip is installed (scripts/test installs it)");
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn on_x11_the_secret_is_served_while_keyward_runs_then_cleared() {
     let x = Xvfb::start();
@@ -286,15 +246,7 @@ fn on_x11_what_the_user_copied_meanwhile_is_left_alone() {
         x.clipboard().filter(|c| c.len() == 48)
     });
 
-    let mut other = Command::new("xclip")
-        .args(["-selection", "clipboard", "-quiet"])
-        .env("DISPLAY", &x.display)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    other.stdin.take().unwrap().write_all(b"user text").unwrap();
+    let mut other = x.copy_as_user("user text");
     poll("the user's copy", || {
         (x.clipboard().as_deref() == Some("user text")).then_some(())
     });
@@ -308,28 +260,14 @@ fn on_x11_what_the_user_copied_meanwhile_is_left_alone() {
 
 #[test]
 fn a_system_clipboard_that_never_answers_fails_clearly_and_the_ui_stays_responsive() {
-    // A display that accepts connections and never replies (see clipboard_cli).
-    std::fs::create_dir_all("/tmp/.X11-unix").unwrap();
-    let (display, sock, listener) = (700..800)
-        .find_map(|n| {
-            let path = format!("/tmp/.X11-unix/X{n}");
-            if Path::new(&path).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
-                return None;
-            }
-            UnixListener::bind(&path)
-                .ok()
-                .map(|l| (format!(":{n}"), path, l))
-        })
-        .expect("a free display number");
-    std::thread::spawn(move || {
-        let held: Vec<_> = listener.incoming().take(4).collect();
-        std::thread::sleep(Duration::from_secs(60));
-        drop(held);
-    });
+    let hung = HungDisplay::start();
     let ui = Ui::start(
         "hung",
         45,
-        &[&format!("DISPLAY={display}"), "KEYWARD_CLIPBOARD=system"],
+        &[
+            &format!("DISPLAY={}", hung.display),
+            "KEYWARD_CLIPBOARD=system",
+        ],
     );
     ui.add("Hung display");
     ui.keys(&["y", "?"]);
@@ -343,5 +281,4 @@ fn a_system_clipboard_that_never_answers_fails_clearly_and_the_ui_stays_responsi
     let screen = ui.wait_for("Cannot copy the client secret");
     assert!(screen.contains("no answer within 1.5 s"), "{screen}");
     ui.quit();
-    let _ = std::fs::remove_file(sock);
 }

@@ -3,3 +3,4 @@
 
 pub mod registry_suite;
 pub mod server;
+pub mod xvfb;
