@@ -8,12 +8,15 @@
 //! - [`oauth`]: access tokens, the signing key, token request parsing.
 //! - [`server`]: `keyward serve`, the token service and admin API.
 //! - [`cli`]: the `keyward` command line.
+//! - [`tui`]: the full-screen terminal UI.
 
 pub mod catalog;
 pub mod cli;
+pub mod clipboard;
 pub mod config;
 pub mod model;
 pub mod oauth;
 pub mod registry;
 pub mod server;
 pub mod text;
+pub mod tui;

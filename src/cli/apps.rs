@@ -6,15 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use chrono::Utc;
-use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use super::output::{
     Fields, countdown, print_json, print_table, scope_lines, scope_summary, table, time,
 };
 use super::prompt::confirm;
 use super::{AppsCommand, Context};
-use crate::model::wire::ApplicationRecord;
+use crate::model::wire::{ApplicationRecord, parse_import_line};
 use crate::model::{AppName, Application, Grant, NewApplication, Region, SecretReveal};
 use crate::registry::{Issued, Registry};
 
@@ -29,8 +27,9 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
             name,
             scopes,
             admin,
+            copy,
             json,
-        } => add(ctx, region, name, scopes, admin, json).await,
+        } => add(ctx, region, name, scopes, admin, Output { json, copy }).await,
         AppsCommand::Show { client_id, json } => {
             let registry = ctx.find(&client_id).await?;
             let app = registry.get(&client_id).await?;
@@ -61,6 +60,7 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
         AppsCommand::ResetSecret {
             client_id,
             yes,
+            copy,
             json,
         } => {
             let registry = ctx.find(&client_id).await?;
@@ -74,7 +74,13 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
             let issued = registry.reset_secret(&client_id).await?;
-            issued_output(ctx, &issued, json, "Reset the client secret of")
+            issued_output(
+                ctx,
+                &issued,
+                Output { json, copy },
+                "Reset the client secret of",
+            )
+            .await
         }
         AppsCommand::Delete { client_id, yes } => {
             let registry = ctx.find(&client_id).await?;
@@ -171,7 +177,7 @@ async fn add(
     name: String,
     scopes: Vec<String>,
     admin: bool,
-    json: bool,
+    output: Output,
 ) -> anyhow::Result<ExitCode> {
     let client_name = AppName::parse(&name)?;
     let grants = parse_grants(ctx, &scopes)?;
@@ -183,34 +189,62 @@ async fn add(
             admin,
         })
         .await?;
-    issued_output(ctx, &issued, json, "Created")
+    issued_output(ctx, &issued, output, "Created").await
 }
 
-/// Prints an application with its new secret, once.
-fn issued_output(
+/// How to hand out a new secret.
+#[derive(Clone, Copy)]
+struct Output {
+    json: bool,
+    copy: bool,
+}
+
+/// Prints an application with its new secret, once; or, with `--copy`, copies
+/// the secret, prints the rest, and waits to clear the clipboard.
+async fn issued_output(
     ctx: &Context,
     issued: &Issued,
-    json: bool,
+    output: Output,
     verb: &str,
 ) -> anyhow::Result<ExitCode> {
     let app = &issued.application;
-    if json {
+    let copied = if output.copy {
+        Some(super::copy::copy_secret(ctx, &issued.reveal).await)
+    } else {
+        None
+    };
+    // The secret is printed unless it went to the clipboard (JSON always has it:
+    // a script asked for it).
+    let printed = !matches!(copied, Some(Ok(_))) || output.json;
+    if output.json {
         print_json(&ApplicationRecord::new(
             app,
             Some(&issued.reveal),
             Utc::now(),
         ))?;
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        println!("{verb} '{}' in region {}.\n", app.client_name, app.region);
+        show(ctx, app, printed.then_some(&issued.reveal), false)?;
+        if printed {
+            println!(
+                "\nThe secret is shown this once. Only this process could show it again, until {} ({} from now), and it ends now: store the secret safely.\nIf it is lost, make a new one with `keyward apps reset-secret {} --yes`.",
+                time(issued.reveal.visible_until),
+                countdown(issued.reveal.visible_until, Utc::now()),
+                app.client_id
+            );
+        }
     }
-    println!("{verb} '{}' in region {}.\n", app.client_name, app.region);
-    show(ctx, app, Some(&issued.reveal), false)?;
-    println!(
-        "\nThe secret is shown this once. Only this process could show it again, until {} ({} from now), and it ends now: store the secret safely.\nIf it is lost, make a new one with `keyward apps reset-secret {} --yes`.",
-        time(issued.reveal.visible_until),
-        countdown(issued.reveal.visible_until, Utc::now()),
-        app.client_id
-    );
-    Ok(ExitCode::SUCCESS)
+    match copied {
+        None => Ok(ExitCode::SUCCESS),
+        Some(Ok(pending)) => {
+            super::copy::wait_and_clear(pending).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Err(e)) => Err(e.context(format!(
+            "'{}' was saved and its secret printed above, but copying failed",
+            app.client_name
+        ))),
+    }
 }
 
 fn show(
@@ -260,30 +294,6 @@ fn show(
     Ok(ExitCode::SUCCESS)
 }
 
-/// One line of `import` input. Export writes more fields than import needs;
-/// those are accepted and ignored, so an export can be imported elsewhere.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ImportRecord {
-    client_name: String,
-    #[serde(default)]
-    scopes: Vec<Grant>,
-    #[serde(default)]
-    admin: bool,
-    #[serde(default, rename = "client_id")]
-    _client_id: Option<IgnoredAny>,
-    #[serde(default, rename = "region")]
-    _region: Option<IgnoredAny>,
-    #[serde(default, rename = "scope")]
-    _scope: Option<IgnoredAny>,
-    #[serde(default, rename = "created_at")]
-    _created_at: Option<IgnoredAny>,
-    #[serde(default, rename = "updated_at")]
-    _updated_at: Option<IgnoredAny>,
-    #[serde(default, rename = "client_secret_issued_at")]
-    _secret_issued_at: Option<IgnoredAny>,
-}
-
 fn read_import(ctx: &Context, file: &str) -> anyhow::Result<Vec<NewApplication>> {
     let (label, reader): (String, Box<dyn BufRead>) = if file == "-" {
         ("standard input".into(), Box::new(std::io::stdin().lock()))
@@ -300,14 +310,8 @@ fn read_import(ctx: &Context, file: &str) -> anyhow::Result<Vec<NewApplication>>
             continue;
         }
         let at = |e: &dyn std::fmt::Display| anyhow::anyhow!("{label}: line {n}: {e}");
-        let rec: ImportRecord = serde_json::from_str(&line).map_err(|e| at(&e))?;
-        if rec.admin {
-            return Err(at(
-                &"admin clients are made only with `keyward apps add --admin`",
-            ));
-        }
-        let client_name = AppName::parse(&rec.client_name).map_err(|e| at(&e))?;
-        for g in &rec.scopes {
+        let (client_name, grants) = parse_import_line(&line).map_err(|e| at(&e))?;
+        for g in &grants {
             ctx.catalog.check(g).map_err(|e| at(&e))?;
         }
         let key = client_name.as_str().to_lowercase();
@@ -318,7 +322,7 @@ fn read_import(ctx: &Context, file: &str) -> anyhow::Result<Vec<NewApplication>>
         }
         out.push(NewApplication {
             client_name,
-            grants: rec.scopes,
+            grants,
             admin: false,
         });
     }

@@ -23,7 +23,8 @@ pub struct Context {
 impl Context {
     pub fn load(data_dir: Option<PathBuf>, config_file: Option<PathBuf>) -> anyhow::Result<Self> {
         let paths = Paths::resolve(data_dir, config_file)?;
-        let config = Config::load(&paths.config_file)?;
+        let mut config = Config::load(&paths.config_file)?;
+        config.apply_env(std::env::var("KEYWARD_CLIPBOARD").ok().as_deref())?;
         let catalog = Arc::new(Catalog::load(paths.config_dir())?);
         Ok(Context {
             paths,

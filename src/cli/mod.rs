@@ -3,6 +3,7 @@
 
 mod apps;
 mod context;
+mod copy;
 mod info;
 mod output;
 mod prompt;
@@ -127,6 +128,10 @@ pub enum AppsCommand {
         /// Also grant keyward:admin, which opens the admin API of `keyward serve`
         #[arg(long)]
         admin: bool,
+        /// Copy the new secret to the clipboard instead of printing it, then wait
+        /// to clear it
+        #[arg(long)]
+        copy: bool,
         #[arg(long)]
         json: bool,
     },
@@ -153,6 +158,10 @@ pub enum AppsCommand {
         /// Do not ask for confirmation (required when not on a terminal)
         #[arg(long)]
         yes: bool,
+        /// Copy the new secret to the clipboard instead of printing it, then wait
+        /// to clear it
+        #[arg(long)]
+        copy: bool,
         #[arg(long)]
         json: bool,
     },
@@ -182,8 +191,41 @@ pub enum AppsCommand {
 
 /// Parses the command line and runs it.
 pub fn main() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     run(cli)
+}
+
+/// Help and version print as clap renders them. A usage error becomes one line,
+/// like every other error, with a pointer to the help.
+fn usage_error(e: clap::Error) -> anyhow::Result<ExitCode> {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            e.print()?;
+            Ok(ExitCode::from(e.exit_code().clamp(0, 255) as u8))
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let message: Vec<&str> = rendered
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let message = message.join(" ");
+            let message = message.strip_prefix("error: ").unwrap_or(&message);
+            eprintln!(
+                "keyward: error: {} (see `keyward --help`)",
+                crate::text::printable(message)
+            );
+            Ok(ExitCode::from(2))
+        }
+    }
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -193,11 +235,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     match cli.command {
-        None | Some(Command::Tui { .. }) => {
-            anyhow::bail!(
-                "the full-screen UI is not built yet; use the `keyward apps` commands (see `keyward --help`)"
-            )
-        }
+        None => runtime
+            .block_on(crate::tui::run(&ctx, None))
+            .map(|()| ExitCode::SUCCESS),
+        Some(Command::Tui { region }) => runtime
+            .block_on(crate::tui::run(&ctx, region))
+            .map(|()| ExitCode::SUCCESS),
         Some(Command::Regions { json }) => info::regions(&ctx, json),
         Some(Command::Scopes { json }) => info::scopes(&ctx, json),
         Some(Command::Apps(cmd)) => runtime.block_on(apps::run(&ctx, cmd)),

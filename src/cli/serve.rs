@@ -16,7 +16,7 @@ pub async fn run(
     listen: SocketAddr,
     issuer: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    init_logging();
+    let _log_guard = init_logging();
     let rc = ctx.region_config(region)?;
     if !matches!(rc.backend, Backend::Embedded) {
         anyhow::bail!(
@@ -32,7 +32,8 @@ pub async fn run(
         registry,
         ctx.catalog.clone(),
     )
-    .await?;
+    .await?
+    .with_throttle(ctx.config.throttle);
     let addr = server.local_addr()?;
     tracing::info!(%region, %addr, issuer = server.issuer(), "keyward serve listening");
     // Scripts and tests that pass port 0 read the address from here.
@@ -43,11 +44,19 @@ pub async fn run(
 }
 
 /// Structured logs on standard error; `RUST_LOG` refines the level.
-fn init_logging() {
+///
+/// A background thread does the writing, so a request never waits on the
+/// terminal or pipe behind standard error. Nothing is dropped: when its buffer
+/// is full, logging waits. The guard flushes what is left when dropped.
+fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .try_init();
+    guard
 }

@@ -15,7 +15,9 @@ use serde::Deserialize;
 pub use files::{create_private_dir, create_private_file, write_private_file_atomic};
 
 use crate::catalog::line_column;
+use crate::clipboard;
 use crate::model::Region;
+use crate::server::throttle::ThrottleSettings;
 
 /// Seconds a new secret stays visible by default: 15 minutes.
 pub const DEFAULT_SECRET_VISIBLE_SECONDS: u64 = 15 * 60;
@@ -127,6 +129,9 @@ pub struct Config {
     pub regions: Vec<RegionConfig>,
     /// How long a new secret can be seen and copied.
     pub secret_visible_for: Duration,
+    pub clipboard: clipboard::Settings,
+    /// Failed-authentication limits of `keyward serve`.
+    pub throttle: ThrottleSettings,
 }
 
 impl Default for Config {
@@ -139,6 +144,8 @@ impl Default for Config {
         Config {
             regions: vec![region("us"), region("uk")],
             secret_visible_for: Duration::from_secs(DEFAULT_SECRET_VISIBLE_SECONDS),
+            clipboard: clipboard::Settings::default(),
+            throttle: ThrottleSettings::default(),
         }
     }
 }
@@ -147,6 +154,13 @@ impl Default for Config {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     secret_visible_seconds: Option<u64>,
+    clipboard: Option<clipboard::Mode>,
+    clipboard_clear_after: Option<u64>,
+    clipboard_clear_client_id: Option<bool>,
+    clipboard_passthrough: Option<bool>,
+    throttle_client_failures: Option<u32>,
+    throttle_address_failures: Option<u32>,
+    throttle_window_seconds: Option<u64>,
     #[serde(default)]
     region: Vec<RawRegion>,
 }
@@ -200,6 +214,43 @@ impl Config {
                 });
             }
             config.secret_visible_for = Duration::from_secs(secs);
+        }
+        if let Some(mode) = raw.clipboard {
+            config.clipboard.mode = mode;
+        }
+        if let Some(secs) = raw.clipboard_clear_after {
+            if secs == 0 || secs > 3600 {
+                return Err(ConfigError::Semantic {
+                    file: file.to_owned(),
+                    message: format!(
+                        "clipboard_clear_after = {secs}: use 1 to 3600 seconds (the default is 45)"
+                    ),
+                });
+            }
+            config.clipboard.clear_after = Duration::from_secs(secs);
+        }
+        if let Some(b) = raw.clipboard_clear_client_id {
+            config.clipboard.clear_client_id = b;
+        }
+        if let Some(n) = raw.throttle_client_failures {
+            config.throttle.client_failures = n;
+        }
+        if let Some(n) = raw.throttle_address_failures {
+            config.throttle.address_failures = n;
+        }
+        if let Some(secs) = raw.throttle_window_seconds {
+            if secs == 0 || secs > 86_400 {
+                return Err(ConfigError::Semantic {
+                    file: file.to_owned(),
+                    message: format!(
+                        "throttle_window_seconds = {secs}: use 1 to 86400 (the default is 60)"
+                    ),
+                });
+            }
+            config.throttle.window = Duration::from_secs(secs);
+        }
+        if let Some(b) = raw.clipboard_passthrough {
+            config.clipboard.passthrough = b;
         }
         if !raw.region.is_empty() {
             let mut regions: Vec<RegionConfig> = Vec::new();
@@ -282,6 +333,17 @@ impl Config {
         Ok(config)
     }
 
+    /// Applies `KEYWARD_CLIPBOARD`, which overrides the file's `clipboard`.
+    pub fn apply_env(&mut self, clipboard_env: Option<&str>) -> Result<(), ConfigError> {
+        if let Some(v) = clipboard_env.filter(|v| !v.trim().is_empty()) {
+            self.clipboard.mode = v.parse().map_err(|message| ConfigError::Semantic {
+                file: "KEYWARD_CLIPBOARD".into(),
+                message,
+            })?;
+        }
+        Ok(())
+    }
+
     pub fn region(&self, region: &Region) -> Option<&RegionConfig> {
         self.regions.iter().find(|r| &r.region == region)
     }
@@ -318,6 +380,30 @@ mod tests {
         assert_eq!(c.region_list(), "eu");
         assert_eq!(c.regions[0].name, "Europe");
         assert_eq!(c.secret_visible_for, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn clipboard_settings_and_env_override() {
+        let mut c = Config::parse(
+            "clipboard = \"system\"\nclipboard_clear_after = 5\nclipboard_clear_client_id = true\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(c.clipboard.mode, clipboard::Mode::System);
+        assert_eq!(c.clipboard.clear_after, Duration::from_secs(5));
+        assert!(c.clipboard.clear_client_id);
+        c.apply_env(Some("osc52")).unwrap();
+        assert_eq!(c.clipboard.mode, clipboard::Mode::Osc52);
+        assert!(
+            c.apply_env(Some("nope"))
+                .unwrap_err()
+                .to_string()
+                .contains("KEYWARD_CLIPBOARD")
+        );
+        let e = Config::parse("clipboard = \"nope\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("c.toml: line 1,"), "{e}");
     }
 
     #[test]

@@ -18,13 +18,17 @@ pub use secret::{ClientSecret, SECRET_LEN, SecretReveal};
 /// The alphabet of generated client IDs and secrets: `[A-Za-z0-9]`, so no client
 /// disagrees on how to encode them (in a URL, a form body or HTTP Basic).
 pub(crate) fn random_alphanumeric(len: usize) -> String {
-    use rand::RngExt;
     use rand::distr::Alphanumeric;
-    use rand::rand_core::UnwrapErr;
-    use rand::rngs::SysRng;
-    // SysRng reads the OS CSPRNG directly. If the OS cannot give randomness the
-    // process cannot issue credentials at all, so UnwrapErr's panic is the right outcome.
-    UnwrapErr(SysRng)
+    use rand::rngs::{StdRng, SysRng};
+    use rand::{RngExt, SeedableRng};
+    // One read of the OS CSPRNG (SysRng) keys a ChaCha generator for this value
+    // alone: drawing each character from the OS directly would cost a system
+    // call per character on the token path. If the OS cannot give randomness
+    // the process cannot issue credentials at all, so a panic is the right
+    // outcome (it names no secret).
+    let mut rng = StdRng::try_from_rng(&mut SysRng)
+        .unwrap_or_else(|e| panic!("the OS random number generator failed: {e}"));
+    (&mut rng)
         .sample_iter(Alphanumeric)
         .take(len)
         .map(char::from)

@@ -4,7 +4,9 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Application, Grant, SecretReveal};
+use serde::de::IgnoredAny;
+
+use super::{AppName, Application, Grant, SecretReveal};
 
 /// An application as JSON. `client_secret` and `client_secret_visible_until` are
 /// present only while the secret may still be shown.
@@ -48,6 +50,70 @@ impl ApplicationRecord {
             client_secret_issued_at: rfc3339(app.secret_issued_at),
             created_at: rfc3339(app.created_at),
             updated_at: rfc3339(app.updated_at),
+        }
+    }
+}
+
+/// One line of `keyward apps import` input. Export writes more fields than
+/// import needs; those are accepted and ignored, so an export can be imported
+/// into another region. Any other field is an error, so a typo is not ignored.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportRecord {
+    client_name: String,
+    #[serde(default)]
+    scopes: Vec<Grant>,
+    #[serde(default)]
+    admin: bool,
+    #[serde(default, rename = "client_id")]
+    _client_id: Option<IgnoredAny>,
+    #[serde(default, rename = "region")]
+    _region: Option<IgnoredAny>,
+    #[serde(default, rename = "scope")]
+    _scope: Option<IgnoredAny>,
+    #[serde(default, rename = "created_at")]
+    _created_at: Option<IgnoredAny>,
+    #[serde(default, rename = "updated_at")]
+    _updated_at: Option<IgnoredAny>,
+    #[serde(default, rename = "client_secret_issued_at")]
+    _secret_issued_at: Option<IgnoredAny>,
+}
+
+/// Parses one import line into a name and grants. The grants are not yet
+/// checked against a catalog; that is the caller's job.
+pub fn parse_import_line(line: &str) -> Result<(AppName, Vec<Grant>), String> {
+    let rec: ImportRecord =
+        serde_json::from_str(line).map_err(|e| crate::text::printable(&e.to_string()))?;
+    if rec.admin {
+        return Err("admin clients are made only with `keyward apps add --admin`".into());
+    }
+    let name = AppName::parse(&rec.client_name).map_err(|e| e.to_string())?;
+    Ok((name, rec.scopes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_lines() {
+        let (name, grants) = parse_import_line(
+            r#"{"client_name":" A ","scopes":[{"scope":"ess:account","access":"read"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(name.as_str(), "A");
+        assert_eq!(grants.len(), 1);
+        // What export writes is accepted.
+        assert!(parse_import_line(r#"{"client_id":"x","client_name":"B","region":"us","scopes":[],"scope":"","created_at":"t","updated_at":"t","client_secret_issued_at":"t"}"#).is_ok());
+        for bad in [
+            r#"{"client_name":"A","scope_list":[]}"#,
+            r#"{"client_name":""}"#,
+            r#"{"client_name":"A","admin":true}"#,
+            r#"{"client_name":"A","scopes":[{"scope":"Bad","access":"read"}]}"#,
+            r#"{"client_name":"A","scopes":[{"scope":"a:b","access":"all"}]}"#,
+            "not json",
+        ] {
+            assert!(parse_import_line(bad).is_err(), "{bad}");
         }
     }
 }

@@ -78,4 +78,23 @@ pub trait Registry: Send + Sync {
     /// Whether `secret` is the application's current secret. `Ok(false)` for an
     /// unknown client ID too, so callers cannot tell the two apart.
     async fn verify_secret(&self, id: &ClientId, secret: &ClientSecret) -> Result<bool>;
+
+    /// The application, if `secret` is its current secret; `None` otherwise
+    /// (an unknown client ID included). The token endpoint's hot path, so
+    /// stores may answer it in one read; this default takes two.
+    async fn authenticate(
+        &self,
+        id: &ClientId,
+        secret: &ClientSecret,
+    ) -> Result<Option<Application>> {
+        if !self.verify_secret(id, secret).await? {
+            return Ok(None);
+        }
+        match self.get(id).await {
+            Ok(app) => Ok(Some(app)),
+            // Deleted between the two reads.
+            Err(RegistryError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
 }

@@ -50,6 +50,7 @@ fn unauthorized(error: &'static str, description: &str) -> ApiError {
         error,
         description: description.to_owned(),
         www_authenticate: Some(BEARER_CHALLENGE),
+        retry_after: None,
     }
 }
 
@@ -92,6 +93,7 @@ impl FromRequestParts<SharedState> for Admin {
                 www_authenticate: Some(
                     r#"Bearer realm="keyward", error="insufficient_scope", scope="keyward:admin""#,
                 ),
+                retry_after: None,
             });
         }
         Ok(Admin {

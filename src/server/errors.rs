@@ -17,6 +17,8 @@ pub struct ApiError {
     pub error: &'static str,
     pub description: String,
     pub www_authenticate: Option<&'static str>,
+    /// Seconds for `Retry-After` (429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -26,6 +28,7 @@ impl ApiError {
             error,
             description: description.into(),
             www_authenticate: None,
+            retry_after: None,
         }
     }
 
@@ -44,6 +47,9 @@ impl IntoResponse for ApiError {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, NO_STORE);
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if let Some(challenge) = self.www_authenticate {
             headers.insert(
                 header::WWW_AUTHENTICATE,
@@ -69,6 +75,7 @@ impl From<OAuthError> for ApiError {
             // RFC 9110 asks every 401 for one, so a 401 always carries it.
             www_authenticate: (status == StatusCode::UNAUTHORIZED)
                 .then_some(r#"Basic realm="keyward", charset="UTF-8""#),
+            retry_after: None,
         }
     }
 }

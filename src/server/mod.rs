@@ -11,6 +11,7 @@
 mod admin;
 mod errors;
 pub mod openapi;
+pub mod throttle;
 mod token;
 
 use std::future::Future;
@@ -41,6 +42,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// What the handlers share.
 pub struct AppState {
     pub registry: Arc<dyn Registry>,
+    pub throttle: throttle::Throttle,
     pub issuer: TokenIssuer,
     pub catalog: Arc<Catalog>,
     pub region: Region,
@@ -79,6 +81,7 @@ impl Server {
             listener,
             state: Arc::new(AppState {
                 issuer: TokenIssuer::new(keys, issuer, audience),
+                throttle: throttle::Throttle::new(throttle::ThrottleSettings::default()),
                 registry,
                 catalog,
                 region,
@@ -94,14 +97,36 @@ impl Server {
         self.state.issuer.issuer()
     }
 
+    /// Replaces the default failed-authentication limits.
+    pub fn with_throttle(mut self, settings: throttle::ThrottleSettings) -> Self {
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.throttle = throttle::Throttle::new(settings);
+        }
+        self
+    }
+
+    /// The router this server would run, for in-process use (benchmarks).
+    pub fn router(&self) -> Router {
+        router(self.state.clone())
+    }
+
+    /// The token issuer, for in-process use (benchmarks).
+    pub fn issuer_handle(&self) -> &crate::oauth::jwt::TokenIssuer {
+        &self.state.issuer
+    }
+
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await
+        // Connection info gives the throttle each client's address.
+        axum::serve(
+            self.listener,
+            router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }
 

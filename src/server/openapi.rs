@@ -82,7 +82,8 @@ pub fn spec() -> Value {
                 "200": ok("A token", json!({"$ref": "#/components/schemas/Token"})),
                 "400": err("invalid_request, unsupported_grant_type or invalid_scope"),
                 "401": err("invalid_client"),
-                "413": err("Body too large")
+                "413": err("Body too large"),
+                "429": err("temporarily_unavailable: too many failed authentications for this client ID or address; see Retry-After")
             }))},
             "/oauth2/introspect": {"post": with(json!({
                 "summary": "Token introspection (RFC 7662); the caller authenticates as a client",
@@ -91,7 +92,8 @@ pub fn spec() -> Value {
             }), json!({
                 "200": ok("Whether the token is active, and its claims", json!({"type": "object", "properties": {"active": {"type": "boolean"}}})),
                 "400": err("invalid_request"),
-                "401": err("invalid_client")
+                "401": err("invalid_client"),
+                "429": err("temporarily_unavailable: too many failed authentications; see Retry-After")
             }))},
             "/.well-known/jwks.json": {"get": with(json!({"summary": "The public signing keys (RFC 7517)"}), json!({"200": ok("JWK Set", json!({"type": "object"}))}))},
             "/.well-known/oauth-authorization-server": {"get": with(json!({"summary": "Authorization server metadata (RFC 8414)"}), json!({"200": ok("Metadata", json!({"type": "object"}))}))},

@@ -3,8 +3,11 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::Extension;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -51,35 +54,54 @@ fn invalid_client(basic: bool) -> OAuthError {
     }
 }
 
+/// The caller's address, when the server runs with connection info (it does;
+/// in-process callers such as benchmarks may not).
+pub(super) type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
+
+fn too_many(wait: std::time::Duration) -> ApiError {
+    let secs = wait.as_secs().max(1);
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "temporarily_unavailable",
+        format!("too many failed authentications; try again in {secs} s"),
+    );
+    e.retry_after = Some(secs);
+    e
+}
+
 /// The application behind `auth` if its secret is the current one. Reads the
-/// store every time: a reset elsewhere counts from the next request.
+/// store every time: a reset elsewhere counts from the next request. Repeated
+/// failures for one client ID or from one address are throttled first.
 pub(super) async fn authenticate(
     state: &SharedState,
     auth: &ClientAuth,
+    peer: &Peer,
 ) -> Result<Application, ApiError> {
+    let addr = peer.as_ref().map(|Extension(ConnectInfo(a))| a.ip());
+    let now = std::time::Instant::now();
+    if let Some(wait) = state.throttle.check(auth.client_id.as_str(), addr, now) {
+        tracing::warn!(client_id = %auth.client_id, ?addr, "authentication throttled");
+        return Err(too_many(wait));
+    }
     let registry = &state.registry;
-    let mut ok = registry
-        .verify_secret(&auth.client_id, &auth.secret)
-        .await?;
-    if !ok && let Some(raw) = &auth.raw_secret {
-        ok = registry.verify_secret(&auth.client_id, raw).await?;
+    let mut app = registry.authenticate(&auth.client_id, &auth.secret).await?;
+    if app.is_none()
+        && let Some(raw) = &auth.raw_secret
+    {
+        app = registry.authenticate(&auth.client_id, raw).await?;
     }
-    if !ok {
-        tracing::info!(client_id = %auth.client_id, "client authentication failed");
-        return Err(invalid_client(auth.basic).into());
-    }
-    match registry.get(&auth.client_id).await {
-        Ok(app) => Ok(app),
-        // Deleted between the two reads.
-        Err(crate::registry::RegistryError::NotFound { .. }) => {
-            Err(invalid_client(auth.basic).into())
-        }
-        Err(e) => Err(e.into()),
-    }
+    app.ok_or_else(|| {
+        state
+            .throttle
+            .record_failure(auth.client_id.as_str(), addr, now);
+        tracing::info!(client_id = %auth.client_id, ?addr, "client authentication failed");
+        invalid_client(auth.basic).into()
+    })
 }
 
 pub(super) async fn token(
     State(state): State<SharedState>,
+    peer: Peer,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -89,7 +111,7 @@ pub(super) async fn token(
         header_bytes(&headers, header::CONTENT_TYPE),
         &body,
     )?;
-    let app = authenticate(&state, &req.auth).await?;
+    let app = authenticate(&state, &req.auth, &peer).await?;
     let held = app.oauth_scopes();
     let scope = match &req.scopes {
         None => held.join(" "),
@@ -138,13 +160,14 @@ fn no_store(response: &mut Response) {
 /// registered client may ask (resource servers are clients too).
 pub(super) async fn introspect(
     State(state): State<SharedState>,
+    peer: Peer,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(body_error)?;
     let form = Form::parse(header_bytes(&headers, header::CONTENT_TYPE), &body)?;
     let auth = request::client_auth(header_bytes(&headers, header::AUTHORIZATION), &form)?;
-    authenticate(&state, &auth).await?;
+    authenticate(&state, &auth, &peer).await?;
     let Some(token) = form.value("token") else {
         return Err(OAuthError::new(ErrorCode::InvalidRequest, "token is missing").into());
     };

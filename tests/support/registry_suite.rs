@@ -196,6 +196,14 @@ pub async fn reset_kills_the_old_secret(r: &dyn Registry) {
         "old secret is dead"
     );
     assert!(r.verify_secret(&id, &second.reveal.secret).await.unwrap());
+    // The token endpoint's one-read path agrees.
+    assert!(r.authenticate(&id, &old).await.unwrap().is_none());
+    let app = r
+        .authenticate(&id, &second.reveal.secret)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(app, second.application, "with its grants");
     assert!(
         !r.verify_secret(&id, &ClientSecret::from_string(String::new()))
             .await
@@ -215,6 +223,12 @@ pub async fn delete_removes_everything(r: &dyn Registry) {
         Err(RegistryError::NotFound { .. })
     ));
     assert!(!r.verify_secret(&id, &issued.reveal.secret).await.unwrap());
+    assert!(
+        r.authenticate(&id, &issued.reveal.secret)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(r.reveal(&id).await.is_err());
     assert!(matches!(
         r.delete(&id).await,
@@ -246,6 +260,12 @@ pub async fn unknown_ids_are_not_found(r: &dyn Registry) {
         !r.verify_secret(&id, &ClientSecret::generate())
             .await
             .unwrap()
+    );
+    assert!(
+        r.authenticate(&id, &ClientSecret::generate())
+            .await
+            .unwrap()
+            .is_none()
     );
 }
 

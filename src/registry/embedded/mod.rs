@@ -35,9 +35,16 @@ pub const DB_FILE: &str = "keyward.db";
 /// How long a writer waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Idle read connections kept for reuse. Readers never wait for the writer in
+/// WAL mode, so token checks go on while a write is in progress.
+const MAX_IDLE_READERS: usize = 8;
+
 struct Inner {
     db_path: PathBuf,
-    conn: Mutex<Connection>,
+    /// The one connection that writes; SQLite allows one writer at a time anyway.
+    writer: Mutex<Connection>,
+    /// Read connections, opened on demand.
+    idle_readers: Mutex<Vec<Connection>>,
     hasher: SecretHasher,
     reveals: RevealCache,
     catalog: Arc<Catalog>,
@@ -85,9 +92,12 @@ impl EmbeddedStore {
             .map_err(|e| storage(&db_path, e))?;
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
             .map_err(|e| storage(&db_path, e))?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| storage(&db_path, e))?;
+        // Switching a new database to WAL needs an exclusive lock, and SQLite
+        // reports a clash there without consulting the busy handler, so several
+        // processes starting on a new data dir at once retry it here.
+        let mode: String =
+            retry_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)))
+                .map_err(|e| storage(&db_path, describe_sqlite(&e)))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(storage(
                 &db_path,
@@ -96,13 +106,19 @@ impl EmbeddedStore {
                 ),
             ));
         }
-        schema::migrate(&mut conn).map_err(|e| storage(&db_path, e))?;
+        retry_busy(|| match schema::migrate(&mut conn) {
+            Err(schema::SchemaError::Sqlite(e)) => Err(e),
+            other => Ok(other),
+        })
+        .map_err(|e| storage(&db_path, describe_sqlite(&e)))?
+        .map_err(|e| storage(&db_path, e))?;
         let window = chrono::Duration::from_std(window)
             .map_err(|_| RegistryError::InvalidInput("the secret window is too long".into()))?;
         Ok(EmbeddedStore {
             inner: Arc::new(Inner {
                 db_path,
-                conn: Mutex::new(conn),
+                writer: Mutex::new(conn),
+                idle_readers: Mutex::new(Vec::new()),
                 hasher,
                 reveals: RevealCache::default(),
                 catalog,
@@ -144,20 +160,28 @@ fn conversion(e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Er
 /// Row shape of `applications`, without grants.
 const APP_COLUMNS: &str =
     "client_id, client_name, region, admin, created_at, updated_at, secret_issued_at";
+/// The same columns of `applications` aliased as `a`.
+const APP_COLUMNS_A: &str =
+    "a.client_id, a.client_name, a.region, a.admin, a.created_at, a.updated_at, a.secret_issued_at";
 
 fn app_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Application> {
-    let id: String = row.get(0)?;
-    let name: String = row.get(1)?;
-    let region: String = row.get(2)?;
+    app_from_row_at(row, 0)
+}
+
+/// An application from `APP_COLUMNS` starting at column `at`.
+fn app_from_row_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Application> {
+    let id: String = row.get(at)?;
+    let name: String = row.get(at + 1)?;
+    let region: String = row.get(at + 2)?;
     Ok(Application {
         client_id: ClientId::parse(&id).map_err(conversion)?,
         client_name: AppName::parse(&name).map_err(conversion)?,
         region: Region::new(&region).map_err(conversion)?,
         grants: Vec::new(),
-        admin: row.get(3)?,
-        created_at: from_millis(row.get(4)?)?,
-        updated_at: from_millis(row.get(5)?)?,
-        secret_issued_at: from_millis(row.get(6)?)?,
+        admin: row.get(at + 3)?,
+        created_at: from_millis(row.get(at + 4)?)?,
+        updated_at: from_millis(row.get(at + 5)?)?,
+        secret_issued_at: from_millis(row.get(at + 6)?)?,
     })
 }
 
@@ -193,23 +217,92 @@ impl From<RegistryError> for DbError {
 type DbResult<T> = std::result::Result<T, DbError>;
 
 impl EmbeddedRegistry {
-    /// Runs `f` on the connection on the blocking pool, so callers never block
-    /// an async task (or a TUI frame) on disk I/O.
+    /// Runs `f` on the writer connection on the blocking pool, so callers never
+    /// block an async task (or a TUI frame) on disk I/O.
     async fn with_conn<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection, &Inner, &Region) -> DbResult<T> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        let region = self.region.clone();
-        let outcome = tokio::task::spawn_blocking(move || {
+        self.on_blocking_pool(move |inner, region| {
             // Every write is a single transaction that rolls back on drop, so a
             // panic elsewhere cannot leave the connection mid-transaction.
-            let mut conn = inner.conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut conn, &inner, &region)
+            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn, inner, region)
         })
         .await
-        .map_err(|e| storage(&self.inner.db_path, format!("internal task failed: {e}")))?;
+    }
+
+    /// Runs a read-only `f` on a pooled read connection.
+    async fn with_reader<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &Inner, &Region) -> DbResult<T> + Send + 'static,
+    {
+        self.on_blocking_pool(move |inner, region| {
+            let idle = inner
+                .idle_readers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pop();
+            let conn = match idle {
+                Some(c) => c,
+                None => open_reader(&inner.db_path)?,
+            };
+            let out = f(&conn, inner, region);
+            let mut idle = inner.idle_readers.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(conn);
+            }
+            out
+        })
+        .await
+    }
+
+    /// Runs a read-only `f` on a pooled read connection on the calling thread.
+    ///
+    /// Only for the token endpoint's one indexed read: with the database in
+    /// WAL mode and its pages in the OS cache that read takes microseconds,
+    /// less than handing it to the blocking pool and back (two thread
+    /// switches), which profiling showed to be most of a token's cost.
+    fn with_reader_inline<T>(
+        &self,
+        f: impl FnOnce(&Connection, &Inner, &Region) -> DbResult<T>,
+    ) -> Result<T> {
+        let inner = &*self.inner;
+        let run = || -> DbResult<T> {
+            let idle = inner
+                .idle_readers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pop();
+            let conn = match idle {
+                Some(c) => c,
+                None => open_reader(&inner.db_path)?,
+            };
+            let out = f(&conn, inner, &self.region);
+            let mut idle = inner.idle_readers.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < MAX_IDLE_READERS {
+                idle.push(conn);
+            }
+            out
+        };
+        run().map_err(|e| match e {
+            DbError::Domain(d) => d,
+            DbError::Sqlite(s) => storage(&inner.db_path, describe_sqlite(&s)),
+        })
+    }
+
+    async fn on_blocking_pool<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner, &Region) -> DbResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        let region = self.region.clone();
+        let outcome = tokio::task::spawn_blocking(move || f(&inner, &region))
+            .await
+            .map_err(|e| storage(&self.inner.db_path, format!("internal task failed: {e}")))?;
         outcome.map_err(|e| match e {
             DbError::Domain(d) => d,
             DbError::Sqlite(s) => storage(&self.inner.db_path, describe_sqlite(&s)),
@@ -231,6 +324,35 @@ impl EmbeddedRegistry {
                 .map_err(|e| RegistryError::InvalidInput(e.to_string()))?;
         }
         Ok(())
+    }
+}
+
+/// A connection for reads only. The database is already in WAL mode, which
+/// SQLite keeps in the file.
+fn open_reader(db_path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        db_path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// Runs `f` again while SQLite says busy, for up to [`BUSY_TIMEOUT`].
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match f() {
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
     }
 }
 
@@ -382,7 +504,7 @@ impl Registry for EmbeddedRegistry {
     }
 
     async fn list(&self) -> Result<Vec<Application>> {
-        self.with_conn(|conn, _, region| {
+        self.with_reader(|conn, _, region| {
             let mut grants: HashMap<String, Vec<Grant>> = HashMap::new();
             let mut stmt = conn.prepare_cached(
                 "SELECT g.client_id, g.scope, g.access FROM grants g
@@ -413,7 +535,7 @@ impl Registry for EmbeddedRegistry {
 
     async fn get(&self, id: &ClientId) -> Result<Application> {
         let key = id.clone();
-        self.with_conn(move |conn, _, region| Ok(load_app(conn, region, &key)?))
+        self.with_reader(move |conn, _, region| Ok(load_app(conn, region, &key)?))
             .await?
             .ok_or_else(|| self.not_found(id))
     }
@@ -560,10 +682,49 @@ impl Registry for EmbeddedRegistry {
         }
     }
 
+    async fn authenticate(
+        &self,
+        id: &ClientId,
+        secret: &ClientSecret,
+    ) -> Result<Option<Application>> {
+        self.with_reader_inline(|conn, inner, region| {
+            // One statement (so one read transaction and one round of file
+            // locks): the application's row once per grant, or once with no
+            // grant.
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT a.secret_hash, g.scope, g.access, {}
+                 FROM applications a LEFT JOIN grants g ON g.client_id = a.client_id
+                 WHERE a.client_id = ?1 AND a.region = ?2 ORDER BY g.scope",
+                APP_COLUMNS_A
+            ))?;
+            let mut rows = stmt.query(params![id.as_str(), region.as_str()])?;
+            let mut found: Option<(Vec<u8>, Application)> = None;
+            while let Some(row) = rows.next()? {
+                if found.is_none() {
+                    found = Some((row.get(0)?, app_from_row_at(row, 3)?));
+                }
+                let scope: Option<String> = row.get(1)?;
+                let access: Option<String> = row.get(2)?;
+                if let (Some(scope), Some(access), Some((_, app))) = (scope, access, found.as_mut())
+                {
+                    let access: Access = access.parse().map_err(conversion)?;
+                    app.grants.push(Grant::new(
+                        ScopeId::parse(&scope).map_err(conversion)?,
+                        access,
+                    ));
+                }
+            }
+            // Hash even for an unknown ID, so timing does not tell the two apart.
+            let stored = found.as_ref().map_or(&[0u8; 32][..], |(h, _)| h.as_slice());
+            let ok = inner.hasher.verify(id, secret, stored);
+            Ok(found.filter(|_| ok).map(|(_, app)| app))
+        })
+    }
+
     async fn verify_secret(&self, id: &ClientId, secret: &ClientSecret) -> Result<bool> {
         let key = id.clone();
         let secret = secret.clone();
-        self.with_conn(move |conn, inner, region| {
+        self.with_reader(move |conn, inner, region| {
             let stored: Option<Vec<u8>> = conn
                 .prepare_cached(
                     "SELECT secret_hash FROM applications WHERE client_id = ?1 AND region = ?2",

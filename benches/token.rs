@@ -1,0 +1,98 @@
+//! The token endpoint's work per request, in process (no sockets): the whole
+//! router for a token request beside the same router's `/healthz` (baseline,
+//! measured in the same run), and the two costly steps alone — one
+//! authentication read and one JWT signature.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use base64::Engine as _;
+use criterion::{Criterion, criterion_group, criterion_main};
+use keyward::catalog::Catalog;
+use keyward::model::{AppName, Grant, NewApplication, Region};
+use keyward::registry::Registry;
+use keyward::registry::embedded::EmbeddedStore;
+use keyward::server::Server;
+use tower::ServiceExt;
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = Arc::new(Catalog::builtin());
+    let store = EmbeddedStore::open(dir.path(), catalog.clone(), Duration::from_secs(900)).unwrap();
+    let registry: Arc<dyn Registry> = Arc::new(store.registry(Region::new("us").unwrap()));
+    let issued = rt
+        .block_on(registry.create(NewApplication {
+            client_name: AppName::parse("Bench").unwrap(),
+            grants: vec![Grant::parse_assignment("ess:account=read").unwrap()],
+            admin: false,
+        }))
+        .unwrap();
+    let server = rt
+        .block_on(Server::bind(
+            "127.0.0.1:0".parse().unwrap(),
+            None,
+            dir.path(),
+            registry.clone(),
+            catalog,
+        ))
+        .unwrap();
+    let router = server.router();
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            issued.application.client_id,
+            issued.reveal.secret.expose()
+        ))
+    );
+
+    let mut g = c.benchmark_group("endpoint_in_process");
+    g.bench_function("baseline_healthz", |b| {
+        b.iter(|| {
+            let req = Request::get("/healthz").body(Body::empty()).unwrap();
+            let resp = rt.block_on(router.clone().oneshot(req)).unwrap();
+            assert!(resp.status().is_success());
+        })
+    });
+    g.bench_function("token", |b| {
+        b.iter(|| {
+            let req = Request::post("/oauth2/token")
+                .header(header::AUTHORIZATION, &basic)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("grant_type=client_credentials"))
+                .unwrap();
+            let resp = rt.block_on(router.clone().oneshot(req)).unwrap();
+            assert!(resp.status().is_success());
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("token_steps");
+    let id = issued.application.client_id.clone();
+    let secret = issued.reveal.secret.clone();
+    g.bench_function("authenticate_embedded", |b| {
+        b.iter(|| {
+            rt.block_on(registry.authenticate(black_box(&id), black_box(&secret)))
+                .unwrap()
+        })
+    });
+    let issuer = server.issuer_handle();
+    g.bench_function("claims_and_sign", |b| {
+        b.iter(|| {
+            let claims = issuer.claims(id.as_str(), "ess:account:read".into(), 1_800_000_000);
+            issuer.sign(black_box(&claims))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

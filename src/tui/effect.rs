@@ -1,0 +1,42 @@
+//! What `update` asks the event loop to do. Effects are data so `update` stays
+//! pure and its tests can assert on exactly what would happen.
+
+use crate::model::{AppName, ClientId, ClientSecret, Grant, NewApplication};
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Effect {
+    Load {
+        region: usize,
+    },
+    Create {
+        region: usize,
+        new: NewApplication,
+    },
+    Rename {
+        region: usize,
+        id: ClientId,
+        name: AppName,
+    },
+    SetAccess {
+        region: usize,
+        id: ClientId,
+        changes: Vec<Grant>,
+    },
+    ResetSecret {
+        region: usize,
+        id: ClientId,
+    },
+    Delete {
+        region: usize,
+        id: ClientId,
+        name: String,
+    },
+    /// Put `text` on the clipboard. `ClientSecret` is used for any copied text
+    /// (client IDs too) because it redacts itself in Debug and wipes on drop.
+    Copy {
+        what: &'static str,
+        text: ClientSecret,
+    },
+    /// The copied text's time is up: clear the clipboard if it still holds it.
+    ClearClipboard,
+}

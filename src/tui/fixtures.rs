@@ -1,0 +1,143 @@
+//! Test data shared by the `update` tests and the view snapshots: a fixed clock,
+//! a few applications, a region that has not loaded yet.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::msg::Msg;
+use super::state::{RegionTab, State};
+use crate::catalog::Catalog;
+use crate::model::{
+    Access, AppName, Application, ClientId, ClientSecret, Grant, Region, ScopeId, SecretReveal,
+};
+use crate::registry::Issued;
+
+pub const SECRET: &str = "Sx7q2LmN9pQ4rT6vW8yZ1aB3cD5eF7gH9jK2mN4pQ6rS8tV0";
+
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 40, 0).unwrap()
+}
+
+pub fn id(n: u8) -> ClientId {
+    let base = "9fK2mA0cZr8LpW3xN5bT7vY1qH4jD6Q";
+    ClientId::parse(&format!("{base}{}", (b'a' + n) as char)).unwrap()
+}
+
+pub fn app(n: u8, name: &str, grants: &[(&str, Access)]) -> Application {
+    let created = Utc
+        .with_ymd_and_hms(2026, 11, 20 + (n as u32 % 3), 9, 12, 0)
+        .unwrap();
+    Application {
+        client_id: id(n),
+        client_name: AppName::parse(name).unwrap(),
+        region: Region::new("us").unwrap(),
+        grants: grants
+            .iter()
+            .map(|(s, a)| Grant::new(ScopeId::parse(s).unwrap(), *a))
+            .collect(),
+        admin: false,
+        created_at: created,
+        updated_at: created + Duration::minutes(28),
+        secret_issued_at: created,
+    }
+}
+
+pub fn reveal(n: u8, left: i64) -> SecretReveal {
+    SecretReveal {
+        client_id: id(n),
+        secret: ClientSecret::from_string(SECRET.into()),
+        visible_until: t0() + Duration::seconds(left),
+    }
+}
+
+pub fn issued(a: Application, left: i64) -> Issued {
+    let n = a.client_id.as_str().as_bytes()[31] - b'a';
+    Issued {
+        application: a,
+        reveal: reveal(n, left),
+    }
+}
+
+pub fn sample_apps() -> Vec<Application> {
+    use Access::*;
+    vec![
+        app(
+            1,
+            "Billing export",
+            &[("account:billing", Read), ("ess:account", Read)],
+        ),
+        app(
+            0,
+            "Payroll sync",
+            &[
+                ("ess:account", Read),
+                ("forensics:account", Write),
+                ("audit:logs", Read),
+            ],
+        ),
+        app(
+            2,
+            "SIEM forwarder",
+            &[
+                ("audit:logs", Write),
+                ("ess:account", Read),
+                ("forensics:account", Read),
+                ("threat:logs", Read),
+                ("backup:computers", Read),
+            ],
+        ),
+        app(3, "日本語アプリ 🔑 keys", &[("threat:intel", Write)]),
+    ]
+}
+
+fn tab(id: &str, apps: Vec<Application>, loaded: bool) -> RegionTab {
+    RegionTab {
+        region: Region::new(id).unwrap(),
+        name: id.to_ascii_uppercase(),
+        location: if id == "uk" {
+            "https://uk.tokens.example".into()
+        } else {
+            "embedded".into()
+        },
+        apps,
+        loaded,
+    }
+}
+
+/// US with four applications (the first selected), UK not loaded yet.
+pub fn state() -> State {
+    let mut apps = sample_apps();
+    apps.sort_by_key(|a| a.client_name.as_str().to_lowercase());
+    State::new(
+        vec![tab("us", apps, true), tab("uk", Vec::new(), false)],
+        0,
+        Arc::new(Catalog::builtin()),
+        t0(),
+        900,
+    )
+}
+
+/// A first run: both regions empty.
+pub fn empty_state() -> State {
+    State::new(
+        vec![tab("us", Vec::new(), true), tab("uk", Vec::new(), false)],
+        0,
+        Arc::new(Catalog::builtin()),
+        t0(),
+        900,
+    )
+}
+
+pub fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+pub fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}

@@ -1,0 +1,231 @@
+//! The full-screen UI, in the Elm architecture: [`state`] is plain data,
+//! [`update`] turns a message into state changes and effects (pure), [`view`]
+//! draws the state, and [`run`] is the thin loop that feeds terminal events,
+//! timer ticks and finished registry calls in as messages.
+
+pub mod copy;
+pub mod effect;
+pub mod filter;
+pub mod msg;
+pub mod state;
+mod terminal;
+pub mod update;
+pub mod view;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::cli::Context;
+use crate::model::Region;
+use crate::registry::Registry;
+use effect::Effect;
+use msg::Msg;
+use state::{RegionTab, State};
+
+/// `embedded (…/keyward.db)` becomes `embedded`: the tab has no room for a path.
+fn short_location(location: &str) -> String {
+    location
+        .split_once(" (")
+        .map_or(location, |(head, _)| head)
+        .to_owned()
+}
+
+/// Runs the UI until the user quits or the terminal goes away.
+pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
+    let registries: Vec<Arc<dyn Registry>> = ctx.registries()?.into_iter().map(Arc::from).collect();
+    let active = match &region {
+        Some(r) => {
+            ctx.region_config(r)?;
+            registries
+                .iter()
+                .position(|reg| reg.region() == r)
+                .unwrap_or(0)
+        }
+        None => 0,
+    };
+    let tabs = ctx
+        .config
+        .regions
+        .iter()
+        .zip(&registries)
+        .map(|(rc, reg)| RegionTab {
+            region: rc.region.clone(),
+            name: rc.name.clone(),
+            location: short_location(&reg.location()),
+            apps: Vec::new(),
+            loaded: false,
+        })
+        .collect();
+    let mut state = State::new(
+        tabs,
+        active,
+        ctx.catalog.clone(),
+        Utc::now(),
+        ctx.config.secret_visible_for.as_secs(),
+    );
+    state.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+
+    use std::io::IsTerminal as _;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the full-screen UI needs a terminal; in scripts use the `keyward apps` commands (see `keyward --help`)"
+        );
+    }
+    // Signals are set up before the screen changes, so a failure leaves it alone.
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot watch for SIGTERM")?;
+    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .context("cannot watch for SIGHUP")?;
+    let (mut term, _guard) = terminal::setup().context("cannot set up the terminal")?;
+    let size = term.size()?;
+    state.size = (size.width, size.height);
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let clipboard = Arc::new(crate::clipboard::Clipboard::new(
+        ctx.config.clipboard.clone(),
+        crate::clipboard::Environment::from_env(),
+    ));
+    let (clip_tx, mut clip_rx) = mpsc::unbounded_channel::<copy::ClipboardDone>();
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+    state.pending += 1;
+    spawn(&registries, Effect::Load { region: active }, &tx);
+
+    loop {
+        if state.dirty {
+            state.dirty = false;
+            term.draw(|f| view::view(&state, f))?;
+        }
+        if state.quit {
+            break;
+        }
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Msg::Key(k),
+                Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e).context("cannot read the terminal"),
+                None => break,
+            },
+            Some(m) = rx.recv() => m,
+            // Between frames: a clipboard escape never lands inside a drawn frame.
+            Some(done) = clip_rx.recv() => copy::finish(done, term.backend_mut()),
+            _ = tick.tick(), if state.needs_tick() => Msg::Tick,
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+        };
+        state.now = Utc::now();
+        debug_panic_on_request(&msg);
+        for effect in update::update(&mut state, msg) {
+            match effect {
+                Effect::Copy { what, text } => copy::start_copy(&clipboard, what, text, &clip_tx),
+                Effect::ClearClipboard => copy::start_clear(&clipboard, &clip_tx),
+                other => spawn(&registries, other, &tx),
+            }
+        }
+    }
+    copy::clear_on_quit(&clipboard, term.backend_mut());
+    Ok(())
+}
+
+/// Test builds only: with `KEYWARD_DEBUG_PANIC` set, F12 panics, so the leak
+/// scan can check that a panic prints no secret the UI holds. Release builds
+/// have no such key.
+#[cfg(debug_assertions)]
+fn debug_panic_on_request(msg: &Msg) {
+    if let Msg::Key(k) = msg
+        && k.code == crossterm::event::KeyCode::F(12)
+        && std::env::var_os("KEYWARD_DEBUG_PANIC").is_some()
+    {
+        panic!("KEYWARD_DEBUG_PANIC: a panic on request");
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn debug_panic_on_request(_: &Msg) {}
+
+/// Runs a registry call in the background; its result comes back as a message.
+fn spawn(registries: &[Arc<dyn Registry>], effect: Effect, tx: &mpsc::UnboundedSender<Msg>) {
+    let tx = tx.clone();
+    let reg = |i: usize| registries.get(i).cloned();
+    let err = |e: crate::registry::RegistryError| crate::text::printable(&e.to_string());
+    match effect {
+        Effect::Load { region } => {
+            let Some(r) = reg(region) else { return };
+            tokio::spawn(async move {
+                let result = r.list().await.map_err(err);
+                let _ = tx.send(Msg::Loaded { region, result });
+            });
+        }
+        Effect::Create { region, new } => {
+            let Some(r) = reg(region) else { return };
+            tokio::spawn(async move {
+                let result = r.create(new).await.map_err(err);
+                let _ = tx.send(Msg::Created { region, result });
+            });
+        }
+        Effect::Rename { region, id, name } => {
+            let Some(r) = reg(region) else { return };
+            tokio::spawn(async move {
+                let result = r.rename(&id, name).await.map_err(err);
+                let _ = tx.send(Msg::Updated {
+                    region,
+                    what: "Renamed to",
+                    result,
+                });
+            });
+        }
+        Effect::SetAccess {
+            region,
+            id,
+            changes,
+        } => {
+            let Some(r) = reg(region) else { return };
+            tokio::spawn(async move {
+                let result = r.set_access(&id, changes).await.map_err(err);
+                let _ = tx.send(Msg::Updated {
+                    region,
+                    what: "Scopes saved for",
+                    result,
+                });
+            });
+        }
+        Effect::ResetSecret { region, id } => {
+            let Some(r) = reg(region) else { return };
+            tokio::spawn(async move {
+                let result = r.reset_secret(&id).await.map_err(err);
+                let _ = tx.send(Msg::SecretReset { region, result });
+            });
+        }
+        Effect::Delete { region, id, name } => {
+            let Some(r) = reg(region) else { return };
+            tokio::spawn(async move {
+                let result = r.delete(&id).await.map_err(err);
+                let _ = tx.send(Msg::Deleted {
+                    region,
+                    id,
+                    name,
+                    result,
+                });
+            });
+        }
+        // Handled by the loop itself, which owns the terminal.
+        Effect::Copy { .. } | Effect::ClearClipboard => {}
+    }
+}
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod snapshots;
+#[cfg(test)]
+mod update_tests;

@@ -1,0 +1,75 @@
+//! Everything that can happen to the UI, as data: terminal input, the clock, and
+//! the results of registry calls that ran in the background.
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::model::{Application, ClientId};
+use crate::registry::Issued;
+
+/// A registry failure, already turned into the one line the status bar shows.
+/// Registry errors never carry a secret, so the text is safe to keep and show.
+pub type CallResult<T> = Result<T, String>;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// The one-second timer, running only while something counts down or spins.
+    Tick,
+    Loaded {
+        region: usize,
+        result: CallResult<Vec<Application>>,
+    },
+    Created {
+        region: usize,
+        result: CallResult<Issued>,
+    },
+    /// A rename or a scope change finished. `what` says which, for the status line.
+    Updated {
+        region: usize,
+        what: &'static str,
+        result: CallResult<Application>,
+    },
+    SecretReset {
+        region: usize,
+        result: CallResult<Issued>,
+    },
+    Deleted {
+        region: usize,
+        id: ClientId,
+        name: String,
+        result: CallResult<()>,
+    },
+    /// A copy finished (or failed) in the clipboard.
+    Copied {
+        what: &'static str,
+        result: CallResult<CopyInfo>,
+    },
+    /// The clipboard clear that was due ran; the text says what happened.
+    ClipboardCleared {
+        result: CallResult<String>,
+    },
+}
+
+/// How a copy went, for the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyInfo {
+    /// The way it went: `OSC 52` or `system clipboard`.
+    pub how: &'static str,
+    /// When the clipboard will be cleared, if it will be.
+    pub clears_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why the system clipboard was not used, when `auto` fell back to OSC 52.
+    pub fell_back: Option<String>,
+}
+
+impl CopyInfo {
+    /// A copy by `how` that is not cleared afterwards.
+    pub fn plain(how: &'static str) -> Self {
+        CopyInfo {
+            how,
+            clears_at: None,
+            fell_back: None,
+        }
+    }
+}

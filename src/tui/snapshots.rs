@@ -1,0 +1,258 @@
+//! Every screen and dialog, drawn into ratatui's `TestBackend` at 80x24 and
+//! 120x40 and compared with the committed insta snapshots. The clock is the
+//! fixture's, so countdowns are stable.
+
+use chrono::Duration;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::fixtures::*;
+use super::msg::Msg;
+use super::state::State;
+use super::update::update;
+use super::view::view;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn render(s: &State, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view(s, f)).unwrap();
+    t.backend().to_string()
+}
+
+/// Builds the state at each size (sizes change paging), then snapshots it.
+fn check(name: &str, build: impl Fn(&mut State)) {
+    for (w, h) in SIZES {
+        let mut s = state();
+        s.size = (w, h);
+        build(&mut s);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&s, w, h));
+    }
+}
+
+fn send(s: &mut State, msgs: impl IntoIterator<Item = Msg>) {
+    for m in msgs {
+        update(s, m);
+    }
+}
+
+#[test]
+fn main_with_countdown() {
+    check("main_countdown", |s| {
+        s.reveals.insert(id(0), reveal(0, 14 * 60 + 7));
+        send(s, [key(KeyCode::Down)]);
+    });
+}
+
+#[test]
+fn main_secret_shown() {
+    check("main_secret_shown", |s| {
+        s.reveals.insert(id(0), reveal(0, 61));
+        send(s, [key(KeyCode::Down), ch('v')]);
+    });
+}
+
+#[test]
+fn main_secret_hidden() {
+    check("main_secret_hidden", |s| {
+        send(s, [key(KeyCode::End)]);
+    });
+}
+
+#[test]
+fn first_run_greeting() {
+    for (w, h) in SIZES {
+        let s = empty_state();
+        insta::assert_snapshot!(format!("first_run_{w}x{h}"), render(&s, w, h));
+    }
+}
+
+#[test]
+fn loading_region() {
+    check("loading", |s| {
+        send(s, [key(KeyCode::Tab)]);
+    });
+}
+
+#[test]
+fn filter() {
+    check("filter", |s| {
+        send(s, [ch('/'), ch('p'), ch('a'), ch('y')]);
+    });
+}
+
+#[test]
+fn error_status() {
+    check("error_status", |s| {
+        s.pending = 2;
+        send(
+            s,
+            [Msg::Loaded {
+                region: 1,
+                result: Err("storage error in keyward.db: disk I/O error".into()),
+            }],
+        );
+    });
+}
+
+#[test]
+fn add_dialog() {
+    check("add", |s| {
+        send(s, [ch('a'), ch('N'), ch('e'), ch('w'), key(KeyCode::Tab)]);
+        send(
+            s,
+            [key(KeyCode::Down), key(KeyCode::Right), key(KeyCode::Right)],
+        );
+    });
+}
+
+#[test]
+fn rename_dialog() {
+    check("rename", |s| send(s, [ch('e')]));
+}
+
+#[test]
+fn scope_editor() {
+    check("scopes", |s| {
+        send(
+            s,
+            [
+                key(KeyCode::Down),
+                ch('s'),
+                key(KeyCode::Down),
+                key(KeyCode::Right),
+            ],
+        );
+    });
+}
+
+#[test]
+fn reset_confirm() {
+    check("reset", |s| send(s, [key(KeyCode::Down), ch('R')]));
+}
+
+#[test]
+fn delete_confirm() {
+    check("delete", |s| send(s, [ch('d'), ch('B'), ch('i'), ch('l')]));
+}
+
+#[test]
+fn help() {
+    check("help", |s| send(s, [ch('?')]));
+}
+
+#[test]
+fn scope_browser() {
+    check("browser", |s| {
+        send(
+            s,
+            [
+                ch('S'),
+                key(KeyCode::Down),
+                key(KeyCode::Down),
+                key(KeyCode::Down),
+            ],
+        );
+        send(
+            s,
+            [key(KeyCode::Down), key(KeyCode::Down), key(KeyCode::Down)],
+        );
+        send(
+            s,
+            [key(KeyCode::Down), key(KeyCode::Down), key(KeyCode::Down)],
+        );
+        send(s, [key(KeyCode::Down), key(KeyCode::Tab)]);
+    });
+}
+
+#[test]
+fn scope_matrix() {
+    check("matrix", |s| {
+        send(s, [ch('S'), ch('m'), key(KeyCode::Down)])
+    });
+}
+
+#[test]
+fn narrow_terminal_degrades() {
+    let mut s = state();
+    s.reveals.insert(id(1), reveal(1, 300));
+    for (w, h) in [(60, 20), (40, 12)] {
+        s.size = (w, h);
+        insta::assert_snapshot!(format!("narrow_{w}x{h}"), render(&s, w, h));
+    }
+    // Tiny sizes must not panic.
+    for (w, h) in [(1, 1), (10, 3), (20, 2)] {
+        render(&s, w, h);
+    }
+}
+
+#[test]
+fn after_the_window_the_secret_is_gone_from_the_screen() {
+    let mut s = state();
+    s.reveals.insert(id(1), reveal(1, 10));
+    s.unmasked = true;
+    assert!(render(&s, 120, 40).contains(SECRET));
+    s.now = t0() + Duration::seconds(10);
+    update(&mut s, Msg::Tick);
+    let screen = render(&s, 120, 40);
+    assert!(!screen.contains(&SECRET[..8]));
+    assert!(screen.contains("hidden"));
+}
+
+/// Speed is measured in `benches/tui.rs`; this checks that a huge list still
+/// draws the right rows (the view formats only the rows on screen).
+#[test]
+fn a_hundred_thousand_apps_draw_the_rows_on_screen() {
+    let mut s = state();
+    let apps: Vec<_> = (0..100_000)
+        .map(|i| app(0, &format!("application {i:06}"), &[]))
+        .collect();
+    s.regions[0].apps = apps;
+    s.refilter(None);
+    s.size = (120, 40);
+    update(&mut s, key(KeyCode::End));
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| view(&s, f)).unwrap();
+    let screen = t.backend().to_string();
+    assert!(
+        screen.contains("application 099999"),
+        "the last row is drawn"
+    );
+    assert!(
+        !screen.contains("application 000000"),
+        "the first is scrolled away"
+    );
+    assert!(screen.contains("Applications (100000)"), "{screen}");
+}
+
+#[test]
+fn no_color_draws_without_colours() {
+    use ratatui::style::Color;
+    let mut s = state();
+    s.reveals.insert(id(1), reveal(1, 300));
+    s.pending = 1;
+    let draw = |s: &State| {
+        let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        t.draw(|f| view(s, f)).unwrap();
+        t.backend().buffer().clone()
+    };
+    let coloured = draw(&s);
+    assert!(coloured.content().iter().any(|c| c.fg != Color::Reset));
+    s.no_color = true;
+    for (name, msgs) in [
+        ("main", vec![]),
+        ("add", vec![ch('a'), key(KeyCode::Tab)]),
+        ("browser", vec![key(KeyCode::Esc), ch('S')]),
+    ] {
+        send(&mut s, msgs);
+        let plain = draw(&s);
+        assert!(
+            plain
+                .content()
+                .iter()
+                .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+            "{name} uses colour under NO_COLOR"
+        );
+    }
+}

@@ -1,0 +1,331 @@
+//! The UI's state: plain data, no I/O. `update` changes it, `view` draws it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::catalog::Catalog;
+use crate::model::{Access, Application, ClientId, Grant, Region, ScopeId, SecretReveal};
+
+/// One region tab and what is known of its applications.
+#[derive(Clone, Debug)]
+pub struct RegionTab {
+    pub region: Region,
+    /// The tab label, e.g. `US`.
+    pub name: String,
+    /// Where it lives, e.g. `embedded` or a URL.
+    pub location: String,
+    /// Sorted by name, case-insensitively (the registry's order).
+    pub apps: Vec<Application>,
+    /// `false` until the first list call returned.
+    pub loaded: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub kind: StatusKind,
+    pub text: String,
+}
+
+/// A one-line text field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Input {
+    pub text: String,
+}
+
+impl Input {
+    pub fn new(text: &str) -> Self {
+        Input {
+            text: text.to_owned(),
+        }
+    }
+}
+
+/// Scope access being edited: one row per catalog scope, in catalog order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeGrid {
+    pub rows: Vec<GridRow>,
+    pub cursor: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GridRow {
+    pub scope: ScopeId,
+    pub offered: Vec<Access>,
+    pub access: Access,
+    /// What the application holds now, to tell what changed.
+    pub original: Access,
+}
+
+impl ScopeGrid {
+    pub fn new(catalog: &Catalog, app: Option<&Application>) -> Self {
+        let rows = catalog
+            .scopes()
+            .map(|s| {
+                let held = app.map_or(Access::None, |a| a.access_to(&s.id));
+                GridRow {
+                    scope: s.id.clone(),
+                    offered: s.access.clone(),
+                    access: held,
+                    original: held,
+                }
+            })
+            .collect();
+        ScopeGrid { rows, cursor: 0 }
+    }
+
+    /// Steps the focused scope's access through the levels it offers.
+    pub fn step(&mut self, forward: bool, wrap: bool) {
+        let Some(row) = self.rows.get_mut(self.cursor) else {
+            return;
+        };
+        let i = row
+            .offered
+            .iter()
+            .position(|a| *a == row.access)
+            .unwrap_or(0);
+        let n = row.offered.len();
+        let next = if forward {
+            if i + 1 < n {
+                i + 1
+            } else if wrap {
+                0
+            } else {
+                i
+            }
+        } else if i > 0 {
+            i - 1
+        } else {
+            i
+        };
+        row.access = row.offered[next];
+    }
+
+    pub fn move_cursor(&mut self, delta: isize) {
+        let max = self.rows.len().saturating_sub(1) as isize;
+        self.cursor = (self.cursor as isize + delta).clamp(0, max) as usize;
+    }
+
+    /// The scopes whose access changed, `none` included so removals apply; the
+    /// registry leaves every other scope as it is.
+    pub fn changes(&self) -> Vec<Grant> {
+        self.rows
+            .iter()
+            .filter(|r| r.access != r.original)
+            .map(|r| Grant::new(r.scope.clone(), r.access))
+            .collect()
+    }
+
+    pub fn grants(&self) -> Vec<Grant> {
+        self.rows
+            .iter()
+            .filter(|r| r.access != Access::None)
+            .map(|r| Grant::new(r.scope.clone(), r.access))
+            .collect()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddFocus {
+    Name,
+    Grid,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddForm {
+    pub name: Input,
+    pub grid: ScopeGrid,
+    pub focus: AddFocus,
+    /// Why the last Enter was refused.
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrowserFocus {
+    Scopes,
+    Apps,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Browser {
+    /// The focused scope, an index into the catalog's scopes.
+    pub scope: usize,
+    /// The focused application among those holding the scope (list view), or
+    /// the focused row of the matrix.
+    pub app: usize,
+    pub focus: BrowserFocus,
+    pub matrix: bool,
+    /// The first scope column the matrix shows, to scroll sideways.
+    pub column: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Popup {
+    Add(AddForm),
+    Rename {
+        id: ClientId,
+        input: Input,
+        error: Option<String>,
+    },
+    Scopes {
+        id: ClientId,
+        name: String,
+        grid: ScopeGrid,
+    },
+    ResetConfirm {
+        id: ClientId,
+        name: String,
+    },
+    DeleteConfirm {
+        id: ClientId,
+        name: String,
+        input: Input,
+        error: Option<String>,
+    },
+    Help,
+    Browser(Browser),
+}
+
+/// The list filter: the query and whether keys currently go to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub query: String,
+    pub editing: bool,
+}
+
+pub struct State {
+    pub regions: Vec<RegionTab>,
+    pub active: usize,
+    pub catalog: Arc<Catalog>,
+    /// Indices into the active region's `apps` that pass the filter, in order.
+    pub visible: Vec<usize>,
+    /// Index into `visible`.
+    pub selected: usize,
+    /// The first visible row the list shows (kept so scrolling is stable).
+    pub offset: usize,
+    pub filter: Filter,
+    /// Secrets still inside their window, by client ID. Dropping one wipes it.
+    pub reveals: HashMap<ClientId, SecretReveal>,
+    /// Whether the selected application's visible secret is unmasked (`v`).
+    pub unmasked: bool,
+    pub popup: Option<Popup>,
+    /// The add or rename dialog as it was submitted, reopened if the call fails.
+    pub retry: Option<Popup>,
+    pub status: Option<Status>,
+    /// Registry calls in flight; the spinner turns while this is above zero.
+    pub pending: usize,
+    pub spinner: usize,
+    /// The clock, set by the event loop; `view` never reads the real clock.
+    pub now: DateTime<Utc>,
+    /// How long a new secret stays visible, for the gauge.
+    pub window_secs: u64,
+    pub size: (u16, u16),
+    pub no_color: bool,
+    pub quit: bool,
+    /// Set by `update` when the screen must be redrawn.
+    pub dirty: bool,
+    /// The last copy that will be cleared, for the status line's countdown.
+    pub copied: Option<CopyNote>,
+}
+
+/// A copy whose clipboard clear is due at `clears_at`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyNote {
+    /// `✓ Client secret copied (OSC 52)`: the status text without the countdown.
+    pub text: String,
+    pub clears_at: DateTime<Utc>,
+}
+
+impl CopyNote {
+    /// `✓ Client secret copied (OSC 52) · clears in 0:42`.
+    pub fn status(&self, now: DateTime<Utc>) -> String {
+        let left = (self.clears_at - now).num_seconds().max(0);
+        format!("{} · clears in {}:{:02}", self.text, left / 60, left % 60)
+    }
+}
+
+impl State {
+    pub fn new(
+        regions: Vec<RegionTab>,
+        active: usize,
+        catalog: Arc<Catalog>,
+        now: DateTime<Utc>,
+        window_secs: u64,
+    ) -> Self {
+        let mut s = State {
+            regions,
+            active,
+            catalog,
+            visible: Vec::new(),
+            selected: 0,
+            offset: 0,
+            filter: Filter::default(),
+            reveals: HashMap::new(),
+            unmasked: false,
+            popup: None,
+            retry: None,
+            status: None,
+            pending: 0,
+            spinner: 0,
+            now,
+            window_secs,
+            size: (80, 24),
+            no_color: false,
+            quit: false,
+            copied: None,
+            dirty: true,
+        };
+        s.refilter(None);
+        s
+    }
+
+    pub fn region(&self) -> Option<&RegionTab> {
+        self.regions.get(self.active)
+    }
+
+    pub fn apps(&self) -> &[Application] {
+        self.region().map_or(&[], |r| r.apps.as_slice())
+    }
+
+    pub fn selected_app(&self) -> Option<&Application> {
+        let i = *self.visible.get(self.selected)?;
+        self.apps().get(i)
+    }
+
+    /// The selected application's secret, if its window is still open.
+    pub fn reveal_of(&self, id: &ClientId) -> Option<&SecretReveal> {
+        self.reveals.get(id).filter(|r| r.is_visible_at(self.now))
+    }
+
+    /// Whether the timer must run: a countdown is visible or a call is in flight.
+    pub fn needs_tick(&self) -> bool {
+        self.pending > 0 || !self.reveals.is_empty() || self.copied.is_some()
+    }
+
+    /// Recomputes `visible` from the filter, keeping `keep` selected if it is
+    /// still there.
+    pub fn refilter(&mut self, keep: Option<ClientId>) {
+        let keep = keep.or_else(|| self.selected_app().map(|a| a.client_id.clone()));
+        let apps = self.apps();
+        self.visible = if self.filter.query.trim().is_empty() {
+            (0..apps.len()).collect()
+        } else {
+            super::filter::matching(apps, &self.filter.query)
+        };
+        self.selected = keep
+            .and_then(|id| {
+                self.visible
+                    .iter()
+                    .position(|&i| self.apps()[i].client_id == id)
+            })
+            .unwrap_or(0)
+            .min(self.visible.len().saturating_sub(1));
+    }
+}

@@ -1,0 +1,57 @@
+//! Entering and leaving the full screen. The alternate screen keeps secrets out
+//! of the scrollback; the terminal is restored on quit, on panic, and (through
+//! the event loop) on SIGTERM and SIGHUP.
+
+use std::io::{self, Stdout, Write};
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Restores the terminal when dropped, whichever way the UI ends.
+pub struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+pub fn setup() -> io::Result<(Term, Guard)> {
+    install_panic_hook();
+    enable_raw_mode()?;
+    let guard = Guard;
+    let mut out = io::stdout();
+    execute!(out, EnterAlternateScreen, EnableMouseCapture)?;
+    let term = Terminal::new(CrosstermBackend::new(out))?;
+    Ok((term, guard))
+}
+
+/// Best effort: each step runs even if an earlier one failed (after SIGHUP the
+/// terminal may already be gone).
+pub fn restore() {
+    let mut out = io::stdout();
+    let _ = execute!(
+        out,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // Leave the alternate screen first so the message is readable.
+        restore();
+        previous(info);
+    }));
+}

@@ -1,0 +1,861 @@
+//! `update(state, msg) -> effects`: every change to the UI happens here, without
+//! I/O, so each key's behaviour is a plain unit test.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+
+use super::effect::Effect;
+use super::msg::Msg;
+use super::state::{
+    AddFocus, AddForm, Browser, BrowserFocus, CopyNote, Input, Popup, ScopeGrid, State, Status,
+    StatusKind,
+};
+use super::view::layout;
+use crate::model::{AppName, Application, ClientId, ClientSecret, NewApplication};
+
+/// What the status line says when a key needs a selected application.
+const NOTHING_SELECTED: &str = "No application selected: press a to add one";
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    expire(state);
+    match msg {
+        Msg::Key(key) => {
+            state.dirty = true;
+            on_key(state, key, &mut effects);
+        }
+        Msg::Mouse(m) => on_mouse(state, m, &mut effects),
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            ensure_visible(state);
+            state.dirty = true;
+        }
+        Msg::Tick => {
+            tick_clipboard(state, &mut effects);
+            if state.pending > 0 {
+                state.spinner = state.spinner.wrapping_add(1);
+                state.dirty = true;
+            }
+            if state
+                .selected_app()
+                .is_some_and(|a| state.reveals.contains_key(&a.client_id))
+            {
+                // The countdown on screen moved on by a second.
+                state.dirty = true;
+            }
+        }
+        Msg::Loaded { region, result } => {
+            finish_call(state);
+            match result {
+                Ok(apps) => {
+                    if let Some(r) = state.regions.get_mut(region) {
+                        r.apps = apps;
+                        r.loaded = true;
+                    }
+                    if region == state.active {
+                        state.refilter(None);
+                        ensure_visible(state);
+                    }
+                }
+                Err(e) => error(state, format!("Cannot list applications: {e}")),
+            }
+        }
+        Msg::Created { region, result } => {
+            finish_call(state);
+            match result {
+                Ok(issued) => {
+                    state.retry = None;
+                    let id = issued.application.client_id.clone();
+                    let name = issued.application.client_name.to_string();
+                    upsert(state, region, issued.application);
+                    state.reveals.insert(id.clone(), issued.reveal);
+                    if region == state.active {
+                        state.filter = Default::default();
+                        state.refilter(Some(id));
+                        state.unmasked = false;
+                        ensure_visible(state);
+                    }
+                    info(
+                        state,
+                        format!(
+                            "Added {name}. Its secret can be seen for {}: v shows it, y copies it",
+                            mm_ss(state.window_secs)
+                        ),
+                    );
+                }
+                Err(e) => {
+                    if matches!(state.retry, Some(Popup::Add(_))) {
+                        reopen(state, e.clone());
+                    }
+                    error(state, format!("Cannot add the application: {e}"));
+                }
+            }
+        }
+        Msg::Updated {
+            region,
+            what,
+            result,
+        } => {
+            finish_call(state);
+            match result {
+                Ok(app) => {
+                    state.retry = None;
+                    let text = format!("{what} {}", app.client_name);
+                    upsert(state, region, app);
+                    info(state, text);
+                }
+                Err(e) => {
+                    if matches!(state.retry, Some(Popup::Rename { .. })) {
+                        reopen(state, e.clone());
+                    }
+                    error(state, format!("Cannot save: {e}"));
+                }
+            }
+        }
+        Msg::SecretReset { region, result } => {
+            finish_call(state);
+            match result {
+                Ok(issued) => {
+                    let name = issued.application.client_name.to_string();
+                    let id = issued.application.client_id.clone();
+                    upsert(state, region, issued.application);
+                    state.reveals.insert(id, issued.reveal);
+                    state.unmasked = false;
+                    info(
+                        state,
+                        format!(
+                            "New secret for {name}; the old one no longer works. Visible for {}: v shows, y copies",
+                            mm_ss(state.window_secs)
+                        ),
+                    );
+                }
+                Err(e) => error(state, format!("Cannot reset the secret: {e}")),
+            }
+        }
+        Msg::Deleted {
+            region,
+            id,
+            name,
+            result,
+        } => {
+            finish_call(state);
+            match result {
+                Ok(()) => {
+                    if let Some(r) = state.regions.get_mut(region) {
+                        r.apps.retain(|a| a.client_id != id);
+                    }
+                    state.reveals.remove(&id);
+                    if region == state.active {
+                        state.refilter(None);
+                        ensure_visible(state);
+                    }
+                    info(
+                        state,
+                        format!("Deleted {name}; its credentials no longer work"),
+                    );
+                }
+                Err(e) => error(state, format!("Cannot delete {name}: {e}")),
+            }
+        }
+        Msg::Copied { what, result } => match result {
+            Ok(copy) => {
+                let mut text = format!("✓ {what} copied ({})", copy.how);
+                if let Some(why) = copy.fell_back {
+                    text.push_str(&format!(", the system clipboard failed: {why}"));
+                }
+                state.copied = copy.clears_at.map(|clears_at| CopyNote {
+                    text: text.clone(),
+                    clears_at,
+                });
+                match &state.copied {
+                    Some(note) => info(state, note.status(state.now)),
+                    None => info(state, text),
+                }
+            }
+            Err(e) => error(
+                state,
+                format!("Cannot copy the {}: {e}", what.to_lowercase()),
+            ),
+        },
+        Msg::ClipboardCleared { result } => match result {
+            Ok(text) => info(state, text),
+            Err(e) => error(state, format!("Cannot clear the clipboard: {e}")),
+        },
+    }
+    effects
+}
+
+/// Moves the copy countdown on, and asks for the clear when it is due.
+fn tick_clipboard(state: &mut State, effects: &mut Vec<Effect>) {
+    let Some(note) = &state.copied else { return };
+    let showing = state
+        .status
+        .as_ref()
+        .is_some_and(|s| s.kind == StatusKind::Info && s.text.starts_with(&note.text));
+    if state.now >= note.clears_at {
+        state.copied = None;
+        effects.push(Effect::ClearClipboard);
+        if showing {
+            state.status = None;
+        }
+    } else if showing {
+        let text = note.status(state.now);
+        info(state, text);
+    }
+    state.dirty = true;
+}
+
+/// After a failed add or rename, opens the dialog again as the user left it,
+/// with the reason, so nothing typed is lost (a duplicate name, say).
+fn reopen(state: &mut State, reason: String) {
+    let Some(mut popup) = state.retry.take() else {
+        return;
+    };
+    if state.popup.is_some() {
+        return;
+    }
+    match &mut popup {
+        Popup::Add(form) => {
+            form.error = Some(reason);
+            form.focus = AddFocus::Name;
+        }
+        Popup::Rename { error, .. } => *error = Some(reason),
+        _ => return,
+    }
+    state.popup = Some(popup);
+}
+
+/// Drops every secret whose window has closed: the plaintext is wiped as the
+/// `SecretReveal` drops.
+fn expire(state: &mut State) {
+    let now = state.now;
+    let before = state.reveals.len();
+    let closed: Vec<String> = state
+        .reveals
+        .values()
+        .filter(|r| !r.is_visible_at(now))
+        .filter_map(|r| {
+            state
+                .apps()
+                .iter()
+                .find(|a| a.client_id == r.client_id)
+                .map(|a| a.client_name.to_string())
+        })
+        .collect();
+    state.reveals.retain(|_, r| r.is_visible_at(now));
+    if state.reveals.len() != before {
+        state.dirty = true;
+        if !state
+            .selected_app()
+            .is_some_and(|a| state.reveals.contains_key(&a.client_id))
+        {
+            state.unmasked = false;
+        }
+        if let Some(name) = closed.first() {
+            info(
+                state,
+                format!("The secret of {name} can no longer be shown; R makes a new one"),
+            );
+        }
+    }
+}
+
+fn finish_call(state: &mut State) {
+    state.pending = state.pending.saturating_sub(1);
+    state.dirty = true;
+}
+
+/// A message for the status line. It does not push away an error: errors stay
+/// until the user dismisses them with Esc.
+fn info(state: &mut State, text: String) {
+    state.dirty = true;
+    if state
+        .status
+        .as_ref()
+        .is_some_and(|s| s.kind == StatusKind::Error)
+    {
+        return;
+    }
+    state.status = Some(Status {
+        kind: StatusKind::Info,
+        text,
+    });
+    state.dirty = true;
+}
+
+fn error(state: &mut State, text: String) {
+    state.status = Some(Status {
+        kind: StatusKind::Error,
+        text,
+    });
+    state.dirty = true;
+}
+
+pub fn mm_ss(secs: u64) -> String {
+    format!("{:02}:{:02}", secs / 60, secs % 60)
+}
+
+/// Replaces (or inserts) `app` in its region, keeping the name order.
+fn upsert(state: &mut State, region: usize, app: Application) {
+    let id = app.client_id.clone();
+    let keep = if region == state.active {
+        state.selected_app().map(|a| a.client_id.clone())
+    } else {
+        None
+    };
+    let Some(r) = state.regions.get_mut(region) else {
+        return;
+    };
+    r.apps.retain(|a| a.client_id != id);
+    let key = app.client_name.as_str().to_lowercase();
+    let at = r
+        .apps
+        .partition_point(|a| a.client_name.as_str().to_lowercase() <= key);
+    r.apps.insert(at, app);
+    if region == state.active {
+        state.refilter(keep.or(Some(id)));
+        ensure_visible(state);
+    }
+}
+
+/// Keeps the selection inside the list's window.
+fn ensure_visible(state: &mut State) {
+    let rows = layout::list_rows(state.size).max(1);
+    if state.selected < state.offset {
+        state.offset = state.selected;
+    } else if state.selected >= state.offset + rows {
+        state.offset = state.selected + 1 - rows;
+    }
+    let max_offset = state.visible.len().saturating_sub(rows);
+    state.offset = state.offset.min(max_offset);
+}
+
+fn select(state: &mut State, index: isize) {
+    let last = state.visible.len().saturating_sub(1) as isize;
+    let new = index.clamp(0, last.max(0)) as usize;
+    if new != state.selected {
+        state.unmasked = false;
+    }
+    state.selected = new;
+    ensure_visible(state);
+}
+
+fn switch_region(state: &mut State, i: usize, effects: &mut Vec<Effect>) {
+    if i >= state.regions.len() || i == state.active {
+        return;
+    }
+    state.active = i;
+    state.selected = 0;
+    state.offset = 0;
+    state.unmasked = false;
+    state.refilter(None);
+    if !state.regions[i].loaded {
+        state.pending += 1;
+        effects.push(Effect::Load { region: i });
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        state.quit = true;
+        return;
+    }
+    if state.popup.is_some() {
+        on_popup_key(state, key, effects);
+    } else if state.filter.editing {
+        on_filter_key(state, key);
+    } else {
+        on_main_key(state, key, effects);
+    }
+}
+
+fn on_filter_key(state: &mut State, key: KeyEvent) {
+    match key.code {
+        KeyCode::Esc => {
+            state.filter = Default::default();
+            state.refilter(None);
+        }
+        KeyCode::Enter => state.filter.editing = false,
+        KeyCode::Backspace => {
+            state.filter.query.pop();
+            state.refilter(None);
+            state.selected = 0;
+        }
+        KeyCode::Up => select(state, state.selected as isize - 1),
+        KeyCode::Down => select(state, state.selected as isize + 1),
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            state.filter.query.push(c);
+            state.refilter(None);
+            state.selected = 0;
+        }
+        _ => {}
+    }
+    state.offset = 0;
+    ensure_visible(state);
+}
+
+fn on_main_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
+    let page = layout::list_rows(state.size).max(1) as isize;
+    let sel = state.selected as isize;
+    match key.code {
+        KeyCode::Char('q') => state.quit = true,
+        KeyCode::Esc => {
+            if state.status.is_some() {
+                state.status = None;
+            } else if !state.filter.query.is_empty() {
+                state.filter = Default::default();
+                state.refilter(None);
+                ensure_visible(state);
+            }
+        }
+        KeyCode::Tab => {
+            let n = state.regions.len().max(1);
+            switch_region(state, (state.active + 1) % n, effects);
+        }
+        KeyCode::BackTab => {
+            let n = state.regions.len().max(1);
+            switch_region(state, (state.active + n - 1) % n, effects);
+        }
+        KeyCode::Char(c @ '1'..='9') => {
+            switch_region(state, c as usize - '1' as usize, effects);
+        }
+        KeyCode::Up | KeyCode::Char('k') => select(state, sel - 1),
+        KeyCode::Down | KeyCode::Char('j') => select(state, sel + 1),
+        KeyCode::PageUp => select(state, sel - page),
+        KeyCode::PageDown => select(state, sel + page),
+        KeyCode::Home => select(state, 0),
+        KeyCode::End => select(state, isize::MAX),
+        KeyCode::Char('/') => state.filter.editing = true,
+        KeyCode::Char('a') => {
+            state.popup = Some(Popup::Add(AddForm {
+                name: Input::default(),
+                grid: ScopeGrid::new(&state.catalog, None),
+                focus: AddFocus::Name,
+                error: None,
+            }));
+        }
+        KeyCode::Char('?') => state.popup = Some(Popup::Help),
+        KeyCode::Char('S') => {
+            state.popup = Some(Popup::Browser(Browser {
+                scope: 0,
+                app: 0,
+                focus: BrowserFocus::Scopes,
+                matrix: false,
+                column: 0,
+            }))
+        }
+        KeyCode::Char(c @ ('e' | 's' | 'R' | 'd' | 'c' | 'y' | 'v')) => {
+            let Some(app) = state.selected_app().cloned() else {
+                info(state, NOTHING_SELECTED.into());
+                return;
+            };
+            on_app_key(state, c, &app, effects);
+        }
+        _ => state.dirty = false,
+    }
+}
+
+fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<Effect>) {
+    let id = app.client_id.clone();
+    let name = app.client_name.to_string();
+    match c {
+        'e' => {
+            state.popup = Some(Popup::Rename {
+                id,
+                input: Input::new(&name),
+                error: None,
+            })
+        }
+        's' => {
+            state.popup = Some(Popup::Scopes {
+                id,
+                name,
+                grid: ScopeGrid::new(&state.catalog, Some(app)),
+            })
+        }
+        'R' => state.popup = Some(Popup::ResetConfirm { id, name }),
+        'd' => {
+            state.popup = Some(Popup::DeleteConfirm {
+                id,
+                name,
+                input: Input::default(),
+                error: None,
+            })
+        }
+        'c' => effects.push(Effect::Copy {
+            what: "Client ID",
+            text: ClientSecret::from_string(id.to_string()),
+        }),
+        'y' => match state.reveal_of(&id) {
+            Some(r) => effects.push(Effect::Copy {
+                what: "Client secret",
+                text: r.secret.clone(),
+            }),
+            None => error(
+                state,
+                format!(
+                    "The secret of {name} can no longer be copied: it is shown only for {} after it is made. R makes a new one",
+                    mm_ss(state.window_secs)
+                ),
+            ),
+        },
+        'v' => {
+            if state.reveal_of(&id).is_some() {
+                state.unmasked = !state.unmasked;
+            } else {
+                info(
+                    state,
+                    format!("The secret of {name} can no longer be shown; R makes a new one"),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Edits a text field; returns whether the key was one.
+fn edit_text(input: &mut Input, key: KeyEvent) -> bool {
+    match key.code {
+        KeyCode::Backspace => {
+            input.text.pop();
+            true
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            input.text.clear();
+            true
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            // Names are at most 64 characters; a little slack lets the error say so.
+            if input.text.chars().count() < 80 {
+                input.text.push(c);
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Moves and changes the grid; returns whether the key was one.
+fn edit_grid(grid: &mut ScopeGrid, key: KeyEvent) -> bool {
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => grid.move_cursor(-1),
+        KeyCode::Down | KeyCode::Char('j') => grid.move_cursor(1),
+        KeyCode::PageUp => grid.move_cursor(-8),
+        KeyCode::PageDown => grid.move_cursor(8),
+        KeyCode::Home => grid.cursor = 0,
+        KeyCode::End => grid.move_cursor(isize::MAX / 2),
+        KeyCode::Left | KeyCode::Char('h') => grid.step(false, false),
+        KeyCode::Right | KeyCode::Char('l') => grid.step(true, false),
+        KeyCode::Char(' ') => grid.step(true, true),
+        _ => return false,
+    }
+    true
+}
+
+fn on_popup_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
+    let Some(popup) = state.popup.take() else {
+        return;
+    };
+    state.popup = match popup {
+        Popup::Add(form) => add_key(state, form, key, effects),
+        Popup::Rename { id, mut input, .. } => match key.code {
+            KeyCode::Esc => None,
+            KeyCode::Enter => match AppName::parse(&input.text) {
+                Ok(name) => {
+                    state.retry = Some(Popup::Rename {
+                        id: id.clone(),
+                        input: input.clone(),
+                        error: None,
+                    });
+                    state.pending += 1;
+                    effects.push(Effect::Rename {
+                        region: state.active,
+                        id,
+                        name,
+                    });
+                    None
+                }
+                Err(e) => Some(Popup::Rename {
+                    id,
+                    input,
+                    error: Some(e.to_string()),
+                }),
+            },
+            _ => {
+                edit_text(&mut input, key);
+                Some(Popup::Rename {
+                    id,
+                    input,
+                    error: None,
+                })
+            }
+        },
+        Popup::Scopes { id, name, mut grid } => match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => None,
+            KeyCode::Enter => {
+                let changes = grid.changes();
+                if changes.is_empty() {
+                    info(state, format!("No scope changes for {name}"));
+                } else {
+                    state.pending += 1;
+                    effects.push(Effect::SetAccess {
+                        region: state.active,
+                        id,
+                        changes,
+                    });
+                }
+                None
+            }
+            _ => {
+                edit_grid(&mut grid, key);
+                Some(Popup::Scopes { id, name, grid })
+            }
+        },
+        Popup::ResetConfirm { id, name } => match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                state.pending += 1;
+                effects.push(Effect::ResetSecret {
+                    region: state.active,
+                    id,
+                });
+                None
+            }
+            // The default is No: Enter cancels like n, Esc and q.
+            KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc | KeyCode::Enter => {
+                info(
+                    state,
+                    format!("Reset cancelled; the secret of {name} is unchanged"),
+                );
+                None
+            }
+            _ => Some(Popup::ResetConfirm { id, name }),
+        },
+        Popup::DeleteConfirm {
+            id,
+            name,
+            mut input,
+            error,
+        } => match key.code {
+            KeyCode::Esc => {
+                info(state, format!("Delete cancelled; {name} is unchanged"));
+                None
+            }
+            KeyCode::Enter if input.text.trim() == name => {
+                state.pending += 1;
+                effects.push(Effect::Delete {
+                    region: state.active,
+                    id,
+                    name,
+                });
+                None
+            }
+            KeyCode::Enter => Some(Popup::DeleteConfirm {
+                id,
+                name,
+                input,
+                error: Some("That is not the name: type it exactly, or Esc to cancel".into()),
+            }),
+            _ => {
+                let error = if edit_text(&mut input, key) {
+                    None
+                } else {
+                    error
+                };
+                Some(Popup::DeleteConfirm {
+                    id,
+                    name,
+                    input,
+                    error,
+                })
+            }
+        },
+        Popup::Help => match key.code {
+            KeyCode::Esc | KeyCode::Char('q' | '?') | KeyCode::Enter => None,
+            _ => Some(Popup::Help),
+        },
+        Popup::Browser(b) => browser_key(state, b, key),
+    };
+}
+
+fn add_key(
+    state: &mut State,
+    mut form: AddForm,
+    key: KeyEvent,
+    effects: &mut Vec<Effect>,
+) -> Option<Popup> {
+    match key.code {
+        KeyCode::Esc => return None,
+        KeyCode::Char('q') if form.focus == AddFocus::Grid => return None,
+        KeyCode::Tab | KeyCode::BackTab => {
+            form.focus = match form.focus {
+                AddFocus::Name => AddFocus::Grid,
+                AddFocus::Grid => AddFocus::Name,
+            };
+        }
+        KeyCode::Enter => match AppName::parse(&form.name.text) {
+            Ok(name) => {
+                state.retry = Some(Popup::Add(form.clone()));
+                state.pending += 1;
+                effects.push(Effect::Create {
+                    region: state.active,
+                    new: NewApplication {
+                        client_name: name,
+                        grants: form.grid.grants(),
+                        admin: false,
+                    },
+                });
+                return None;
+            }
+            Err(e) => {
+                form.error = Some(e.to_string());
+                form.focus = AddFocus::Name;
+            }
+        },
+        _ => {
+            let used = match form.focus {
+                AddFocus::Name => edit_text(&mut form.name, key),
+                AddFocus::Grid => edit_grid(&mut form.grid, key),
+            };
+            if used {
+                form.error = None;
+            }
+        }
+    }
+    Some(Popup::Add(form))
+}
+
+/// Applications holding the catalog scope at `scope`, strongest access first.
+pub fn holders(state: &State, scope: usize) -> Vec<usize> {
+    let Some(def) = state.catalog.scopes().nth(scope) else {
+        return Vec::new();
+    };
+    let mut out: Vec<usize> = state
+        .apps()
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.access_to(&def.id) != crate::model::Access::None)
+        .map(|(i, _)| i)
+        .collect();
+    let apps = state.apps();
+    out.sort_by_key(|&i| std::cmp::Reverse(apps[i].access_to(&def.id)));
+    out
+}
+
+fn browser_key(state: &mut State, mut b: Browser, key: KeyEvent) -> Option<Popup> {
+    let n_scopes = state.catalog.scopes().count();
+    let clamp = |v: isize, len: usize| v.clamp(0, len.saturating_sub(1) as isize) as usize;
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q' | 'S') => return None,
+        KeyCode::Char('m') => {
+            b.matrix = !b.matrix;
+            b.app = 0;
+        }
+        _ if b.matrix => {
+            let n_apps = state.apps().len();
+            match key.code {
+                KeyCode::Up | KeyCode::Char('k') => b.app = clamp(b.app as isize - 1, n_apps),
+                KeyCode::Down | KeyCode::Char('j') => b.app = clamp(b.app as isize + 1, n_apps),
+                KeyCode::PageUp => b.app = clamp(b.app as isize - 10, n_apps),
+                KeyCode::PageDown => b.app = clamp(b.app as isize + 10, n_apps),
+                KeyCode::Home => b.app = 0,
+                KeyCode::End => b.app = n_apps.saturating_sub(1),
+                KeyCode::Left | KeyCode::Char('h') => b.column = b.column.saturating_sub(1),
+                KeyCode::Right | KeyCode::Char('l') => {
+                    b.column = clamp(b.column as isize + 1, n_scopes)
+                }
+                KeyCode::Enter => {
+                    if let Some(app) = state.apps().get(b.app) {
+                        let id = app.client_id.clone();
+                        jump_to(state, id);
+                        return None;
+                    }
+                }
+                _ => {}
+            }
+        }
+        KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+            b.focus = match b.focus {
+                BrowserFocus::Scopes => BrowserFocus::Apps,
+                BrowserFocus::Apps => BrowserFocus::Scopes,
+            };
+        }
+        KeyCode::Up | KeyCode::Down | KeyCode::Char('k' | 'j') | KeyCode::Home | KeyCode::End => {
+            let delta: isize = match key.code {
+                KeyCode::Up | KeyCode::Char('k') => -1,
+                KeyCode::Down | KeyCode::Char('j') => 1,
+                KeyCode::Home => isize::MIN / 2,
+                _ => isize::MAX / 2,
+            };
+            match b.focus {
+                BrowserFocus::Scopes => {
+                    b.scope = clamp(b.scope as isize + delta, n_scopes);
+                    b.app = 0;
+                }
+                BrowserFocus::Apps => {
+                    let n = holders(state, b.scope).len();
+                    b.app = clamp(b.app as isize + delta, n);
+                }
+            }
+        }
+        KeyCode::Enter => {
+            if b.focus == BrowserFocus::Scopes {
+                b.focus = BrowserFocus::Apps;
+            } else if let Some(&i) = holders(state, b.scope).get(b.app) {
+                let id = state.apps()[i].client_id.clone();
+                jump_to(state, id);
+                return None;
+            }
+        }
+        _ => {}
+    }
+    Some(Popup::Browser(b))
+}
+
+/// Selects the application `id` in the list, clearing a filter that hides it.
+fn jump_to(state: &mut State, id: ClientId) {
+    state.filter = Default::default();
+    state.refilter(Some(id));
+    state.unmasked = false;
+    ensure_visible(state);
+}
+
+fn on_mouse(state: &mut State, m: MouseEvent, effects: &mut Vec<Effect>) {
+    if state.popup.is_some() {
+        return;
+    }
+    match m.kind {
+        MouseEventKind::ScrollDown => {
+            select(state, state.selected as isize + 3);
+            state.dirty = true;
+        }
+        MouseEventKind::ScrollUp => {
+            select(state, state.selected as isize - 3);
+            state.dirty = true;
+        }
+        MouseEventKind::Down(MouseButton::Left) => {
+            if m.row == 0 {
+                let spans = layout::tab_spans(state, state.size.0);
+                if let Some(i) = spans
+                    .iter()
+                    .position(|&(a, b)| m.column >= a && m.column < b)
+                {
+                    switch_region(state, i, effects);
+                    state.dirty = true;
+                }
+                return;
+            }
+            let rows = layout::list_first_row(state.size);
+            if m.column >= rows.x
+                && m.column < rows.x + rows.width
+                && m.row >= rows.y
+                && m.row < rows.y + rows.height
+            {
+                let i = state.offset + (m.row - rows.y) as usize;
+                if i < state.visible.len() {
+                    select(state, i as isize);
+                    state.dirty = true;
+                }
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,227 @@
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+use super::text::{fit, truncate};
+use super::theme::Theme;
+use crate::tui::state::State;
+use crate::tui::update::mm_ss;
+
+const LABEL: usize = 15;
+
+pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
+    let Some(app) = state.selected_app() else {
+        draw_empty(state, frame, area, t);
+        return;
+    };
+    let block = Block::bordered().title(Span::styled(
+        format!(
+            " {} ",
+            truncate(
+                app.client_name.as_str(),
+                area.width.saturating_sub(4) as usize
+            )
+        ),
+        t.title(),
+    ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let w = inner.width as usize;
+    let value_w = w.saturating_sub(LABEL);
+    let label = |s: &str| Span::styled(fit(s, LABEL), t.bold());
+    let mut lines: Vec<Line> = Vec::new();
+
+    // The client ID is public: shown in full, wrapped if the pane is narrow.
+    let id = app.client_id.as_str();
+    for (n, chunk) in chunks(id, value_w.max(8)).into_iter().enumerate() {
+        let head = if n == 0 {
+            label("Client ID")
+        } else {
+            label("")
+        };
+        lines.push(Line::from(vec![head, Span::raw(chunk)]));
+    }
+    lines.push(Line::from(vec![
+        label(""),
+        Span::styled("c", t.key()),
+        Span::styled(" copies it", t.dim()),
+    ]));
+
+    match state.reveal_of(&app.client_id) {
+        Some(r) => {
+            let secret = r.secret.expose();
+            if state.unmasked {
+                for (n, chunk) in chunks(secret, value_w.max(8)).into_iter().enumerate() {
+                    let head = if n == 0 {
+                        label("Client secret")
+                    } else {
+                        label("")
+                    };
+                    lines.push(Line::from(vec![head, Span::styled(chunk, t.warn())]));
+                }
+            } else {
+                let dots = "•".repeat(value_w.clamp(4, 20));
+                lines.push(Line::from(vec![label("Client secret"), Span::raw(dots)]));
+            }
+            let show = if state.unmasked {
+                " masks · "
+            } else {
+                " shows · "
+            };
+            lines.push(Line::from(vec![
+                label(""),
+                Span::styled("v", t.key()),
+                Span::styled(show, t.dim()),
+                Span::styled("y", t.key()),
+                Span::styled(" copies", t.dim()),
+            ]));
+            let left = r.seconds_left(state.now);
+            let text = format!("visible {} ", mm_ss(left));
+            let bar_w = value_w.saturating_sub(text.width()).min(24);
+            let filled = if state.window_secs == 0 {
+                0
+            } else {
+                (bar_w as u64 * left.min(state.window_secs)).div_ceil(state.window_secs) as usize
+            };
+            lines.push(Line::from(vec![
+                label(""),
+                Span::styled(text, t.ok()),
+                Span::styled("█".repeat(filled), t.ok()),
+                Span::styled("░".repeat(bar_w - filled), t.dim()),
+            ]));
+        }
+        None => {
+            lines.push(Line::from(vec![
+                label("Client secret"),
+                Span::styled("hidden", t.dim()),
+            ]));
+            lines.push(Line::from(vec![
+                label(""),
+                Span::styled(
+                    format!(
+                        "shown only for {} after it is made;",
+                        mm_ss(state.window_secs)
+                    ),
+                    t.dim(),
+                ),
+            ]));
+            lines.push(Line::from(vec![
+                label(""),
+                Span::styled("R", t.key()),
+                Span::styled(" makes a new one", t.dim()),
+            ]));
+        }
+    }
+    let fmt = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M").to_string();
+    lines.push(Line::from(vec![
+        label("Created"),
+        Span::raw(format!("{} UTC", fmt(app.created_at))),
+    ]));
+    lines.push(Line::from(vec![
+        label("Updated"),
+        Span::raw(format!("{} UTC", fmt(app.updated_at))),
+    ]));
+    lines.push(Line::from(Span::styled(
+        format!("Scopes ({})", app.grants.len()),
+        t.bold(),
+    )));
+    if app.grants.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("  none yet: ", t.dim()),
+            Span::styled("s", t.key()),
+            Span::styled(" edits scopes", t.dim()),
+        ]));
+    }
+    let id_w = app
+        .grants
+        .iter()
+        .map(|g| g.scope.as_str().width())
+        .max()
+        .unwrap_or(0);
+    for g in &app.grants {
+        let title = state
+            .catalog
+            .get(&g.scope)
+            .map_or(String::new(), |d| d.title.clone());
+        let access = super::access_label(g.access);
+        let style = if g.access == crate::model::Access::Write {
+            t.write()
+        } else {
+            t.read()
+        };
+        let title_w = w.saturating_sub(2 + id_w + 2 + 11 + 1);
+        let mut spans = vec![
+            Span::raw("  "),
+            Span::raw(fit(g.scope.as_str(), id_w)),
+            Span::raw("  "),
+        ];
+        spans.push(Span::styled(fit(access, 11), style));
+        if title_w >= 6 {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(fit(&title, title_w), t.dim()));
+        }
+        lines.push(Line::from(spans));
+    }
+    if app.admin {
+        lines.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(crate::model::ADMIN_SCOPE, t.write()),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `s` in pieces of at most `width` characters (IDs and secrets are ASCII).
+fn chunks(s: &str, width: usize) -> Vec<String> {
+    s.chars()
+        .collect::<Vec<_>>()
+        .chunks(width.max(1))
+        .map(|c| c.iter().collect())
+        .collect()
+}
+
+/// The first-run greeting, or a hint when the filter hides everything.
+fn draw_empty(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
+    let block = Block::bordered();
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(region) = state.region() else {
+        return;
+    };
+    let lines: Vec<Line> = if !region.loaded {
+        vec![Line::from(Span::styled("Loading applications…", t.dim()))]
+    } else if region.apps.is_empty() {
+        vec![
+            Line::from(Span::styled("Welcome to Keyward", t.title())),
+            Line::from(""),
+            Line::from(format!("No applications in {} yet.", region.name)),
+            Line::from(""),
+            Line::from(vec![
+                Span::raw("Press "),
+                Span::styled("a", t.key()),
+                Span::raw(" to add one: give it a name and pick its scopes."),
+            ]),
+            Line::from(format!(
+                "Its client ID and secret appear here. The secret can be seen and copied for {} after it is made, then never again.",
+                mm_ss(state.window_secs)
+            )),
+            Line::from(""),
+            Line::from(vec![
+                Span::styled("S", t.key()),
+                Span::raw(" browses the scopes, "),
+                Span::styled("Tab", t.key()),
+                Span::raw(" switches region, "),
+                Span::styled("?", t.key()),
+                Span::raw(" lists every key."),
+            ]),
+        ]
+    } else {
+        vec![Line::from(Span::styled(
+            "No application matches the filter. Esc clears it.",
+            t.dim(),
+        ))]
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}

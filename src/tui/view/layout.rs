@@ -1,0 +1,118 @@
+//! Where things go on the screen. Pure functions of the terminal size, shared by
+//! `view` (to draw) and `update` (to know what a mouse click hit and how long a
+//! page is).
+
+use ratatui::layout::Rect;
+use unicode_width::UnicodeWidthStr;
+
+use crate::tui::state::State;
+
+pub struct Areas {
+    pub header: Rect,
+    pub list: Rect,
+    pub details: Rect,
+    pub footer: Rect,
+    pub status: Rect,
+}
+
+/// Below this width the list and the details stack instead of sitting side by side.
+pub const SIDE_BY_SIDE_MIN_WIDTH: u16 = 70;
+
+pub fn areas(area: Rect) -> Areas {
+    let h = area.height;
+    let row = |y: u16, height: u16| Rect::new(area.x, area.y + y, area.width, height);
+    let header = row(0, h.min(1));
+    let footer_y = h.saturating_sub(2).max(1);
+    let footer = row(footer_y.min(h), if h >= 3 { 1 } else { 0 });
+    let status = row(h.saturating_sub(1), if h >= 2 { 1 } else { 0 });
+    let body_h = footer_y.saturating_sub(1);
+    let body = row(1.min(h), body_h);
+    let (list, details) = if area.width >= SIDE_BY_SIDE_MIN_WIDTH {
+        let lw = (area.width * 9 / 20).max(30).min(area.width);
+        (
+            Rect::new(body.x, body.y, lw, body.height),
+            Rect::new(body.x + lw, body.y, area.width - lw, body.height),
+        )
+    } else {
+        let lh = body.height / 2;
+        (
+            Rect::new(body.x, body.y, body.width, lh),
+            Rect::new(body.x, body.y + lh, body.width, body.height - lh),
+        )
+    };
+    Areas {
+        header,
+        list,
+        details,
+        footer,
+        status,
+    }
+}
+
+/// Rows of applications the list shows at once.
+pub fn list_rows(size: (u16, u16)) -> usize {
+    let a = areas(Rect::new(0, 0, size.0, size.1));
+    a.list.height.saturating_sub(2) as usize
+}
+
+/// The first screen row of the list's applications.
+pub fn list_first_row(size: (u16, u16)) -> Rect {
+    let a = areas(Rect::new(0, 0, size.0, size.1));
+    Rect::new(
+        a.list.x + 1,
+        a.list.y + 1,
+        a.list.width.saturating_sub(2),
+        a.list.height.saturating_sub(2),
+    )
+}
+
+/// The text of each region tab, e.g. `1 US · embedded`; the location is left
+/// out when the screen is too narrow for it.
+pub fn tab_labels(state: &State, width: u16) -> Vec<String> {
+    let full: Vec<String> = state
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("{} {} · {}", i + 1, r.name, r.location))
+        .collect();
+    let need: usize = 10 + full.iter().map(|l| l.width() + 3).sum::<usize>() + 10;
+    if need <= width as usize {
+        full
+    } else {
+        state
+            .regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("{} {}", i + 1, r.name))
+            .collect()
+    }
+}
+
+/// Where the header starts drawing tabs.
+pub const TABS_X: u16 = 10;
+
+/// The column span of each tab: `[label]` plus one space between tabs.
+pub fn tab_spans(state: &State, width: u16) -> Vec<(u16, u16)> {
+    let mut x = TABS_X;
+    tab_labels(state, width)
+        .iter()
+        .map(|l| {
+            let w = l.width() as u16 + 2;
+            let span = (x, x + w);
+            x += w + 1;
+            span
+        })
+        .collect()
+}
+
+/// A rectangle of `w` x `h` centred in `area`, clipped to it.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}

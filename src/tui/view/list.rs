@@ -1,0 +1,96 @@
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::text::{fit, right};
+use super::theme::Theme;
+use crate::tui::state::State;
+
+pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
+    let total = state.apps().len();
+    let title = if state.visible.len() == total {
+        format!(" Applications ({total}) ")
+    } else {
+        format!(" Applications ({} of {total}) ", state.visible.len())
+    };
+    let mut block = Block::bordered().title(Span::styled(title, t.title()));
+    if state.filter.editing || !state.filter.query.is_empty() {
+        let cursor = if state.filter.editing { "█" } else { "" };
+        block = block.title(
+            Line::from(Span::styled(
+                format!(" /{}{cursor} ", state.filter.query),
+                t.key(),
+            ))
+            .right_aligned(),
+        );
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let w = inner.width as usize;
+    let rows = inner.height as usize;
+    if rows == 0 || w == 0 {
+        return;
+    }
+    let Some(region) = state.region() else {
+        return;
+    };
+    if !region.loaded {
+        frame.render_widget(Paragraph::new(Span::styled(" Loading…", t.dim())), inner);
+        return;
+    }
+    if state.visible.is_empty() {
+        let text = if total == 0 {
+            " No applications yet: press a".to_owned()
+        } else {
+            format!(" Nothing matches /{}; Esc clears", state.filter.query)
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, t.dim())), inner);
+        return;
+    }
+    // Column widths: the name takes what the others leave. Narrow lists drop
+    // the date, then the client ID.
+    let show_date = w >= 44;
+    let show_id = w >= 30;
+    let fixed = 2 + 5 + 1 + if show_id { 10 } else { 0 } + if show_date { 11 } else { 0 };
+    let name_w = w.saturating_sub(fixed).max(4);
+    // Only the rows on screen are formatted, so a huge region costs nothing extra.
+    let offset = if state.selected >= state.offset && state.selected < state.offset + rows {
+        state.offset
+    } else {
+        state.selected.saturating_sub(rows - 1)
+    };
+    let apps = state.apps();
+    let lines: Vec<Line> = state
+        .visible
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(rows)
+        .filter_map(|(pos, &i)| {
+            let a = apps.get(i)?;
+            let sel = pos == state.selected;
+            let mut row = String::with_capacity(w + 8);
+            row.push_str(if sel { "▶ " } else { "  " });
+            row.push_str(&fit(a.client_name.as_str(), name_w));
+            if show_id {
+                row.push(' ');
+                row.push_str(&fit(&a.client_id.short(), 9));
+            }
+            row.push(' ');
+            row.push_str(&right(&format!("{} sc", a.grants.len()), 5));
+            if show_date {
+                row.push(' ');
+                row.push_str(&a.created_at.format("%Y-%m-%d").to_string());
+            }
+            let row = fit(&row, w);
+            let style = if sel {
+                t.selected()
+            } else {
+                ratatui::style::Style::new()
+            };
+            Some(Line::from(Span::styled(row, style)))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,56 @@
+//! `view(&state, frame)`: draws the state and nothing else. It never reads the
+//! clock (the time is `state.now`), so snapshots are deterministic.
+
+mod details;
+mod footer;
+mod header;
+pub mod layout;
+mod list;
+mod popups;
+pub mod text;
+pub mod theme;
+
+use ratatui::Frame;
+
+use super::state::State;
+use theme::Theme;
+
+pub fn view(state: &State, frame: &mut Frame) {
+    let t = Theme {
+        color: !state.no_color,
+    };
+    let area = frame.area();
+    let a = layout::areas(area);
+    header::draw(state, frame, a.header, t);
+    list::draw(state, frame, a.list, t);
+    details::draw(state, frame, a.details, t);
+    footer::draw_keys(state, frame, a.footer, t);
+    footer::draw_status(state, frame, a.status, t);
+    if let Some(p) = &state.popup {
+        popups::draw(state, p, frame, area, t);
+    }
+}
+
+/// `⠋` and friends, one frame per tick while a call runs.
+pub fn spinner(i: usize) -> &'static str {
+    const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+    FRAMES[i % FRAMES.len()]
+}
+
+/// Scope glyphs of the matrix and the list: `·` none, `r` read, `W` write.
+pub fn access_glyph(a: crate::model::Access) -> &'static str {
+    match a {
+        crate::model::Access::None => "·",
+        crate::model::Access::Read => "r",
+        crate::model::Access::Write => "W",
+    }
+}
+
+/// `read`, `read·write`: what a level holds, as the details pane shows it.
+pub fn access_label(a: crate::model::Access) -> &'static str {
+    match a {
+        crate::model::Access::None => "none",
+        crate::model::Access::Read => "read",
+        crate::model::Access::Write => "read·write",
+    }
+}

@@ -1,0 +1,69 @@
+//! Dialogs drawn over the main screen, one file per kind: the scope grid of the
+//! add dialog and the scope editor, the confirmations, help, and the scope browser.
+
+mod browser;
+mod confirm;
+mod help;
+mod scopes;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear};
+use unicode_width::UnicodeWidthStr;
+
+use super::theme::Theme;
+use crate::tui::state::{Popup, State};
+
+pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Theme) {
+    match popup {
+        Popup::Add(form) => scopes::draw_add(state, form, frame, area, t),
+        Popup::Scopes { name, grid, .. } => scopes::draw_editor(state, name, grid, frame, area, t),
+        Popup::Rename { input, error, .. } => confirm::draw_rename(input, error, frame, area, t),
+        Popup::ResetConfirm { id, name } => confirm::draw_reset(state, id, name, frame, area, t),
+        Popup::DeleteConfirm {
+            id,
+            name,
+            input,
+            error,
+        } => confirm::draw_delete(id, name, input, error, frame, area, t),
+        Popup::Help => help::draw(state.window_secs, frame, area, t),
+        Popup::Browser(b) => browser::draw(state, b, frame, area, t),
+    }
+}
+
+pub(super) fn dialog<'a>(frame: &mut Frame, r: Rect, title: &str, t: Theme) -> Block<'a> {
+    frame.render_widget(Clear, r);
+    Block::bordered().title(Span::styled(title.to_owned(), t.title()))
+}
+
+pub(super) fn input_line<'a>(
+    label: &str,
+    text: &str,
+    focused: bool,
+    width: u16,
+    t: Theme,
+) -> Line<'a> {
+    let room = (width as usize).saturating_sub(label.width() + 2);
+    // Show the end of a long entry, where the typing happens.
+    let shown: String = if text.width() > room {
+        let mut tail: Vec<char> = Vec::new();
+        let mut w = 0;
+        for c in text.chars().rev() {
+            w += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if w > room.saturating_sub(1) {
+                break;
+            }
+            tail.push(c);
+        }
+        tail.into_iter().rev().collect()
+    } else {
+        text.to_owned()
+    };
+    let cursor = if focused { "█" } else { "" };
+    let style = if focused { t.bold() } else { t.dim() };
+    Line::from(vec![
+        Span::styled(label.to_owned(), t.bold()),
+        Span::styled(format!("{shown}{cursor}"), style),
+    ])
+}

@@ -1,0 +1,347 @@
+//! Copying from the real UI: in tmux with `set-clipboard on` over a pretend SSH
+//! session (OSC 52 into tmux's paste buffer), on a real X server (Xvfb, read back
+//! with xclip), and with a system clipboard that never answers.
+//!
+//! Every copied secret is checked against the registry: it must be the secret
+//! that verifies. scripts/test installs tmux, xvfb and xclip.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use keyward::catalog::Catalog;
+use keyward::model::{ClientId, ClientSecret, Region};
+use keyward::registry::Registry;
+use keyward::registry::embedded::EmbeddedStore;
+
+const BIN: &str = env!("CARGO_BIN_EXE_keyward");
+
+/// Polls `f` until it returns `Some`, a bounded number of times.
+fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    for _ in 0..150 {
+        if let Some(v) = f() {
+            return v;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("gave up waiting for {what}");
+}
+
+/// The UI in its own tmux server, with `env` set for keyward alone.
+struct Ui {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Ui {
+    fn start(name: &str, clear_after: u64, env: &[&str]) -> Ui {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            format!("clipboard_clear_after = {clear_after}\n"),
+        )
+        .unwrap();
+        let ui = Ui {
+            socket: format!("keyward-clip-{name}-{}", std::process::id()),
+            dir,
+        };
+        let cmd = format!(
+            "env -u DISPLAY -u WAYLAND_DISPLAY -u SSH_TTY -u SSH_CONNECTION -u KEYWARD_CLIPBOARD {} '{BIN}' --data-dir '{}' --config '{}' tui --region us",
+            env.join(" "),
+            ui.data_dir().display(),
+            ui.dir.path().join("config.toml").display()
+        );
+        ui.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "-s",
+            "kw",
+            &cmd,
+        ]);
+        ui.tmux(&["set-option", "-s", "escape-time", "0"]);
+        ui.tmux(&["set-option", "-s", "set-clipboard", "on"]);
+        ui.wait_for("No applications in US yet");
+        ui
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn tmux(&self, args: &[&str]) -> Option<String> {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux runs (scripts/test installs it)");
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "kw", k]);
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "kw"])
+            .unwrap_or_default()
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        poll(&format!("'{needle}' on screen"), || {
+            let s = self.screen();
+            s.contains(needle).then_some(s)
+        })
+    }
+
+    /// Adds an application through the UI and returns its client ID.
+    fn add(&self, name: &str) -> ClientId {
+        self.keys(&["a"]);
+        self.wait_for("Add an application");
+        self.tmux(&["send-keys", "-t", "kw", "-l", name]);
+        self.keys(&["Enter"]);
+        self.wait_for(&format!("Added {name}"));
+        let out = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(["apps", "list", "--region", "us", "--json"])
+            .output()
+            .unwrap();
+        let apps: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let app = apps
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["client_name"] == name)
+            .unwrap();
+        ClientId::parse(app["client_id"].as_str().unwrap()).unwrap()
+    }
+
+    fn quit(&self) {
+        self.keys(&["q"]);
+        poll("keyward to quit", || {
+            self.tmux(&["has-session", "-t", "kw"])
+                .is_none()
+                .then_some(())
+        });
+    }
+}
+
+impl Drop for Ui {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+    }
+}
+
+/// Whether `secret` is the application's working secret, per the registry.
+fn verifies(data_dir: &Path, id: &ClientId, secret: &str) -> bool {
+    let store = EmbeddedStore::open(
+        data_dir,
+        Arc::new(Catalog::builtin()),
+        Duration::from_secs(900),
+    )
+    .unwrap();
+    let us = store.registry(Region::new("us").unwrap());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(us.verify_secret(id, &ClientSecret::from_string(secret.to_owned())))
+        .unwrap()
+}
+
+#[test]
+fn over_ssh_in_tmux_y_puts_exactly_the_secret_in_the_paste_buffer_then_clears_it() {
+    let ui = Ui::start("ssh", 3, &["SSH_TTY=/dev/pts/99"]);
+    let id = ui.add("Over SSH");
+    ui.keys(&["y"]);
+    let buffer = poll("the paste buffer", || ui.tmux(&["show-buffer"]));
+    assert_eq!(
+        buffer.len(),
+        48,
+        "exactly the secret: {} bytes",
+        buffer.len()
+    );
+    assert!(
+        verifies(&ui.data_dir(), &id, &buffer),
+        "the registry accepts it"
+    );
+    let screen = ui.wait_for("Client secret copied (OSC 52)");
+    assert!(
+        screen.contains("clears in 0:0"),
+        "the countdown shows:\n{screen}"
+    );
+
+    // After the clear timeout, tmux holds no buffer with the secret.
+    poll("the buffer to be emptied", || {
+        let holds = ui.tmux(&["show-buffer"]).is_some_and(|b| b == buffer);
+        (!holds).then_some(())
+    });
+    ui.wait_for("Clipboard overwritten (OSC 52)");
+    ui.quit();
+}
+
+#[test]
+fn over_ssh_a_copied_client_id_is_not_cleared() {
+    let ui = Ui::start("id", 1, &["SSH_TTY=/dev/pts/99"]);
+    let id = ui.add("Id copy");
+    ui.keys(&["c"]);
+    let buffer = poll("the paste buffer", || ui.tmux(&["show-buffer"]));
+    assert_eq!(buffer, id.as_str());
+    ui.wait_for("Client ID copied (OSC 52)");
+    // Well past the 1 s clear timeout for secrets, the ID is still there.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(ui.tmux(&["show-buffer"]).as_deref(), Some(id.as_str()));
+    ui.quit();
+}
+
+struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Xvfb {
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed (scripts/test installs it)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        Xvfb {
+            child,
+            display: format!(":{}", line.trim()),
+        }
+    }
+
+    fn clipboard(&self) -> Option<String> {
+        let out = Command::new("xclip")
+            .args(["-o", "-selection", "clipboard"])
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("xclip is installed (scripts/test installs it)");
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn on_x11_the_secret_is_served_while_keyward_runs_then_cleared() {
+    let x = Xvfb::start();
+    let ui = Ui::start("x11", 4, &[&format!("DISPLAY={}", x.display)]);
+    let id = ui.add("On X11");
+    ui.keys(&["y"]);
+    let copied = poll("the X clipboard", || {
+        x.clipboard().filter(|c| c.len() == 48)
+    });
+    assert!(verifies(&ui.data_dir(), &id, &copied));
+    ui.wait_for("Client secret copied (system clipboard)");
+
+    // The UI moves on; the long-lived owner still serves the text.
+    ui.keys(&["?"]);
+    ui.wait_for("Keys");
+    ui.keys(&["Escape"]);
+    assert_eq!(x.clipboard().as_deref(), Some(copied.as_str()));
+
+    poll("the clear", || {
+        (x.clipboard().as_deref() != Some(copied.as_str())).then_some(())
+    });
+    ui.wait_for("Clipboard cleared");
+    ui.quit();
+}
+
+#[test]
+fn on_x11_what_the_user_copied_meanwhile_is_left_alone() {
+    let x = Xvfb::start();
+    let ui = Ui::start("x11-user", 3, &[&format!("DISPLAY={}", x.display)]);
+    ui.add("User copies");
+    ui.keys(&["y"]);
+    poll("the X clipboard", || {
+        x.clipboard().filter(|c| c.len() == 48)
+    });
+
+    let mut other = Command::new("xclip")
+        .args(["-selection", "clipboard", "-quiet"])
+        .env("DISPLAY", &x.display)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    other.stdin.take().unwrap().write_all(b"user text").unwrap();
+    poll("the user's copy", || {
+        (x.clipboard().as_deref() == Some("user text")).then_some(())
+    });
+
+    ui.wait_for("Clipboard left alone");
+    assert_eq!(x.clipboard().as_deref(), Some("user text"));
+    ui.quit();
+    let _ = other.kill();
+    let _ = other.wait();
+}
+
+#[test]
+fn a_system_clipboard_that_never_answers_fails_clearly_and_the_ui_stays_responsive() {
+    // A display that accepts connections and never replies (see clipboard_cli).
+    std::fs::create_dir_all("/tmp/.X11-unix").unwrap();
+    let (display, sock, listener) = (700..800)
+        .find_map(|n| {
+            let path = format!("/tmp/.X11-unix/X{n}");
+            if Path::new(&path).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+                return None;
+            }
+            UnixListener::bind(&path)
+                .ok()
+                .map(|l| (format!(":{n}"), path, l))
+        })
+        .expect("a free display number");
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(4).collect();
+        std::thread::sleep(Duration::from_secs(60));
+        drop(held);
+    });
+    let ui = Ui::start(
+        "hung",
+        45,
+        &[&format!("DISPLAY={display}"), "KEYWARD_CLIPBOARD=system"],
+    );
+    ui.add("Hung display");
+    ui.keys(&["y", "?"]);
+    // The help opens while the copy is still waiting on the display.
+    let screen = ui.wait_for("Keys");
+    assert!(
+        !screen.contains("Cannot copy"),
+        "the key after y was handled before the copy gave up:\n{screen}"
+    );
+    ui.keys(&["Escape"]);
+    let screen = ui.wait_for("Cannot copy the client secret");
+    assert!(screen.contains("no answer within 1.5 s"), "{screen}");
+    ui.quit();
+    let _ = std::fs::remove_file(sock);
+}

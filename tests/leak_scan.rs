@@ -1,0 +1,465 @@
+//! After a scripted session — add, reset, import, concurrent writes, a server
+//! issuing tokens, `keyward token`, copying in the UI, a reset in the UI and a
+//! panic — no generated secret appears anywhere it should not: the data dir
+//! (with the SQLite WAL), the config dir, the server's log, the CLI's error
+//! output, the panic output, `/proc/<pid>/cmdline` and `environ` of the running
+//! processes, and the terminal's scrollback after the UI exits.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine as _;
+
+const BIN: &str = env!("CARGO_BIN_EXE_keyward");
+
+struct Session {
+    dir: tempfile::TempDir,
+    secrets: BTreeSet<String>,
+    tokens: BTreeSet<String>,
+    /// Text that was printed where a secret may not be: stderr, logs, panics.
+    outputs: Vec<(String, String)>,
+}
+
+impl Session {
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    fn keyward(&self) -> Command {
+        let mut c = Command::new(BIN);
+        c.env("KEYWARD_DATA_DIR", self.data())
+            .env("KEYWARD_CONFIG", self.config_dir().join("config.toml"))
+            .env_remove("KEYWARD_CLIPBOARD")
+            .env_remove("KEYWARD_CLIENT_SECRET");
+        c
+    }
+
+    /// Runs keyward, keeps the secrets its JSON output carries, and files its
+    /// standard error among the places to scan.
+    fn json(&mut self, what: &str, args: &[&str], stdin: Option<&str>) -> Vec<serde_json::Value> {
+        let mut child = self
+            .keyward()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            input.write_all(s.as_bytes()).unwrap();
+        }
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.outputs.push((
+            format!("stderr of {what}"),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let values: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text)
+            .into_iter::<serde_json::Value>()
+            .map(Result::unwrap)
+            .collect();
+        for v in &values {
+            if let Some(s) = v["client_secret"].as_str() {
+                self.secrets.insert(s.to_owned());
+            }
+            if let Some(t) = v["access_token"].as_str() {
+                self.tokens.insert(t.to_owned());
+            }
+        }
+        values
+    }
+}
+
+/// Forms a secret could leak in: as is, and encoded.
+fn forms(secret: &str) -> Vec<Vec<u8>> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    vec![
+        secret.as_bytes().to_vec(),
+        b64.encode(secret).into_bytes(),
+        secret
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+            .into_bytes(),
+    ]
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                files_under(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+}
+
+/// Every place, by name, whose bytes must hold none of `secrets`.
+fn assert_clean(places: &[(String, Vec<u8>)], secrets: &BTreeSet<String>) {
+    for (name, bytes) in places {
+        for s in secrets {
+            for form in forms(s) {
+                assert!(!find(bytes, &form), "a secret leaked into {name}");
+            }
+        }
+    }
+}
+
+fn proc_of(pid: u32) -> Vec<(String, Vec<u8>)> {
+    ["cmdline", "environ"]
+        .iter()
+        .filter_map(|f| {
+            std::fs::read(format!("/proc/{pid}/{f}"))
+                .ok()
+                .map(|b| (format!("/proc/{pid}/{f}"), b))
+        })
+        .collect()
+}
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Option<String> {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux runs (scripts/test installs it)");
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.run(&["send-keys", "-t", "kw", k]);
+        }
+    }
+
+    fn wait_for(&self, needle: &str) {
+        for _ in 0..150 {
+            if self
+                .run(&["capture-pane", "-p", "-t", "kw"])
+                .is_some_and(|s| s.contains(needle))
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "'{needle}' never appeared:\n{}",
+            self.run(&["capture-pane", "-p", "-t", "kw"])
+                .unwrap_or_default()
+        );
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn no_secret_leaks_anywhere_after_a_full_session() {
+    let mut s = Session {
+        dir: tempfile::tempdir().unwrap(),
+        secrets: BTreeSet::new(),
+        tokens: BTreeSet::new(),
+        outputs: Vec::new(),
+    };
+    std::fs::create_dir_all(s.config_dir()).unwrap();
+    std::fs::write(
+        s.config_dir().join("config.toml"),
+        "clipboard_clear_after = 2\n",
+    )
+    .unwrap();
+
+    // CLI: add, reset, import, concurrent adds.
+    let added = s.json(
+        "add",
+        &[
+            "apps",
+            "add",
+            "--region",
+            "us",
+            "--name",
+            "Leak probe",
+            "--scope",
+            "ess:account=read",
+            "--json",
+        ],
+        None,
+    );
+    let id = added[0]["client_id"].as_str().unwrap().to_owned();
+    s.json(
+        "reset",
+        &["apps", "reset-secret", &id, "--yes", "--json"],
+        None,
+    );
+    s.json(
+        "import",
+        &["apps", "import", "--region", "uk", "-"],
+        Some("{\"client_name\":\"Imported 1\"}\n{\"client_name\":\"Imported 2\",\"scopes\":[{\"scope\":\"audit:logs\",\"access\":\"write\"}]}\n"),
+    );
+    let writers: Vec<_> = (0..4)
+        .map(|i| {
+            s.keyward()
+                .args([
+                    "apps",
+                    "add",
+                    "--region",
+                    "us",
+                    "--name",
+                    &format!("Parallel {i}"),
+                    "--json",
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for w in writers {
+        let out = w.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        s.secrets
+            .insert(v["client_secret"].as_str().unwrap().to_owned());
+        s.outputs.push((
+            "stderr of a parallel add".into(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ));
+    }
+    let current = s.json(
+        "reset again",
+        &["apps", "reset-secret", &id, "--yes", "--json"],
+        None,
+    );
+    let secret = current[0]["client_secret"].as_str().unwrap().to_owned();
+
+    // A server issues tokens; `keyward token` reads the secret from stdin.
+    let log_path = s.dir.path().join("serve.log");
+    let mut server = s
+        .keyward()
+        .args(["serve", "--region", "us", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().trim_start_matches("listening on ").to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    let mut server_procs = proc_of(server.id());
+    s.json(
+        "token",
+        &[
+            "token",
+            "--client-id",
+            &id,
+            "--token-url",
+            &format!("{url}/oauth2/token"),
+            "--json",
+        ],
+        Some(&format!("{secret}\n")),
+    );
+    // A failed attempt with a wrong secret is logged without the secret.
+    let wrong = "W".repeat(48);
+    s.secrets.insert(wrong.clone());
+    let out = s
+        .keyward()
+        .args([
+            "token",
+            "--client-id",
+            &id,
+            "--token-url",
+            &format!("{url}/oauth2/token"),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{wrong}\n").as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(!out.status.success());
+    s.outputs.push((
+        "stderr of a failed token".into(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ));
+    server_procs.extend(proc_of(server.id()));
+    stop_server(&mut server);
+
+    // The UI: add, copy over OSC 52, reset, then a panic with secrets in memory.
+    let tmux = Tmux {
+        socket: format!("keyward-leak-{}", std::process::id()),
+    };
+    let cmd = format!(
+        "env -u DISPLAY -u WAYLAND_DISPLAY SSH_TTY=/dev/pts/99 KEYWARD_DEBUG_PANIC=1 KEYWARD_DATA_DIR='{}' KEYWARD_CONFIG='{}' '{BIN}' tui --region us; echo UI-EXITED; sleep 30",
+        s.data().display(),
+        s.config_dir().join("config.toml").display()
+    );
+    tmux.run(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-s",
+        "kw",
+        &cmd,
+    ]);
+    tmux.run(&["set-option", "-s", "escape-time", "0"]);
+    tmux.run(&["set-option", "-s", "set-clipboard", "on"]);
+    tmux.run(&["set-option", "-g", "history-limit", "10000"]);
+    tmux.wait_for("Leak probe");
+    tmux.keys(&["a"]);
+    tmux.wait_for("Add an application");
+    tmux.run(&["send-keys", "-t", "kw", "-l", "From the UI"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Added From the UI");
+    tmux.keys(&["v", "y"]);
+    tmux.wait_for("copied (OSC 52)");
+    let copied = tmux.run(&["show-buffer"]).expect("the copy reached tmux");
+    assert_eq!(copied.len(), 48);
+    s.secrets.insert(copied);
+    tmux.keys(&["R"]);
+    tmux.wait_for("Reset client secret");
+    tmux.keys(&["y"]);
+    tmux.wait_for("New secret for From the UI");
+    tmux.keys(&["v"]);
+    // The UI's own processes, while it holds secrets.
+    let pane_pid: u32 = tmux
+        .run(&["display-message", "-p", "-t", "kw", "#{pane_pid}"])
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let mut ui_procs = Vec::new();
+    for pid in descendants(pane_pid) {
+        ui_procs.extend(proc_of(pid));
+    }
+    assert!(!ui_procs.is_empty());
+    // The secret on screen now is the reset one: read it off the UI's screen.
+    let screen = tmux.run(&["capture-pane", "-p", "-t", "kw"]).unwrap();
+    let shown: Vec<String> = screen
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() == 48)
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        shown.len(),
+        1,
+        "the unmasked secret is on the UI's own screen:\n{screen}"
+    );
+    s.secrets.extend(shown);
+    tmux.keys(&["F12"]);
+    tmux.wait_for("UI-EXITED");
+    let scrollback = tmux
+        .run(&["capture-pane", "-p", "-S", "-", "-E", "-", "-t", "kw"])
+        .unwrap();
+    assert!(
+        scrollback.contains("KEYWARD_DEBUG_PANIC"),
+        "the panic was printed:\n{scrollback}"
+    );
+    drop(tmux);
+
+    // Every place to scan.
+    let mut places: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut files = Vec::new();
+    files_under(&s.data(), &mut files);
+    files_under(&s.config_dir(), &mut files);
+    assert!(files.iter().any(|f| f.ends_with("keyward.db")));
+    for f in files {
+        places.push((f.display().to_string(), std::fs::read(&f).unwrap()));
+    }
+    let log = std::fs::read(&log_path).unwrap();
+    assert!(
+        String::from_utf8_lossy(&log).contains("token issued"),
+        "the server logged"
+    );
+    for t in &s.tokens {
+        assert!(
+            !find(&log, t.as_bytes()),
+            "a whole access token is in the server log"
+        );
+    }
+    places.push(("the server log".into(), log));
+    places.push((
+        "the terminal scrollback after the UI (and its panic)".into(),
+        scrollback.into_bytes(),
+    ));
+    places.extend(server_procs);
+    places.extend(ui_procs);
+    for (name, text) in &s.outputs {
+        places.push((name.clone(), text.clone().into_bytes()));
+    }
+    assert!(
+        s.secrets.len() >= 10,
+        "the session made secrets: {}",
+        s.secrets.len()
+    );
+    assert_clean(&places, &s.secrets);
+}
+
+/// `pid` and every process below it.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut out = vec![pid];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i];
+        if let Ok(children) =
+            std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children"))
+        {
+            out.extend(
+                children
+                    .split_whitespace()
+                    .filter_map(|c| c.parse::<u32>().ok()),
+            );
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Stops the server this test started, through its own handle.
+fn stop_server(child: &mut std::process::Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}

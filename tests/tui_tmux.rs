@@ -1,0 +1,382 @@
+//! End to end: the real `keyward` binary in a real terminal (tmux). Keys go in
+//! with `send-keys`, the screen comes back with `capture-pane`, and the stored
+//! result is checked with `keyward apps ... --json`.
+//!
+//! `scripts/test` installs tmux when it is missing.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_keyward");
+
+/// A tmux server of our own (its own socket), killed when the test ends.
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn start() -> Tmux {
+        Tmux::start_with("e2e", false)
+    }
+
+    /// With `stay`, the pane outlives keyward (so the restored terminal can be
+    /// read) and keyward's pid is written to `pid` in the temp dir.
+    fn start_with(name: &str, stay: bool) -> Tmux {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = format!("keyward-{name}-{}", std::process::id());
+        let t = Tmux { socket, dir };
+        let keyward = format!(
+            "'{BIN}' --data-dir '{}' --config '{}' tui --region us",
+            t.data_dir().display(),
+            t.config().display()
+        );
+        let cmd = if stay {
+            // The script's shell writes its pid, then becomes keyward (exec), so
+            // keyward keeps the terminal's foreground.
+            let script = t.dir.path().join("run.sh");
+            let pid = t.dir.path().join("pid");
+            std::fs::write(
+                &script,
+                format!("echo $$ > '{}'\nexec {keyward}\n", pid.display()),
+            )
+            .unwrap();
+            format!(
+                "sh -c \"sh '{}'; echo KEYWARD-EXITED; sleep 60\"",
+                script.display()
+            )
+        } else {
+            keyward
+        };
+        t.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "-s",
+            "e2e",
+            // Copying must take the OSC 52 route whatever display the test
+            // machine has, so the copy test can read tmux's buffer.
+            "-e",
+            "KEYWARD_CLIPBOARD=osc52",
+            &cmd,
+        ]);
+        // A lone Esc must reach the app at once, not after tmux's escape delay.
+        t.tmux(&["set-option", "-s", "escape-time", "0"]);
+        t
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux runs (scripts/test installs it)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "e2e", k]);
+        }
+    }
+
+    fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
+    /// Whether the session (and so the program in it) still runs.
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(["has-session", "-t", "e2e"])
+            .env_remove("TMUX")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    /// Polls the screen until `needle` shows, a bounded number of times.
+    fn wait_for(&self, needle: &str) -> String {
+        let mut screen = String::new();
+        for _ in 0..150 {
+            screen = self.screen();
+            if screen.contains(needle) {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("'{needle}' never appeared; the screen was:\n{screen}");
+    }
+
+    fn wait_gone(&self, needle: &str) {
+        for _ in 0..150 {
+            if !self.screen().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("'{needle}' never went away:\n{}", self.screen());
+    }
+
+    fn cli(&self, args: &[&str]) -> Value {
+        let out = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .arg("--config")
+            .arg(self.config())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+fn scopes(app: &Value) -> Vec<(String, String)> {
+    app["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["scope"].as_str().unwrap().to_owned(),
+                g["access"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn pair(s: &str, a: &str) -> (String, String) {
+    (s.to_owned(), a.to_owned())
+}
+
+fn has_tmux() -> bool {
+    Command::new("tmux").arg("-V").output().is_ok()
+}
+
+/// Secret issue times are shown to the second: let one pass so a reset shows in
+/// `client_secret_issued_at`. A pause between steps, not an assertion.
+fn wait_until_next_second() {
+    std::thread::sleep(Duration::from_millis(1100));
+}
+
+#[test]
+fn add_edit_reset_rename_delete_in_a_real_terminal() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let t = Tmux::start();
+    t.wait_for("No applications in US yet");
+
+    // Add: name, then two scopes in the grid.
+    t.keys(&["a"]);
+    t.wait_for("Add an application");
+    t.text("E2E app");
+    t.keys(&["Tab", "Right", "Down", "Right", "Right", "Enter"]);
+    let screen = t.wait_for("Added E2E app");
+    assert!(
+        screen.contains("visible 1"),
+        "the countdown runs:\n{screen}"
+    );
+    assert!(screen.contains("••••"), "masked by default:\n{screen}");
+
+    let list = t.cli(&["apps", "list", "--region", "us", "--json"]);
+    let apps = list.as_array().unwrap();
+    assert_eq!(apps.len(), 1);
+    let id = apps[0]["client_id"].as_str().unwrap().to_owned();
+    assert_eq!(apps[0]["client_name"], "E2E app");
+    assert_eq!(
+        scopes(&apps[0]),
+        vec![pair("ess:account", "read"), pair("ess:domains", "write")]
+    );
+    let issued_at = apps[0]["client_secret_issued_at"].clone();
+
+    // Edit scopes: ess:policies (third row) to read.
+    t.keys(&["s"]);
+    t.wait_for("Scopes of E2E app");
+    t.keys(&["Down", "Down", "Right", "Enter"]);
+    t.wait_for("Scopes saved for E2E app");
+    let app = t.cli(&["apps", "show", &id, "--json"]);
+    assert_eq!(
+        scopes(&app),
+        vec![
+            pair("ess:account", "read"),
+            pair("ess:domains", "write"),
+            pair("ess:policies", "read")
+        ]
+    );
+
+    // Open the reset dialog and cancel it: nothing changes.
+    wait_until_next_second();
+    t.keys(&["R"]);
+    t.wait_for("Reset client secret?");
+    t.keys(&["n"]);
+    t.wait_for("Reset cancelled");
+    t.wait_gone("Reset client secret?");
+    let app = t.cli(&["apps", "show", &id, "--json"]);
+    assert_eq!(app["client_secret_issued_at"], issued_at);
+
+    // Reset for real: a new secret, the same client ID.
+    t.keys(&["R"]);
+    t.wait_for("Reset client secret?");
+    t.keys(&["y"]);
+    t.wait_for("New secret for E2E app");
+    let app = t.cli(&["apps", "show", &id, "--json"]);
+    assert_eq!(app["client_id"], id.as_str());
+    assert_ne!(app["client_secret_issued_at"], issued_at);
+
+    // Rename.
+    t.keys(&["e"]);
+    t.wait_for("Rename");
+    t.keys(&["C-u"]);
+    t.text("Renamed app");
+    t.keys(&["Enter"]);
+    t.wait_for("Renamed to Renamed app");
+    let app = t.cli(&["apps", "show", &id, "--json"]);
+    assert_eq!(app["client_name"], "Renamed app");
+
+    // Delete: a wrong name is refused, the right one deletes.
+    t.keys(&["d"]);
+    t.wait_for("Delete application?");
+    t.text("Renamed");
+    t.keys(&["Enter"]);
+    t.wait_for("That is not the name");
+    t.text(" app");
+    t.keys(&["Enter"]);
+    t.wait_for("Deleted Renamed app");
+    let list = t.cli(&["apps", "list", "--region", "us", "--json"]);
+    assert!(list.as_array().unwrap().is_empty());
+
+    // q quits and the program ends.
+    t.keys(&["q"]);
+    let ended = (0..100).any(|_| {
+        let alive = t.alive();
+        if alive {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        !alive
+    });
+    assert!(ended, "q did not quit:\n{}", t.screen());
+}
+
+fn alternate_on(t: &Tmux) -> bool {
+    t.tmux(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"])
+        .trim()
+        == "1"
+}
+
+#[test]
+fn the_secret_never_reaches_the_scrollback() {
+    let t = Tmux::start_with("scrollback", true);
+    t.wait_for("No applications in US yet");
+    assert!(alternate_on(&t), "the UI runs on the alternate screen");
+    t.keys(&["a"]);
+    t.wait_for("Add an application");
+    t.text("Scrollback check");
+    t.keys(&["Enter"]);
+    t.wait_for("Added Scrollback check");
+    t.keys(&["v"]);
+    let screen = t.wait_for("v masks");
+    // The unmasked secret: the 48 alphanumerics after the label.
+    let line = screen
+        .lines()
+        .find(|l| l.contains("Client secret"))
+        .unwrap();
+    let after = line.split("Client secret").nth(1).unwrap();
+    let head: String = after
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    assert!(head.len() >= 16, "secret shown: {line}");
+
+    // y copies it through OSC 52, which tmux with set-clipboard on keeps as a buffer.
+    t.tmux(&["set-option", "-s", "set-clipboard", "on"]);
+    t.keys(&["y"]);
+    t.wait_for("Client secret copied (OSC 52)");
+    let buffer = t.tmux(&["show-buffer"]);
+    assert_eq!(buffer.len(), 48, "the whole secret, nothing else");
+    assert!(buffer.starts_with(&head));
+
+    t.keys(&["q"]);
+    t.wait_for("KEYWARD-EXITED");
+    assert!(!alternate_on(&t), "the terminal is restored");
+    let history = t.tmux(&["capture-pane", "-p", "-S", "-", "-t", "e2e"]);
+    assert!(!history.contains(&head), "the secret is in the scrollback");
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for signal in ["TERM", "HUP"] {
+        let t = Tmux::start_with(&format!("sig{signal}"), true);
+        t.wait_for("No applications in US yet");
+        assert!(alternate_on(&t));
+        let pid = std::fs::read_to_string(t.dir.path().join("pid")).unwrap();
+        let pid = pid.trim();
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        t.wait_for("KEYWARD-EXITED");
+        assert!(
+            !alternate_on(&t),
+            "SIG{signal} left the alternate screen on"
+        );
+    }
+}
+
+#[test]
+fn without_a_terminal_the_ui_says_what_to_use_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(dir.path().join("config.toml"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("needs a terminal") && err.contains("keyward apps"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(out.stdout.is_empty(), "nothing on standard output");
+}
