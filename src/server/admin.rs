@@ -117,12 +117,21 @@ fn parse_json<T: serde::de::DeserializeOwned>(
             format!("cannot read the body: {}", e.body_text()),
         )
     })?;
-    serde_json::from_slice(&body).map_err(|e| {
+    let bad = |e: serde_json::Error| {
         ApiError::bad_request(format!(
             "the body is not the expected JSON: {}",
             crate::text::printable_truncated(&e.to_string(), 200)
         ))
-    })
+    };
+    // Every admin body is a JSON object. serde would also read a struct from
+    // an array (`[null, null]`), which the API does not offer.
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(bad)?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request(
+            "the body must be a JSON object (see /openapi.json)",
+        ));
+    }
+    serde_json::from_value(value).map_err(bad)
 }
 
 fn client_id(raw: &str) -> Result<ClientId, ApiError> {

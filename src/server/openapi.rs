@@ -41,9 +41,11 @@ fn app_ref() -> Value {
 
 pub fn spec() -> Value {
     let admin = json!([{"bearer": []}]);
-    let id_param = json!([{"name": "client_id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+    // What the server accepts as a client ID; anything else is a 400.
+    let id_param = json!([{"name": "client_id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,128}$"}}]);
     let admin_errors = |extra: &[(&str, &str)]| {
         let mut r = json!({
+            "400": err("Malformed client ID or body"),
             "401": err("No bearer token, or not a valid one"),
             "403": err("The token lacks the keyward:admin scope"),
         });
@@ -88,7 +90,7 @@ pub fn spec() -> Value {
             "/oauth2/introspect": {"post": with(json!({
                 "summary": "Token introspection (RFC 7662); the caller authenticates as a client",
                 "security": [{"basic": []}, {}],
-                "requestBody": form(json!({"token": {"type": "string"}, "client_id": {"type": "string"}, "client_secret": {"type": "string"}}), json!(["token"]))
+                "requestBody": form(json!({"token": {"type": "string", "minLength": 1}, "client_id": {"type": "string"}, "client_secret": {"type": "string"}}), json!(["token"]))
             }), json!({
                 "200": ok("Whether the token is active, and its claims", json!({"type": "object", "properties": {"active": {"type": "boolean"}}})),
                 "400": err("invalid_request"),
@@ -104,14 +106,14 @@ pub fn spec() -> Value {
                     { let mut r = admin_errors(&[("400", "Invalid name or scopes"), ("409", "Name taken")]); r["201"] = ok("Created, with client_secret", app_ref()); r })
             },
             "/admin/v1/applications/batch": {
-                "post": with(json!({"summary": "Register several applications, all or none", "security": admin, "requestBody": json_body(json!({"type": "object", "properties": {"applications": {"type": "array", "items": {"$ref": "#/components/schemas/NewApplication"}}}}))}),
+                "post": with(json!({"summary": "Register several applications, all or none", "security": admin, "requestBody": json_body(json!({"type": "object", "additionalProperties": false, "required": ["applications"], "properties": {"applications": {"type": "array", "items": {"$ref": "#/components/schemas/NewApplication"}}}}))}),
                     { let mut r = admin_errors(&[("400", "Invalid name or scopes"), ("409", "Name taken")]); r["201"] = ok("Created", json!({"type": "array", "items": app_ref()})); r })
             },
             "/admin/v1/applications/{client_id}": {
                 "parameters": id_param.clone(),
                 "get": with(json!({"summary": "One application", "security": admin}),
                     { let mut r = admin_errors(&[("404", "Unknown client ID")]); r["200"] = ok("The application", app_ref()); r }),
-                "patch": with(json!({"summary": "Rename and/or change scope access (merged; none removes)", "security": admin, "requestBody": json_body(json!({"type": "object", "properties": {"client_name": {"type": "string"}, "scopes": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}}}))}),
+                "patch": with(json!({"summary": "Rename and/or change scope access (merged; none removes)", "security": admin, "requestBody": json_body(json!({"type": "object", "additionalProperties": false, "properties": {"client_name": {"$ref": "#/components/schemas/Name"}, "scopes": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}}}))}),
                     { let mut r = admin_errors(&[("400", "Invalid input"), ("404", "Unknown client ID"), ("409", "Name taken")]); r["200"] = ok("The application", app_ref()); r }),
                 "delete": with(json!({"summary": "Delete; its credentials stop working at once", "security": admin}),
                     { let mut r = admin_errors(&[("404", "Unknown client ID")]); r["204"] = json!({"description": "Deleted"}); r })
@@ -138,9 +140,10 @@ pub fn spec() -> Value {
                 "Token": {"type": "object", "required": ["access_token", "token_type", "expires_in", "scope"], "properties": {
                     "access_token": {"type": "string"}, "token_type": {"type": "string", "enum": ["Bearer"]},
                     "expires_in": {"type": "integer"}, "scope": {"type": "string"}}},
-                "Grant": {"type": "object", "required": ["scope", "access"], "properties": {"scope": {"type": "string"}, "access": {"type": "string", "enum": ["none", "read", "write"]}}},
-                "NewApplication": {"type": "object", "required": ["client_name"], "properties": {
-                    "client_name": {"type": "string"}, "scopes": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}, "admin": {"type": "boolean"}}},
+                "Grant": {"type": "object", "additionalProperties": false, "required": ["scope", "access"], "properties": {"scope": {"type": "string", "pattern": "^[a-z0-9_-]{1,48}:[a-z0-9_-]{1,48}$"}, "access": {"type": "string", "enum": ["none", "read", "write"]}}},
+                "Name": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^\\S(.*\\S)?$", "description": "1 to 64 characters after trimming, without control characters; unique in the region (case-insensitive)"},
+                "NewApplication": {"type": "object", "additionalProperties": false, "required": ["client_name"], "properties": {
+                    "client_name": {"$ref": "#/components/schemas/Name"}, "scopes": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}, "admin": {"type": "boolean", "enum": [false], "description": "Admin clients are made only on the server's data dir"}}},
                 "Secret": {"type": "object", "properties": {"client_id": {"type": "string"}, "client_secret": {"type": "string"}, "client_secret_visible_until": {"type": "string", "format": "date-time"}}},
                 "Application": {"type": "object", "required": ["client_id", "client_name", "region", "scopes", "scope", "client_secret_issued_at", "created_at", "updated_at"], "properties": {
                     "client_id": {"type": "string"}, "client_name": {"type": "string"}, "region": {"type": "string"},
