@@ -37,6 +37,14 @@ pub enum Effect {
         what: &'static str,
         text: ClientSecret,
     },
+    /// Ask for an access token with the client credentials, as a platform
+    /// would, to show that they work. `secret` is a copy of the visible one.
+    TestToken {
+        region: usize,
+        id: ClientId,
+        secret: ClientSecret,
+        scopes: Vec<String>,
+    },
     /// The copied text's time is up: clear the clipboard if it still holds it.
     ClearClipboard,
 }

@@ -9,6 +9,7 @@ pub mod filter;
 pub mod msg;
 pub mod state;
 mod terminal;
+pub mod token;
 pub mod update;
 pub mod view;
 
@@ -49,17 +50,35 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
         }
         None => 0,
     };
+    let vias: Vec<token::TokenVia> = ctx
+        .config
+        .regions
+        .iter()
+        .zip(&registries)
+        .map(|(rc, reg)| match (&rc.token_url, &rc.backend) {
+            (Some(url), _) => token::TokenVia::Url(url.clone()),
+            (None, crate::config::Backend::Remote(r)) => {
+                token::TokenVia::Url(format!("{}/oauth2/token", r.url))
+            }
+            (None, crate::config::Backend::Embedded) => token::TokenVia::Local {
+                registry: reg.clone(),
+                data_dir: ctx.paths.data_dir.clone(),
+            },
+        })
+        .collect();
     let tabs = ctx
         .config
         .regions
         .iter()
         .zip(&registries)
-        .map(|(rc, reg)| RegionTab {
+        .zip(&vias)
+        .map(|((rc, reg), via)| RegionTab {
             region: rc.region.clone(),
             name: rc.name.clone(),
             location: short_location(&reg.location()),
             apps: Vec::new(),
             loaded: false,
+            token_via: via.label(),
         })
         .collect();
     let mut state = State::new(
@@ -128,6 +147,21 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
             match effect {
                 Effect::Copy { what, text } => copy::start_copy(&clipboard, what, text, &clip_tx),
                 Effect::ClearClipboard => copy::start_clear(&clipboard, &clip_tx),
+                Effect::TestToken {
+                    region,
+                    id,
+                    secret,
+                    scopes,
+                } => {
+                    let Some(via) = vias.get(region).cloned() else {
+                        continue;
+                    };
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let result = token::test(via, id.clone(), secret, scopes).await;
+                        let _ = tx.send(Msg::TokenTested { id, result });
+                    });
+                }
                 other => spawn(&registries, other, &tx),
             }
         }
@@ -201,8 +235,8 @@ fn spawn(registries: &[Arc<dyn Registry>], effect: Effect, tx: &mpsc::UnboundedS
                 });
             });
         }
-        // Handled by the loop itself, which owns the terminal.
-        Effect::Copy { .. } | Effect::ClearClipboard => {}
+        // Handled by the loop itself, which owns the terminal and the token vias.
+        Effect::Copy { .. } | Effect::ClearClipboard | Effect::TestToken { .. } => {}
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use super::state::{TokenFailure, TokenShown};
 use crate::model::{Application, ClientId};
 use crate::registry::Issued;
 
@@ -45,6 +46,11 @@ pub enum Msg {
     Copied {
         what: &'static str,
         result: CallResult<CopyInfo>,
+    },
+    /// A token test (`t`) finished.
+    TokenTested {
+        id: ClientId,
+        result: Result<TokenShown, TokenFailure>,
     },
     /// The clipboard clear that was due ran; the text says what happened.
     ClipboardCleared {

@@ -256,3 +256,67 @@ fn no_color_draws_without_colours() {
         );
     }
 }
+
+#[test]
+fn token_panel() {
+    use super::state::{TokenFailure, TokenShown};
+    check("token_pending", |s| {
+        s.reveals.insert(id(0), reveal(0, 600));
+        send(s, [key(KeyCode::Down), ch('t')]);
+    });
+    check("token_ok", |s| {
+        s.reveals.insert(id(0), reveal(0, 600));
+        send(s, [key(KeyCode::Down), ch('t')]);
+        let exp = t0() + Duration::seconds(3600);
+        let iat = t0();
+        let stamp = |t: chrono::DateTime<chrono::Utc>| {
+            format!("{} ({})", t.timestamp(), t.format("%Y-%m-%d %H:%M:%S UTC"))
+        };
+        send(
+            s,
+            [Msg::TokenTested {
+                id: id(0),
+                result: Ok(TokenShown {
+                    prefix: "eyJhbGciOiJF…".into(),
+                    token_type: Some("Bearer".into()),
+                    scope: Some(
+                        "audit:logs:read ess:account:read forensics:account:read forensics:account:write"
+                            .into(),
+                    ),
+                    claims: vec![
+                        ("iss".into(), "urn:keyward:local:us".into()),
+                        ("sub".into(), id(0).to_string()),
+                        ("aud".into(), "keyward:us".into()),
+                        ("exp".into(), stamp(exp)),
+                        ("iat".into(), stamp(iat)),
+                        ("jti".into(), "Qm3x9TzP0aLk2Vb7Hc4Ns1".into()),
+                        (
+                            "scope".into(),
+                            "audit:logs:read ess:account:read forensics:account:read forensics:account:write"
+                                .into(),
+                        ),
+                    ],
+                    expires_at: Some(exp),
+                }),
+            }],
+        );
+        // A few seconds later the countdown has moved.
+        s.now = t0() + Duration::seconds(2);
+        send(s, [Msg::Tick]);
+    });
+    check("token_error", |s| {
+        s.reveals.insert(id(0), reveal(0, 600));
+        s.regions[0].token_via = "http://127.0.0.1:8080/oauth2/token".into();
+        send(s, [key(KeyCode::Down), ch('t')]);
+        send(
+            s,
+            [Msg::TokenTested {
+                id: id(0),
+                result: Err(TokenFailure {
+                    error: "invalid_client".into(),
+                    description: Some("client authentication failed (HTTP 401)".into()),
+                }),
+            }],
+        );
+    });
+}

@@ -42,6 +42,8 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
             vec![("type", "the name"), ("Enter", "delete"), ("Esc", "cancel")]
         }
         Some(Popup::Help) => vec![("Esc/q", "close")],
+        Some(Popup::Token(p)) if p.result.is_some() => vec![("t", "again"), ("Esc/q", "close")],
+        Some(Popup::Token(_)) => vec![("Esc/q", "close")],
         Some(Popup::Browser(b)) if b.matrix => vec![
             ("↑↓←→", "move"),
             ("Enter", "go to app"),
@@ -71,7 +73,7 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
             if let Some(app) = state.selected_app() {
                 k.extend([("e", "rename"), ("s", "scopes")]);
                 if state.reveal_of(&app.client_id).is_some() {
-                    k.extend([("v", "show"), ("y", "copy secret")]);
+                    k.extend([("v", "show"), ("y", "copy secret"), ("t", "test token")]);
                 }
                 k.extend([("R", "reset secret"), ("d", "delete"), ("c", "copy ID")]);
             }

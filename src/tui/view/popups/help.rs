@@ -26,6 +26,7 @@ const HELP: &[(&str, &str)] = &[
     ("c", "copy the client ID"),
     ("y", "copy the secret while it is visible"),
     ("v", "show or mask the visible secret"),
+    ("t", "test: get a token with the visible secret"),
     ("?", "this help"),
     ("q", "quit, or close the open dialog"),
     ("Ctrl-C", "quit from anywhere"),

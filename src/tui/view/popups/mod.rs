@@ -5,6 +5,7 @@ mod browser;
 mod confirm;
 mod help;
 mod scopes;
+mod token;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -29,6 +30,7 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
         } => confirm::draw_delete(id, name, input, error, frame, area, t),
         Popup::Help => help::draw(state.window_secs, frame, area, t),
         Popup::Browser(b) => browser::draw(state, b, frame, area, t),
+        Popup::Token(p) => token::draw(state, p, frame, area, t),
     }
 }
 
