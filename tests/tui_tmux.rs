@@ -26,9 +26,16 @@ impl Tmux {
     /// With `stay`, the pane outlives keyward (so the restored terminal can be
     /// read) and keyward's pid is written to `pid` in the temp dir.
     fn start_with(name: &str, stay: bool) -> Tmux {
+        Tmux::start_prepared(name, stay, |_| {})
+    }
+
+    /// Like [`Tmux::start_with`], running `prepare` (to write a config, say)
+    /// before keyward starts.
+    fn start_prepared(name: &str, stay: bool, prepare: impl FnOnce(&Tmux)) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
         let socket = format!("keyward-{name}-{}", std::process::id());
         let t = Tmux { socket, dir };
+        prepare(&t);
         let keyward = format!(
             "'{BIN}' --data-dir '{}' --config '{}' tui --region us",
             t.data_dir().display(),
@@ -379,4 +386,114 @@ fn without_a_terminal_the_ui_says_what_to_use_instead() {
     );
     assert_eq!(err.lines().count(), 1, "one line: {err}");
     assert!(out.stdout.is_empty(), "nothing on standard output");
+}
+
+/// Adds `name` with read on the first scope through the UI, and returns its ID.
+fn add_in_ui(t: &Tmux, name: &str) -> String {
+    t.keys(&["a"]);
+    t.wait_for("Add an application");
+    t.text(name);
+    t.keys(&["Tab", "Right", "Enter"]);
+    t.wait_for(&format!("Added {name}"));
+    let list = t.cli(&["apps", "list", "--region", "us", "--json"]);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["client_name"] == name)
+        .unwrap()["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn t_mints_a_token_locally_and_a_reset_elsewhere_makes_it_fail() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let t = Tmux::start_with("token-local", false);
+    t.wait_for("No applications in US yet");
+    let id = add_in_ui(&t, "Token app");
+
+    t.keys(&["t"]);
+    let screen = t.wait_for("Bearer");
+    assert!(screen.contains("Token test: Token app"), "{screen}");
+    assert!(screen.contains("local: minted here"), "{screen}");
+    assert!(screen.contains("urn:keyward:local:us"), "{screen}");
+    assert!(screen.contains(&id), "sub is the client ID:\n{screen}");
+    assert!(screen.contains("ess:account:read"), "{screen}");
+    assert!(screen.contains("(prefix only)"), "{screen}");
+    assert!(
+        screen.contains("Expires in  59:") || screen.contains("Expires in  1:00:00"),
+        "{screen}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_gone("Token test:");
+
+    // Another process resets the secret: the one the UI still shows is refused.
+    t.cli(&["apps", "reset-secret", &id, "--yes", "--json"]);
+    t.keys(&["t"]);
+    let screen = t.wait_for("invalid_client");
+    assert!(screen.contains("client authentication failed"), "{screen}");
+    t.keys(&["q", "q"]);
+}
+
+/// Kills the `keyward serve` child when the test ends, however it ends.
+struct Serve(std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn t_asks_a_real_keyward_serve_when_the_region_has_a_token_url() {
+    use std::io::BufRead as _;
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let mut serve = None;
+    let mut url = String::new();
+    let t = Tmux::start_prepared("token-url", false, |t| {
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(t.data_dir())
+            .arg("--config")
+            .arg(t.config())
+            .args(["serve", "--region", "us", "--listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        serve = Some(Serve(child));
+        url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect(&line)
+            .to_owned();
+        std::fs::write(
+            t.config(),
+            format!(
+                "[[region]]\nid = \"us\"\ntoken_url = \"{url}/oauth2/token\"\n\n[[region]]\nid = \"uk\"\n"
+            ),
+        )
+        .unwrap();
+    });
+    let _serve = serve;
+    t.wait_for("No applications in US yet");
+    let id = add_in_ui(&t, "Served app");
+    t.keys(&["t"]);
+    let screen = t.wait_for("Bearer");
+    assert!(screen.contains(&format!("{url}/oauth2/token")), "{screen}");
+    assert!(
+        screen.contains(&format!("iss       {url}")),
+        "the server issued it:\n{screen}"
+    );
+    assert!(screen.contains(&id), "{screen}");
+    t.keys(&["q", "q"]);
 }
