@@ -52,6 +52,7 @@ fn state() -> State {
         name: id.to_uppercase(),
         location: "embedded".into(),
         token_via: "local".into(),
+        fingerprint: None,
         apps,
         loaded: true,
     };

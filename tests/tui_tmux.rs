@@ -497,3 +497,39 @@ fn t_asks_a_real_keyward_serve_when_the_region_has_a_token_url() {
     assert!(screen.contains(&id), "{screen}");
     t.keys(&["q", "q"]);
 }
+
+#[test]
+fn an_add_by_the_cli_shows_in_the_running_ui() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let t = Tmux::start_with("reload", false);
+    t.wait_for("No applications in US yet");
+    // Another process writes to the same data dir: the periodic reload (every
+    // 10 s) picks it up; wait_for's bound (15 s) covers one period.
+    t.cli(&[
+        "apps",
+        "add",
+        "--region",
+        "us",
+        "--name",
+        "Added by the CLI",
+        "--json",
+    ]);
+    let screen = t.wait_for("Added by the CLI");
+    assert!(screen.contains("Applications (1)"), "{screen}");
+    // r reloads at once.
+    t.cli(&[
+        "apps",
+        "add",
+        "--region",
+        "us",
+        "--name",
+        "Second from the CLI",
+        "--json",
+    ]);
+    t.keys(&["r"]);
+    let screen = t.wait_for("Second from the CLI");
+    assert!(screen.contains("Applications (2)"), "{screen}");
+    t.keys(&["q"]);
+}

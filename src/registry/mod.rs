@@ -78,4 +78,12 @@ pub trait Registry: Send + Sync {
     /// Whether `secret` is the application's current secret. `Ok(false)` for an
     /// unknown client ID too, so callers cannot tell the two apart.
     async fn verify_secret(&self, id: &ClientId, secret: &ClientSecret) -> Result<bool>;
+
+    /// A cheap summary of the region's applications that changes whenever
+    /// [`Registry::list`] would return something different, so a UI can poll
+    /// for others' changes without listing 100,000 applications each time.
+    /// `None` means this registry cannot tell cheaply: list to find out.
+    async fn fingerprint(&self) -> Result<Option<String>> {
+        Ok(None)
+    }
 }

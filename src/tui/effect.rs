@@ -8,6 +8,12 @@ pub enum Effect {
     Load {
         region: usize,
     },
+    /// Look for changes made by other processes: list again unless the
+    /// registry's fingerprint is still `known`. Quiet: no spinner.
+    Refresh {
+        region: usize,
+        known: Option<String>,
+    },
     Create {
         region: usize,
         new: NewApplication,

@@ -108,6 +108,7 @@ fn tab(id: &str, apps: Vec<Application>, loaded: bool) -> RegionTab {
         },
         apps,
         loaded,
+        fingerprint: None,
     }
 }
 

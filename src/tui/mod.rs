@@ -79,6 +79,7 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
             apps: Vec::new(),
             loaded: false,
             token_via: via.label(),
+            fingerprint: None,
         })
         .collect();
     let mut state = State::new(
@@ -112,6 +113,10 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
     ));
     let (clip_tx, mut clip_rx) = mpsc::unbounded_channel::<copy::ClipboardDone>();
     let mut events = EventStream::new();
+    // Others (the CLI, a server) write to the same registries: look every
+    // POLL while idle. Cheap, as the registry's fingerprint answers first.
+    let mut poll = tokio::time::interval(POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
@@ -139,6 +144,7 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
             // Between frames: a clipboard escape never lands inside a drawn frame.
             Some(done) = clip_rx.recv() => copy::finish(done, term.backend_mut()),
             _ = tick.tick(), if state.needs_tick() => Msg::Tick,
+            _ = poll.tick() => Msg::Poll,
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
         };
@@ -170,6 +176,9 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How often the UI looks for changes made by other processes.
+const POLL: Duration = Duration::from_secs(10);
+
 /// Runs a registry call in the background; its result comes back as a message.
 fn spawn(registries: &[Arc<dyn Registry>], effect: Effect, tx: &mpsc::UnboundedSender<Msg>) {
     let tx = tx.clone();
@@ -181,6 +190,31 @@ fn spawn(registries: &[Arc<dyn Registry>], effect: Effect, tx: &mpsc::UnboundedS
             tokio::spawn(async move {
                 let result = r.list().await.map_err(err);
                 let _ = tx.send(Msg::Loaded { region, result });
+            });
+        }
+        Effect::Refresh { region, known } => {
+            let Some(r) = reg(region) else { return };
+            tokio::spawn(async move {
+                let msg = match r.fingerprint().await {
+                    Err(e) => Msg::Refreshed {
+                        region,
+                        fingerprint: None,
+                        result: Err(err(e)),
+                    },
+                    Ok(Some(fp)) if known.as_ref() == Some(&fp) => Msg::Refreshed {
+                        region,
+                        fingerprint: Some(fp),
+                        result: Ok(None),
+                    },
+                    // Taken before the list: a change made in between shows
+                    // as a new fingerprint at the next poll, never as a miss.
+                    Ok(fingerprint) => Msg::Refreshed {
+                        region,
+                        fingerprint,
+                        result: r.list().await.map(Some).map_err(err),
+                    },
+                };
+                let _ = tx.send(msg);
             });
         }
         Effect::Create { region, new } => {

@@ -22,6 +22,15 @@ pub enum Msg {
         region: usize,
         result: CallResult<Vec<Application>>,
     },
+    /// Every few seconds while idle: time to look for others' changes.
+    Poll,
+    /// A quiet reload finished: `None` when the fingerprint said nothing
+    /// changed, so nothing was listed.
+    Refreshed {
+        region: usize,
+        fingerprint: Option<String>,
+        result: CallResult<Option<Vec<Application>>>,
+    },
     Created {
         region: usize,
         result: CallResult<Issued>,

@@ -23,6 +23,9 @@ pub struct RegionTab {
     /// Where `t` gets a token: `local` (minted in-process on the data dir's
     /// key) or a token endpoint URL.
     pub token_via: String,
+    /// The registry's fingerprint of `apps` when they were last listed by the
+    /// quiet reload, to skip the list when nothing changed.
+    pub fingerprint: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -269,6 +272,8 @@ pub struct State {
     pub dirty: bool,
     /// The last copy that will be cleared, for the status line's countdown.
     pub copied: Option<CopyNote>,
+    /// A quiet reload is in flight: the next poll waits for it.
+    pub refreshing: bool,
 }
 
 /// A copy whose clipboard clear is due at `clears_at`.
@@ -316,6 +321,7 @@ impl State {
             no_color: false,
             quit: false,
             copied: None,
+            refreshing: false,
             dirty: true,
         };
         s.refilter(None);

@@ -48,16 +48,78 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             finish_call(state);
             match result {
                 Ok(apps) => {
+                    // Taken before the list changes under `visible`'s indices.
+                    let keep = state.selected_app().map(|a| a.client_id.clone());
                     if let Some(r) = state.regions.get_mut(region) {
                         r.apps = apps;
                         r.loaded = true;
                     }
                     if region == state.active {
-                        state.refilter(None);
+                        state.refilter(keep);
                         ensure_visible(state);
+                    }
+                    if let Some(r) = state.regions.get(region)
+                        && state
+                            .status
+                            .as_ref()
+                            .is_some_and(|s| s.text == reloading(r))
+                    {
+                        let text = format!("Reloaded {}: {} applications", r.name, r.apps.len());
+                        info(state, text);
                     }
                 }
                 Err(e) => error(state, format!("Cannot list applications: {e}")),
+            }
+        }
+        Msg::Poll => {
+            let idle = state.pending == 0 && !state.refreshing;
+            let known = state
+                .region()
+                .filter(|r| r.loaded)
+                .map(|r| r.fingerprint.clone());
+            if idle && let Some(known) = known {
+                state.refreshing = true;
+                effects.push(Effect::Refresh {
+                    region: state.active,
+                    known,
+                });
+            }
+        }
+        Msg::Refreshed {
+            region,
+            fingerprint,
+            result,
+        } => {
+            state.refreshing = false;
+            match result {
+                Ok(apps) => {
+                    // Taken before the list changes under `visible`'s indices.
+                    let keep = state.selected_app().map(|a| a.client_id.clone());
+                    let mut changed = false;
+                    if let Some(r) = state.regions.get_mut(region) {
+                        r.fingerprint = fingerprint;
+                        if let Some(apps) = apps
+                            && apps != r.apps
+                        {
+                            r.apps = apps;
+                            r.loaded = true;
+                            changed = true;
+                        }
+                    }
+                    // Only a real change redraws; the selection follows its
+                    // client ID and any open dialog stays as it is.
+                    if changed && region == state.active {
+                        state.refilter(keep);
+                        ensure_visible(state);
+                        state.dirty = true;
+                    }
+                }
+                Err(e) => {
+                    let text = format!("Cannot reload: {e}");
+                    if state.status.as_ref().is_none_or(|s| s.text != text) {
+                        error(state, text);
+                    }
+                }
             }
         }
         Msg::Created { region, result } => {
@@ -270,6 +332,11 @@ fn expire(state: &mut State) {
     }
 }
 
+/// What the status line says while `r` reloads region `r`.
+fn reloading(r: &super::state::RegionTab) -> String {
+    format!("Reloading {}…", r.name)
+}
+
 fn finish_call(state: &mut State) {
     state.pending = state.pending.saturating_sub(1);
     state.dirty = true;
@@ -445,6 +512,16 @@ fn on_main_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             }));
         }
         KeyCode::Char('?') => state.popup = Some(Popup::Help),
+        KeyCode::Char('r') => {
+            if let Some(r) = state.region() {
+                let text = reloading(r);
+                info(state, text);
+                state.pending += 1;
+                effects.push(Effect::Load {
+                    region: state.active,
+                });
+            }
+        }
         KeyCode::Char('S') => {
             state.popup = Some(Popup::Browser(Browser {
                 scope: 0,

@@ -863,3 +863,103 @@ fn t_shows_the_oauth_error_and_a_late_answer_after_close_is_dropped() {
     assert!(s.popup.is_none());
     assert_eq!(s.pending, 0);
 }
+
+#[test]
+fn r_reloads_the_active_region_with_the_spinner() {
+    let mut s = state();
+    let fx = send(&mut s, [ch('r')]);
+    assert_eq!(fx, vec![Effect::Load { region: 0 }]);
+    assert_eq!(s.pending, 1);
+    assert_eq!(s.status.as_ref().unwrap().text, "Reloading US…");
+    let apps = s.regions[0].apps.clone();
+    send(
+        &mut s,
+        [Msg::Loaded {
+            region: 0,
+            result: Ok(apps),
+        }],
+    );
+    assert_eq!(s.pending, 0);
+    assert_eq!(
+        s.status.as_ref().unwrap().text,
+        "Reloaded US: 4 applications"
+    );
+}
+
+#[test]
+fn poll_asks_for_a_quiet_reload_only_when_idle() {
+    let mut s = state();
+    s.regions[0].fingerprint = Some("4:1".into());
+    let fx = send(&mut s, [Msg::Poll]);
+    assert_eq!(
+        fx,
+        vec![Effect::Refresh {
+            region: 0,
+            known: Some("4:1".into())
+        }]
+    );
+    assert!(s.refreshing);
+    // One at a time.
+    assert!(send(&mut s, [Msg::Poll]).is_empty());
+    // Nothing changed: no redraw, and the next poll may go.
+    s.dirty = false;
+    send(
+        &mut s,
+        [Msg::Refreshed {
+            region: 0,
+            fingerprint: Some("4:1".into()),
+            result: Ok(None),
+        }],
+    );
+    assert!(!s.dirty);
+    assert!(!s.refreshing);
+    assert_eq!(s.pending, 0, "quiet: no spinner");
+    // A call in flight or a region not loaded yet: no poll.
+    s.pending = 1;
+    assert!(send(&mut s, [Msg::Poll]).is_empty());
+    let mut s = state();
+    send(&mut s, [key(KeyCode::Tab)]);
+    s.pending = 0;
+    assert!(send(&mut s, [Msg::Poll]).is_empty());
+}
+
+#[test]
+fn a_quiet_reload_keeps_the_selection_and_the_open_dialog() {
+    let mut s = state();
+    send(&mut s, [key(KeyCode::Down), ch('s')]);
+    assert_eq!(selected_name(&s), "Payroll sync");
+    send(&mut s, [key(KeyCode::Right)]);
+    let dialog = s.popup.clone();
+    // Another process added one that sorts first, and renamed another.
+    let mut apps = s.regions[0].apps.clone();
+    apps.insert(0, app(9, "Aardvark", &[]));
+    apps[3].client_name = AppName::parse("SIEM forwarder 2").unwrap();
+    s.dirty = false;
+    s.refreshing = true;
+    send(
+        &mut s,
+        [Msg::Refreshed {
+            region: 0,
+            fingerprint: Some("5:2".into()),
+            result: Ok(Some(apps)),
+        }],
+    );
+    assert!(s.dirty);
+    assert_eq!(s.regions[0].apps.len(), 5);
+    assert_eq!(s.regions[0].fingerprint.as_deref(), Some("5:2"));
+    assert_eq!(selected_name(&s), "Payroll sync");
+    assert_eq!(s.popup, dialog, "the scope editor is untouched");
+
+    // A failing reload says so once, without a spinner.
+    send(
+        &mut s,
+        [Msg::Refreshed {
+            region: 0,
+            fingerprint: None,
+            result: Err("connection refused".into()),
+        }],
+    );
+    let st = s.status.clone().unwrap();
+    assert_eq!(st.kind, StatusKind::Error);
+    assert_eq!(st.text, "Cannot reload: connection refused");
+}

@@ -77,7 +77,7 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
                 }
                 k.extend([("R", "reset secret"), ("d", "delete"), ("c", "copy ID")]);
             }
-            k.extend([("S", "browse scopes"), ("/", "filter")]);
+            k.extend([("S", "browse scopes"), ("/", "filter"), ("r", "reload")]);
             if state.regions.len() > 1 {
                 k.push(("Tab", "region"));
             }
