@@ -190,16 +190,18 @@ impl Catalog {
                         format!("scope '{id}' offers no access: list \"read\", \"write\" or both"),
                     ));
                 }
+                // The file is input like any other: nothing in it may drive
+                // the terminal that shows the catalog (the UI, `keyward scopes`).
                 scopes.push(ScopeDef {
                     id,
-                    title: s.title,
-                    description: s.description,
+                    title: crate::text::one_line(&s.title).into_owned(),
+                    description: crate::text::one_line(&s.description).into_owned(),
                     access,
                 });
             }
             groups.push(ScopeGroup {
                 id: gid,
-                title: g.title,
+                title: crate::text::one_line(&g.title).into_owned(),
                 scopes,
             });
         }

@@ -533,3 +533,68 @@ fn an_add_by_the_cli_shows_in_the_running_ui() {
     assert!(screen.contains("Applications (2)"), "{screen}");
     t.keys(&["q"]);
 }
+
+/// A scopes.toml with escape sequences in its titles and descriptions (TOML's
+/// `\u001b` escapes put the raw bytes in the strings).
+const HOSTILE_SCOPES: &str = r#"
+[[group]]
+id = "evil"
+title = "Evil \u001b]0;pwned-group\u0007 group"
+
+[[group.scope]]
+id = "evil:title"
+title = "Title \u001b]2;pwned-title\u0007 change"
+description = "Colour \u001b[0m\u001b[41mRESET\u001b[0m clear \u001b[2J\u001b[H bell \u0007 C1 \u009b31m bidi \u202Eesrever\u202C end"
+access = ["read", "write"]
+"#;
+
+#[test]
+fn a_hostile_scope_catalog_never_reaches_the_terminal_raw() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let t = Tmux::start_prepared("hostile", false, |t| {
+        std::fs::write(t.dir.path().join("scopes.toml"), HOSTILE_SCOPES).unwrap();
+    });
+    let title_before = t.tmux(&["display-message", "-p", "-t", "e2e", "#{pane_title}"]);
+    t.wait_for("No applications in US yet");
+    t.cli(&[
+        "apps",
+        "add",
+        "--region",
+        "us",
+        "--name",
+        "שלום 👨‍👩‍👧 x",
+        "--scope",
+        "evil:title=write",
+        "--json",
+    ]);
+    t.keys(&["r"]);
+    t.wait_for("Applications (1)");
+    for keys in [&["s"][..], &["Escape", "S"][..]] {
+        t.keys(keys);
+        let screen = t.wait_for("\\u{1b}]2;pwned-title\\u{7}");
+        assert!(screen.contains("evil:title"), "{screen}");
+        // With -e tmux writes the pane's own attributes as escapes: any title
+        // change, colour reset or clear from the file would show up here.
+        let raw = t.tmux(&["capture-pane", "-p", "-e", "-t", "e2e"]);
+        for bad in [
+            "\u{1b}]",
+            "\u{1b}[2J",
+            "\u{1b}[41m",
+            "\u{7}",
+            "\u{9b}",
+            "\u{202E}",
+        ] {
+            assert!(!raw.contains(bad), "{bad:?} reached the terminal:\n{raw:?}");
+        }
+        assert!(!raw.contains("RESET\u{1b}"), "{raw:?}");
+    }
+    let title_after = t.tmux(&["display-message", "-p", "-t", "e2e", "#{pane_title}"]);
+    assert_eq!(
+        title_before, title_after,
+        "the file changed the pane's title"
+    );
+    assert!(!title_after.contains("pwned"), "{title_after}");
+    t.keys(&["Escape", "q"]);
+}

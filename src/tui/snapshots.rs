@@ -320,3 +320,122 @@ fn token_panel() {
         );
     });
 }
+
+/// A scopes.toml a hostile or careless hand wrote: a title change, a colour
+/// reset, a screen clear, a bell, C1 controls and bidi overrides in its titles
+/// and descriptions. TOML's `\u001b` escapes put the raw bytes in the strings.
+pub const HOSTILE_SCOPES: &str = r#"
+[[group]]
+id = "evil"
+title = "Evil \u001b]0;pwned\u0007 group"
+
+[[group.scope]]
+id = "evil:title"
+title = "Title \u001b]2;owned\u0007 change"
+description = "Colour \u001b[0m\u001b[41mreset\u001b[0m, clear \u001b[2J\u001b[H, bell \u0007, C1 \u009b31m, line\nbreak, tab\there."
+access = ["read", "write"]
+
+[[group.scope]]
+id = "evil:bidi"
+title = "Bidi \u202Eesrever\u202C \u2066isolate\u2069"
+description = "txt.exe\u202Egpj. looks like a picture; \u200Fmarks\u200E too."
+access = ["read"]
+"#;
+
+/// Names at the edge of what a name may be: right-to-left scripts, wide
+/// characters, emoji sequences, and a 64-character word with no space.
+fn hostile_state(s: &mut State) {
+    use crate::catalog::Catalog;
+    use crate::model::Access::{Read, Write};
+    s.catalog = std::sync::Arc::new(Catalog::parse(HOSTILE_SCOPES, "scopes.toml").unwrap());
+    let mut apps = vec![
+        app(
+            0,
+            "ThisIsASixtyFourCharacterApplicationNameWithoutAnySpacesAtAll123",
+            &[("evil:title", Write)],
+        ),
+        app(1, "שלום עולם sync", &[("evil:bidi", Read)]),
+        app(2, "مزامنة الرواتب 2", &[("evil:title", Read)]),
+        app(3, "👨‍👩‍👧 family 🇯🇵 flags ✅", &[]),
+        app(
+            4,
+            "全角アプリケーション名前テスト長い名前",
+            &[("evil:title", Read)],
+        ),
+    ];
+    apps.sort_by_key(|a| a.client_name.as_str().to_lowercase());
+    s.regions[0].apps = apps;
+    s.refilter(None);
+}
+
+#[test]
+fn hostile_names_keep_the_layout() {
+    check("hostile_main", |s| {
+        hostile_state(s);
+        s.status = Some(super::state::Status {
+            kind: super::state::StatusKind::Error,
+            text: "from a server: \u{1b}]0;title\u{7}\u{1b}[2J\u{202E}desrever".into(),
+        });
+    });
+}
+
+#[test]
+fn hostile_catalog_is_shown_inert() {
+    check("hostile_browser", |s| {
+        hostile_state(s);
+        send(s, [ch('S')]);
+    });
+    check("hostile_editor", |s| {
+        hostile_state(s);
+        send(s, [ch('s')]);
+    });
+}
+
+#[test]
+fn no_control_or_bidi_character_reaches_a_cell() {
+    for (w, h) in SIZES {
+        for keys in [vec![], vec![ch('S')], vec![ch('s')], vec![ch('S'), ch('m')]] {
+            let mut s = state();
+            s.size = (w, h);
+            hostile_state(&mut s);
+            send(&mut s, keys);
+            let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+            t.draw(|f| {
+                view(&s, f);
+            })
+            .unwrap();
+            for cell in t.backend().buffer().content.iter() {
+                assert!(
+                    !cell
+                        .symbol()
+                        .chars()
+                        .any(|c| c.is_control() || crate::text::is_invisible_format(c)),
+                    "{:?}",
+                    cell.symbol()
+                );
+            }
+        }
+    }
+    // The scrub itself, on text drawn raw.
+    let mut t = Terminal::new(TestBackend::new(20, 1)).unwrap();
+    t.draw(|f| {
+        f.render_widget(
+            ratatui::widgets::Paragraph::new("a\u{1b}[31mb\u{202E}c\u{9b}d"),
+            f.area(),
+        );
+        super::view::scrub_for_tests(f.buffer_mut());
+    })
+    .unwrap();
+    let row: String = t
+        .backend()
+        .buffer()
+        .content
+        .iter()
+        .map(|c| c.symbol().to_owned())
+        .collect();
+    assert!(
+        !row.chars()
+            .any(|c| c.is_control() || crate::text::is_invisible_format(c)),
+        "{row:?}"
+    );
+}

@@ -115,10 +115,13 @@ pub fn draw_status(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     if let Some(s) = &state.status {
         match s.kind {
             StatusKind::Error => {
-                spans.push(Span::styled(format!("✗ {}", s.text), t.error()));
+                spans.push(Span::styled(
+                    format!("✗ {}", crate::text::one_line(&s.text)),
+                    t.error(),
+                ));
                 spans.push(Span::styled("  (Esc dismisses)", t.dim()));
             }
-            StatusKind::Info => spans.push(Span::raw(s.text.clone())),
+            StatusKind::Info => spans.push(Span::raw(crate::text::one_line(&s.text).into_owned())),
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

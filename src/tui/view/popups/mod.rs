@@ -36,7 +36,10 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
 
 pub(super) fn dialog<'a>(frame: &mut Frame, r: Rect, title: &str, t: Theme) -> Block<'a> {
     frame.render_widget(Clear, r);
-    Block::bordered().title(Span::styled(title.to_owned(), t.title()))
+    Block::bordered().title(Span::styled(
+        crate::text::one_line(title).into_owned(),
+        t.title(),
+    ))
 }
 
 pub(super) fn input_line<'a>(

@@ -51,7 +51,7 @@ pub fn draw(state: &State, p: &TokenPanel, frame: &mut Frame, area: Rect, t: The
             ));
             if let Some(d) = &f.description {
                 lines.push(Line::from(""));
-                lines.push(Line::from(Span::raw(d.clone())));
+                lines.push(Line::from(Span::raw(crate::text::one_line(d).into_owned())));
             }
         }
         Some(Ok(tok)) => {
