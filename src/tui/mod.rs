@@ -55,16 +55,7 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
         .regions
         .iter()
         .zip(&registries)
-        .map(|(rc, reg)| match (&rc.token_url, &rc.backend) {
-            (Some(url), _) => token::TokenVia::Url(url.clone()),
-            (None, crate::config::Backend::Remote(r)) => {
-                token::TokenVia::Url(format!("{}/oauth2/token", r.url))
-            }
-            (None, crate::config::Backend::Embedded) => token::TokenVia::Local {
-                registry: reg.clone(),
-                data_dir: ctx.paths.data_dir.clone(),
-            },
-        })
+        .map(|(rc, reg)| token::TokenVia::for_region(rc, reg, &ctx.paths.data_dir))
         .collect();
     let tabs = ctx
         .config

@@ -36,6 +36,25 @@ pub enum TokenVia {
 }
 
 impl TokenVia {
+    /// A region's `token_url` if it sets one; else a remote region's own
+    /// server; else minted locally on the data dir's key.
+    pub fn for_region(
+        rc: &crate::config::RegionConfig,
+        registry: &Arc<dyn Registry>,
+        data_dir: &std::path::Path,
+    ) -> Self {
+        match (&rc.token_url, &rc.backend) {
+            (Some(url), _) => TokenVia::Url(url.clone()),
+            (None, crate::config::Backend::Remote(r)) => {
+                TokenVia::Url(format!("{}/oauth2/token", r.url))
+            }
+            (None, crate::config::Backend::Embedded) => TokenVia::Local {
+                registry: registry.clone(),
+                data_dir: data_dir.to_owned(),
+            },
+        }
+    }
+
     /// `local` or the URL, for the panel.
     pub fn label(&self) -> String {
         match self {
@@ -268,6 +287,107 @@ mod tests {
         assert_eq!(names, ["iss", "sub", "aud", "exp", "iat", "jti", "scope"]);
         assert_eq!(s.expires_at, Some(now + chrono::Duration::seconds(3600)));
         assert!(!format!("{s:?}").contains(&token));
+    }
+
+    #[test]
+    fn where_each_region_gets_its_token() {
+        let config = crate::config::Config::parse(
+            "[[region]]\nid = \"us\"\n\n[[region]]\nid = \"eu\"\ntoken_url = \"https://login.example/token\"\n\n[[region]]\nid = \"uk\"\nurl = \"http://127.0.0.1:9/\"\nclient_id = \"abc\"\nclient_secret_env = \"UK_SECRET\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::registry::embedded::EmbeddedStore::open(
+            dir.path(),
+            Arc::new(crate::catalog::Catalog::builtin()),
+            std::time::Duration::from_secs(900),
+        )
+        .unwrap();
+        let labels: Vec<String> = config
+            .regions
+            .iter()
+            .map(|rc| {
+                let reg: Arc<dyn Registry> = Arc::new(store.registry(rc.region.clone()));
+                TokenVia::for_region(rc, &reg, dir.path()).label()
+            })
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                LOCAL,
+                "https://login.example/token",
+                "http://127.0.0.1:9/oauth2/token"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn local_mint_verifies_the_secret_and_the_scopes() {
+        use crate::model::{AppName, Grant, NewApplication, ScopeId};
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::registry::embedded::EmbeddedStore::open(
+            dir.path(),
+            Arc::new(crate::catalog::Catalog::builtin()),
+            std::time::Duration::from_secs(900),
+        )
+        .unwrap();
+        let reg: Arc<dyn Registry> =
+            Arc::new(store.registry(crate::model::Region::new("us").unwrap()));
+        let issued = reg
+            .create(NewApplication {
+                client_name: AppName::parse("local").unwrap(),
+                grants: vec![Grant::new(
+                    ScopeId::parse("ess:account").unwrap(),
+                    crate::model::Access::Read,
+                )],
+                admin: false,
+            })
+            .await
+            .unwrap();
+        let id = issued.application.client_id.clone();
+        let via = || TokenVia::Local {
+            registry: reg.clone(),
+            data_dir: dir.path().to_owned(),
+        };
+        let ok = test(
+            via(),
+            id.clone(),
+            issued.reveal.secret.clone(),
+            vec!["ess:account:read".into()],
+        )
+        .await
+        .unwrap();
+        assert_eq!(ok.scope.as_deref(), Some("ess:account:read"));
+        assert!(
+            ok.claims
+                .iter()
+                .any(|(n, v)| n == "sub" && v == id.as_str())
+        );
+        assert!(
+            ok.claims
+                .iter()
+                .any(|(n, v)| n == "aud" && v == "keyward:us")
+        );
+        // Signed with the key `keyward serve` uses on this data dir.
+        assert!(dir.path().join(crate::oauth::keys::KEY_FILE).exists());
+        let wrong = test(
+            via(),
+            id.clone(),
+            ClientSecret::from_string("x".repeat(48)),
+            vec![],
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(wrong.error, "invalid_client");
+        let scope = test(
+            via(),
+            id,
+            issued.reveal.secret.clone(),
+            vec!["forensics:account:write".into()],
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(scope.error, "invalid_scope");
     }
 
     #[test]
