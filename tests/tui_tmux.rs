@@ -448,34 +448,42 @@ impl Drop for Serve {
     }
 }
 
+/// Starts `keyward serve` for region us on a random loopback port; returns it
+/// with its base URL.
+fn spawn_serve(data_dir: &std::path::Path, config: &std::path::Path) -> (Serve, String) {
+    use std::io::BufRead as _;
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--config")
+        .arg(config)
+        .args(["serve", "--region", "us", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect(&line)
+        .to_owned();
+    (Serve(child), url)
+}
+
 #[test]
 fn t_asks_a_real_keyward_serve_when_the_region_has_a_token_url() {
-    use std::io::BufRead as _;
     if !has_tmux() {
         panic!("tmux is not installed: run scripts/test, which installs it");
     }
     let mut serve = None;
     let mut url = String::new();
     let t = Tmux::start_prepared("token-url", false, |t| {
-        let mut child = Command::new(BIN)
-            .arg("--data-dir")
-            .arg(t.data_dir())
-            .arg("--config")
-            .arg(t.config())
-            .args(["serve", "--region", "us", "--listen", "127.0.0.1:0"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        serve = Some(Serve(child));
-        url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect(&line)
-            .to_owned();
+        let (child, u) = spawn_serve(&t.data_dir(), &t.config());
+        serve = Some(child);
+        url = u;
         std::fs::write(
             t.config(),
             format!(
@@ -597,4 +605,60 @@ fn a_hostile_scope_catalog_never_reaches_the_terminal_raw() {
     );
     assert!(!title_after.contains("pwned"), "{title_after}");
     t.keys(&["Escape", "q"]);
+}
+
+#[test]
+fn t_on_a_remote_region_asks_that_server() {
+    use std::os::unix::fs::PermissionsExt as _;
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let mut serve = None;
+    let mut url = String::new();
+    let t = Tmux::start_prepared("token-remote", false, |t| {
+        // The server has its own data dir, with an admin client made there.
+        let server_dir = t.dir.path().join("server");
+        let server_config = t.dir.path().join("server.toml");
+        let out = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(&server_dir)
+            .arg("--config")
+            .arg(&server_config)
+            .args([
+                "apps", "add", "--region", "us", "--name", "admin", "--admin", "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let admin: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let secret_file = t.dir.path().join("admin.secret");
+        std::fs::write(&secret_file, admin["client_secret"].as_str().unwrap()).unwrap();
+        std::fs::set_permissions(&secret_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let (child, u) = spawn_serve(&server_dir, &server_config);
+        serve = Some(child);
+        url = u;
+        std::fs::write(
+            t.config(),
+            format!(
+                "[[region]]\nid = \"us\"\nurl = \"{url}\"\nclient_id = \"{}\"\nclient_secret_file = \"{}\"\n",
+                admin["client_id"].as_str().unwrap(),
+                secret_file.display()
+            ),
+        )
+        .unwrap();
+    });
+    let _serve = serve;
+    t.wait_for("No applications in US yet");
+    let id = add_in_ui(&t, "Remote app");
+    t.keys(&["t"]);
+    let screen = t.wait_for("Bearer");
+    assert!(screen.contains(&format!("{url}/oauth2/token")), "{screen}");
+    assert!(screen.contains(&format!("iss       {url}")), "{screen}");
+    assert!(screen.contains(&id), "{screen}");
+    assert!(screen.contains("ess:account:read"), "{screen}");
+    t.keys(&["q", "q"]);
 }
