@@ -312,6 +312,16 @@ mod tests {
     }
 
     #[test]
+    fn titles_and_descriptions_cannot_drive_a_terminal() {
+        let text = "[[group]]\nid=\"a\"\ntitle=\"G\\u001b]0;x\\u0007\"\n[[group.scope]]\nid=\"a:b\"\ntitle=\"T\\u202Eevil\"\ndescription=\"line\\nbreak \\u001b[2J\"\naccess=[\"read\"]\n";
+        let c = Catalog::parse(text, "f.toml").unwrap();
+        let s = c.scopes().next().unwrap();
+        assert_eq!(s.title, "Tevil");
+        assert_eq!(s.description, "line break \\u{1b}[2J");
+        assert_eq!(c.groups()[0].title, "G\\u{1b}]0;x\\u{7}");
+    }
+
+    #[test]
     fn admin_scope_is_reserved() {
         let text = "[[group]]\nid=\"k\"\ntitle=\"K\"\n[[group.scope]]\nid=\"keyward:admin\"\ntitle=\"t\"\ndescription=\"d\"\naccess=[\"read\"]\n";
         assert!(
