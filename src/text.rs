@@ -31,11 +31,17 @@ pub fn is_invisible_format(c: char) -> bool {
 
 /// `s` made safe for one line of a terminal: line and paragraph breaks and
 /// tabs become spaces, other control characters visible `\u{..}` escapes, and
-/// invisible bidi controls are dropped. Borrowed when nothing needs changing,
-/// which is almost always.
+/// invisible bidi controls are dropped. The zero-width joiner goes too:
+/// terminals disagree on how wide a joined emoji (👨‍👩‍👧) is, some drawing one
+/// glyph and some three, which shifts every column after it; apart, each emoji
+/// is two columns everywhere. Borrowed when nothing needs changing, which is
+/// almost always.
 pub fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
-    let needs =
-        |c: char| c.is_control() || is_invisible_format(c) || matches!(c, '\u{2028}' | '\u{2029}');
+    let needs = |c: char| {
+        c.is_control()
+            || is_invisible_format(c)
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200D}')
+    };
     if !s.chars().any(needs) {
         return std::borrow::Cow::Borrowed(s);
     }
@@ -43,7 +49,7 @@ pub fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
     for c in s.chars() {
         match c {
             '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}' => out.push(' '),
-            c if is_invisible_format(c) => {}
+            c if is_invisible_format(c) || c == '\u{200D}' => {}
             c if c.is_control() => out.extend(c.escape_unicode()),
             c => out.push(c),
         }
@@ -84,5 +90,6 @@ mod tests {
         assert_eq!(one_line("two\nlines\tand tab"), "two lines and tab");
         assert_eq!(one_line("abc\u{202E}fed\u{2066}x\u{2069}"), "abcfedx");
         assert_eq!(one_line("c1\u{9b}31m"), "c1\\u{9b}31m");
+        assert_eq!(one_line("👨\u{200D}👩\u{200D}👧 x"), "👨👩👧 x");
     }
 }

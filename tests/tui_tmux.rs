@@ -581,7 +581,8 @@ fn a_hostile_scope_catalog_never_reaches_the_terminal_raw() {
     t.wait_for("Applications (1)");
     for keys in [&["s"][..], &["Escape", "S"][..]] {
         t.keys(keys);
-        let screen = t.wait_for("\\u{1b}]2;pwned-title\\u{7}");
+        let screen = t.wait_for("Evil \\u{1b}]0;pwned-group\\u{7} group");
+        assert!(screen.contains("\\u{1b}]2;pwned-title"), "{screen}");
         assert!(screen.contains("evil:title"), "{screen}");
         // With -e tmux writes the pane's own attributes as escapes: any title
         // change, colour reset or clear from the file would show up here.
