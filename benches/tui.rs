@@ -51,6 +51,8 @@ fn state() -> State {
         region: Region::new(id).unwrap(),
         name: id.to_uppercase(),
         location: "embedded".into(),
+        token_via: "local".into(),
+        fingerprint: None,
         apps,
         loaded: true,
     };

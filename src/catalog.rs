@@ -190,16 +190,18 @@ impl Catalog {
                         format!("scope '{id}' offers no access: list \"read\", \"write\" or both"),
                     ));
                 }
+                // The file is input like any other: nothing in it may drive
+                // the terminal that shows the catalog (the UI, `keyward scopes`).
                 scopes.push(ScopeDef {
                     id,
-                    title: s.title,
-                    description: s.description,
+                    title: crate::text::one_line(&s.title).into_owned(),
+                    description: crate::text::one_line(&s.description).into_owned(),
                     access,
                 });
             }
             groups.push(ScopeGroup {
                 id: gid,
-                title: g.title,
+                title: crate::text::one_line(&g.title).into_owned(),
                 scopes,
             });
         }
@@ -307,6 +309,16 @@ mod tests {
         let dup = "[[group]]\nid=\"a\"\ntitle=\"A\"\n[[group.scope]]\nid=\"a:b\"\ntitle=\"t\"\ndescription=\"d\"\naccess=[\"read\"]\n[[group.scope]]\nid=\"a:b\"\ntitle=\"t\"\ndescription=\"d\"\naccess=[\"read\"]\n";
         let e = Catalog::parse(dup, "f.toml").unwrap_err().to_string();
         assert!(e.contains("line 10") && e.contains("appears twice"), "{e}");
+    }
+
+    #[test]
+    fn titles_and_descriptions_cannot_drive_a_terminal() {
+        let text = "[[group]]\nid=\"a\"\ntitle=\"G\\u001b]0;x\\u0007\"\n[[group.scope]]\nid=\"a:b\"\ntitle=\"T\\u202Eevil\"\ndescription=\"line\\nbreak \\u001b[2J\"\naccess=[\"read\"]\n";
+        let c = Catalog::parse(text, "f.toml").unwrap();
+        let s = c.scopes().next().unwrap();
+        assert_eq!(s.title, "Tevil");
+        assert_eq!(s.description, "line break \\u{1b}[2J");
+        assert_eq!(c.groups()[0].title, "G\\u{1b}]0;x\\u{7}");
     }
 
     #[test]

@@ -14,6 +14,49 @@ pub fn printable(s: &str) -> String {
     out
 }
 
+/// Invisible characters that reorder or hide text (bidi embeddings, overrides,
+/// isolates and marks, the byte order mark): shown, they let text pretend to be
+/// other text, so display drops them.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// `s` made safe for one line of a terminal: line and paragraph breaks and
+/// tabs become spaces, other control characters visible `\u{..}` escapes, and
+/// invisible bidi controls are dropped. The zero-width joiner goes too:
+/// terminals disagree on how wide a joined emoji (👨‍👩‍👧) is, some drawing one
+/// glyph and some three, which shifts every column after it; apart, each emoji
+/// is two columns everywhere. Borrowed when nothing needs changing, which is
+/// almost always.
+pub fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    let needs = |c: char| {
+        c.is_control()
+            || is_invisible_format(c)
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200D}')
+    };
+    if !s.chars().any(needs) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}' => out.push(' '),
+            c if is_invisible_format(c) || c == '\u{200D}' => {}
+            c if c.is_control() => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Like [`printable`], cut to at most `max` characters with `…` when longer.
 pub fn printable_truncated(s: &str, max: usize) -> String {
     let p = printable(s);
@@ -35,5 +78,18 @@ mod tests {
         assert_eq!(printable("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
         assert_eq!(printable_truncated("abcdef", 4), "abc…");
         assert_eq!(printable_truncated("abc", 4), "abc");
+    }
+
+    #[test]
+    fn one_line_escapes_controls_and_drops_bidi() {
+        assert!(matches!(
+            one_line("plain 日本語 🔑"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(one_line("a\u{1b}]0;pwned\u{7}b"), "a\\u{1b}]0;pwned\\u{7}b");
+        assert_eq!(one_line("two\nlines\tand tab"), "two lines and tab");
+        assert_eq!(one_line("abc\u{202E}fed\u{2066}x\u{2069}"), "abcfedx");
+        assert_eq!(one_line("c1\u{9b}31m"), "c1\\u{9b}31m");
+        assert_eq!(one_line("👨\u{200D}👩\u{200D}👧 x"), "👨👩👧 x");
     }
 }

@@ -131,3 +131,50 @@ async fn a_newer_schema_is_refused_with_advice() {
     .to_string();
     assert!(e.contains("newer Keyward") && e.contains("upgrade"), "{e}");
 }
+
+/// The quiet reload of the TUI trusts the fingerprint: every kind of write by
+/// another process (here another store on the same file) must change it, and
+/// the other region's writes must not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fingerprint_changes_with_every_write_in_its_region_only() {
+    use keyward::model::{Access, Grant, ScopeId};
+    let dir = tempfile::tempdir().unwrap();
+    let ui = open(dir.path(), Duration::from_secs(900)).registry(region("us"));
+    let other = open(dir.path(), Duration::from_secs(900));
+    let (us, uk) = (other.registry(region("us")), other.registry(region("uk")));
+    // The UI compares with what it saw last, so each write must differ from
+    // the fingerprint before it.
+    let mut last = ui.fingerprint().await.unwrap().unwrap();
+    let mut step = async |what: &str| {
+        // Updated times are in milliseconds: let one pass between writes.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let fp = ui.fingerprint().await.unwrap().unwrap();
+        assert_ne!(fp, last, "{what} left the fingerprint as it was");
+        last = fp;
+    };
+    let a = us.create(app("one")).await.unwrap().application.client_id;
+    step("add").await;
+    us.rename(&a, AppName::parse("uno").unwrap()).await.unwrap();
+    step("rename").await;
+    us.set_access(
+        &a,
+        vec![Grant::new(
+            ScopeId::parse("ess:account").unwrap(),
+            Access::Read,
+        )],
+    )
+    .await
+    .unwrap();
+    step("scopes").await;
+    us.reset_secret(&a).await.unwrap();
+    step("reset").await;
+    us.delete(&a).await.unwrap();
+    step("delete").await;
+    let before = ui.fingerprint().await.unwrap();
+    uk.create(app("elsewhere")).await.unwrap();
+    assert_eq!(
+        ui.fingerprint().await.unwrap(),
+        before,
+        "uk is another region"
+    );
+}

@@ -26,9 +26,16 @@ impl Tmux {
     /// With `stay`, the pane outlives keyward (so the restored terminal can be
     /// read) and keyward's pid is written to `pid` in the temp dir.
     fn start_with(name: &str, stay: bool) -> Tmux {
+        Tmux::start_prepared(name, stay, |_| {})
+    }
+
+    /// Like [`Tmux::start_with`], running `prepare` (to write a config, say)
+    /// before keyward starts.
+    fn start_prepared(name: &str, stay: bool, prepare: impl FnOnce(&Tmux)) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
         let socket = format!("keyward-{name}-{}", std::process::id());
         let t = Tmux { socket, dir };
+        prepare(&t);
         let keyward = format!(
             "'{BIN}' --data-dir '{}' --config '{}' tui --region us",
             t.data_dir().display(),
@@ -379,4 +386,280 @@ fn without_a_terminal_the_ui_says_what_to_use_instead() {
     );
     assert_eq!(err.lines().count(), 1, "one line: {err}");
     assert!(out.stdout.is_empty(), "nothing on standard output");
+}
+
+/// Adds `name` with read on the first scope through the UI, and returns its ID.
+fn add_in_ui(t: &Tmux, name: &str) -> String {
+    t.keys(&["a"]);
+    t.wait_for("Add an application");
+    t.text(name);
+    t.keys(&["Tab", "Right", "Enter"]);
+    t.wait_for(&format!("Added {name}"));
+    let list = t.cli(&["apps", "list", "--region", "us", "--json"]);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["client_name"] == name)
+        .unwrap()["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn t_mints_a_token_locally_and_a_reset_elsewhere_makes_it_fail() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let t = Tmux::start_with("token-local", false);
+    t.wait_for("No applications in US yet");
+    let id = add_in_ui(&t, "Token app");
+
+    t.keys(&["t"]);
+    let screen = t.wait_for("Bearer");
+    assert!(screen.contains("Token test: Token app"), "{screen}");
+    assert!(screen.contains("local: minted here"), "{screen}");
+    assert!(screen.contains("urn:keyward:local:us"), "{screen}");
+    assert!(screen.contains(&id), "sub is the client ID:\n{screen}");
+    assert!(screen.contains("ess:account:read"), "{screen}");
+    assert!(screen.contains("(prefix only)"), "{screen}");
+    assert!(
+        screen.contains("Expires in  59:") || screen.contains("Expires in  1:00:00"),
+        "{screen}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_gone("Token test:");
+
+    // Another process resets the secret: the one the UI still shows is refused.
+    t.cli(&["apps", "reset-secret", &id, "--yes", "--json"]);
+    t.keys(&["t"]);
+    let screen = t.wait_for("invalid_client");
+    assert!(screen.contains("client authentication failed"), "{screen}");
+    t.keys(&["q", "q"]);
+}
+
+/// Kills the `keyward serve` child when the test ends, however it ends.
+struct Serve(std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `keyward serve` for region us on a random loopback port; returns it
+/// with its base URL.
+fn spawn_serve(data_dir: &std::path::Path, config: &std::path::Path) -> (Serve, String) {
+    use std::io::BufRead as _;
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--config")
+        .arg(config)
+        .args(["serve", "--region", "us", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect(&line)
+        .to_owned();
+    (Serve(child), url)
+}
+
+#[test]
+fn t_asks_a_real_keyward_serve_when_the_region_has_a_token_url() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let mut serve = None;
+    let mut url = String::new();
+    let t = Tmux::start_prepared("token-url", false, |t| {
+        let (child, u) = spawn_serve(&t.data_dir(), &t.config());
+        serve = Some(child);
+        url = u;
+        std::fs::write(
+            t.config(),
+            format!(
+                "[[region]]\nid = \"us\"\ntoken_url = \"{url}/oauth2/token\"\n\n[[region]]\nid = \"uk\"\n"
+            ),
+        )
+        .unwrap();
+    });
+    let _serve = serve;
+    t.wait_for("No applications in US yet");
+    let id = add_in_ui(&t, "Served app");
+    t.keys(&["t"]);
+    let screen = t.wait_for("Bearer");
+    assert!(screen.contains(&format!("{url}/oauth2/token")), "{screen}");
+    assert!(
+        screen.contains(&format!("iss       {url}")),
+        "the server issued it:\n{screen}"
+    );
+    assert!(screen.contains(&id), "{screen}");
+    t.keys(&["q", "q"]);
+}
+
+#[test]
+fn an_add_by_the_cli_shows_in_the_running_ui() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let t = Tmux::start_with("reload", false);
+    t.wait_for("No applications in US yet");
+    // Another process writes to the same data dir: the periodic reload (every
+    // 10 s) picks it up; wait_for's bound (15 s) covers one period.
+    t.cli(&[
+        "apps",
+        "add",
+        "--region",
+        "us",
+        "--name",
+        "Added by the CLI",
+        "--json",
+    ]);
+    let screen = t.wait_for("Added by the CLI");
+    assert!(screen.contains("Applications (1)"), "{screen}");
+    // r reloads at once.
+    t.cli(&[
+        "apps",
+        "add",
+        "--region",
+        "us",
+        "--name",
+        "Second from the CLI",
+        "--json",
+    ]);
+    t.keys(&["r"]);
+    let screen = t.wait_for("Second from the CLI");
+    assert!(screen.contains("Applications (2)"), "{screen}");
+    t.keys(&["q"]);
+}
+
+/// A scopes.toml with escape sequences in its titles and descriptions (TOML's
+/// `\u001b` escapes put the raw bytes in the strings).
+const HOSTILE_SCOPES: &str = r#"
+[[group]]
+id = "evil"
+title = "Evil \u001b]0;pwned-group\u0007 group"
+
+[[group.scope]]
+id = "evil:title"
+title = "Title \u001b]2;pwned-title\u0007 change"
+description = "Colour \u001b[0m\u001b[41mRESET\u001b[0m clear \u001b[2J\u001b[H bell \u0007 C1 \u009b31m bidi \u202Eesrever\u202C end"
+access = ["read", "write"]
+"#;
+
+#[test]
+fn a_hostile_scope_catalog_never_reaches_the_terminal_raw() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let t = Tmux::start_prepared("hostile", false, |t| {
+        std::fs::write(t.dir.path().join("scopes.toml"), HOSTILE_SCOPES).unwrap();
+    });
+    let title_before = t.tmux(&["display-message", "-p", "-t", "e2e", "#{pane_title}"]);
+    t.wait_for("No applications in US yet");
+    t.cli(&[
+        "apps",
+        "add",
+        "--region",
+        "us",
+        "--name",
+        "שלום 👨‍👩‍👧 x",
+        "--scope",
+        "evil:title=write",
+        "--json",
+    ]);
+    t.keys(&["r"]);
+    t.wait_for("Applications (1)");
+    for keys in [&["s"][..], &["Escape", "S"][..]] {
+        t.keys(keys);
+        let screen = t.wait_for("Evil \\u{1b}]0;pwned-group\\u{7} group");
+        assert!(screen.contains("\\u{1b}]2;pwned-title"), "{screen}");
+        assert!(screen.contains("evil:title"), "{screen}");
+        // With -e tmux writes the pane's own attributes as escapes: any title
+        // change, colour reset or clear from the file would show up here.
+        let raw = t.tmux(&["capture-pane", "-p", "-e", "-t", "e2e"]);
+        for bad in [
+            "\u{1b}]",
+            "\u{1b}[2J",
+            "\u{1b}[41m",
+            "\u{7}",
+            "\u{9b}",
+            "\u{202E}",
+        ] {
+            assert!(!raw.contains(bad), "{bad:?} reached the terminal:\n{raw:?}");
+        }
+        assert!(!raw.contains("RESET\u{1b}"), "{raw:?}");
+    }
+    let title_after = t.tmux(&["display-message", "-p", "-t", "e2e", "#{pane_title}"]);
+    assert_eq!(
+        title_before, title_after,
+        "the file changed the pane's title"
+    );
+    assert!(!title_after.contains("pwned"), "{title_after}");
+    t.keys(&["Escape", "q"]);
+}
+
+#[test]
+fn t_on_a_remote_region_asks_that_server() {
+    use std::os::unix::fs::PermissionsExt as _;
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let mut serve = None;
+    let mut url = String::new();
+    let t = Tmux::start_prepared("token-remote", false, |t| {
+        // The server has its own data dir, with an admin client made there.
+        let server_dir = t.dir.path().join("server");
+        let server_config = t.dir.path().join("server.toml");
+        let out = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(&server_dir)
+            .arg("--config")
+            .arg(&server_config)
+            .args([
+                "apps", "add", "--region", "us", "--name", "admin", "--admin", "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let admin: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let secret_file = t.dir.path().join("admin.secret");
+        std::fs::write(&secret_file, admin["client_secret"].as_str().unwrap()).unwrap();
+        std::fs::set_permissions(&secret_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let (child, u) = spawn_serve(&server_dir, &server_config);
+        serve = Some(child);
+        url = u;
+        std::fs::write(
+            t.config(),
+            format!(
+                "[[region]]\nid = \"us\"\nurl = \"{url}\"\nclient_id = \"{}\"\nclient_secret_file = \"{}\"\n",
+                admin["client_id"].as_str().unwrap(),
+                secret_file.display()
+            ),
+        )
+        .unwrap();
+    });
+    let _serve = serve;
+    t.wait_for("No applications in US yet");
+    let id = add_in_ui(&t, "Remote app");
+    t.keys(&["t"]);
+    let screen = t.wait_for("Bearer");
+    assert!(screen.contains(&format!("{url}/oauth2/token")), "{screen}");
+    assert!(screen.contains(&format!("iss       {url}")), "{screen}");
+    assert!(screen.contains(&id), "{screen}");
+    assert!(screen.contains("ess:account:read"), "{screen}");
+    t.keys(&["q", "q"]);
 }

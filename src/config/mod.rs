@@ -122,6 +122,10 @@ pub struct RegionConfig {
     /// Shown on the region's tab; defaults to the id in capitals.
     pub name: String,
     pub backend: Backend,
+    /// Where the TUI's token test (`t`) asks for a token. `None` means the
+    /// remote server's `/oauth2/token`, or for an embedded region a token minted
+    /// in-process on the data dir's key.
+    pub token_url: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,6 +144,7 @@ impl Default for Config {
             region: Region::builtin(id),
             name: id.to_ascii_uppercase(),
             backend: Backend::Embedded,
+            token_url: None,
         };
         Config {
             regions: vec![region("us"), region("uk")],
@@ -174,6 +179,7 @@ struct RawRegion {
     client_id: Option<String>,
     client_secret_env: Option<String>,
     client_secret_file: Option<PathBuf>,
+    token_url: Option<toml::Spanned<String>>,
     /// Refused with advice: a secret never belongs in the config file.
     client_secret: Option<toml::Spanned<toml::Value>>,
 }
@@ -322,10 +328,27 @@ impl Config {
                         })
                     }
                 };
+                let token_url = match r.token_url {
+                    None => None,
+                    Some(u) => {
+                        let u_span = u.span();
+                        let u = u.into_inner().trim().to_owned();
+                        if !(u.starts_with("http://") || u.starts_with("https://")) {
+                            return Err(invalid(
+                                Some(u_span),
+                                format!(
+                                    "region '{region}': token_url must start with http:// or https://"
+                                ),
+                            ));
+                        }
+                        Some(u)
+                    }
+                };
                 regions.push(RegionConfig {
                     region,
                     name,
                     backend,
+                    token_url,
                 });
             }
             config.regions = regions;
@@ -443,6 +466,25 @@ mod tests {
             assert!(e.contains(why), "{e}");
             assert!(!e.contains("s3cr3t"), "{e}");
         }
+    }
+
+    #[test]
+    fn token_url_for_the_tui_token_test() {
+        let c = Config::parse(
+            "[[region]]\nid = \"us\"\ntoken_url = \"https://login.bts.barracudanetworks.com/token\"\n[[region]]\nid = \"uk\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(c.regions[0].backend, Backend::Embedded);
+        assert_eq!(
+            c.regions[0].token_url.as_deref(),
+            Some("https://login.bts.barracudanetworks.com/token")
+        );
+        assert_eq!(c.regions[1].token_url, None);
+        let e = Config::parse("[[region]]\nid = \"us\"\ntoken_url = \"x\"\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("token_url must start with http"), "{e}");
     }
 
     #[test]

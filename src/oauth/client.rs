@@ -141,13 +141,17 @@ pub async fn request_token(
             crate::text::printable_truncated(&habits.token_url, 60)
         )));
     }
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    form.append_pair("grant_type", habits.grant_type.as_str());
-    if habits.auth == AuthMethod::Post {
-        form.append_pair("client_id", client_id);
-        form.append_pair("client_secret", secret.expose());
-    }
-    let mut body = zeroize::Zeroizing::new(form.finish());
+    // The serializer is not Send: it lives in this block so the future can be
+    // spawned onto another thread (the TUI's token test does).
+    let mut body = {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("grant_type", habits.grant_type.as_str());
+        if habits.auth == AuthMethod::Post {
+            form.append_pair("client_id", client_id);
+            form.append_pair("client_secret", secret.expose());
+        }
+        zeroize::Zeroizing::new(form.finish())
+    };
     if !scopes.is_empty() {
         // Each scope is encoded; the separator is written as is, so '+' arrives
         // as the literal '+' the draft-10 API documents (and ' ' as '%20').

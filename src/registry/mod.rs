@@ -97,4 +97,12 @@ pub trait Registry: Send + Sync {
             Err(e) => Err(e),
         }
     }
+
+    /// A cheap summary of the region's applications that changes whenever
+    /// [`Registry::list`] would return something different, so a UI can poll
+    /// for others' changes without listing 100,000 applications each time.
+    /// `None` means this registry cannot tell cheaply: list to find out.
+    async fn fingerprint(&self) -> Result<Option<String>> {
+        Ok(None)
+    }
 }

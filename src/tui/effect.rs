@@ -8,6 +8,12 @@ pub enum Effect {
     Load {
         region: usize,
     },
+    /// Look for changes made by other processes: list again unless the
+    /// registry's fingerprint is still `known`. Quiet: no spinner.
+    Refresh {
+        region: usize,
+        known: Option<String>,
+    },
     Create {
         region: usize,
         new: NewApplication,
@@ -36,6 +42,14 @@ pub enum Effect {
     Copy {
         what: &'static str,
         text: ClientSecret,
+    },
+    /// Ask for an access token with the client credentials, as a platform
+    /// would, to show that they work. `secret` is a copy of the visible one.
+    TestToken {
+        region: usize,
+        id: ClientId,
+        secret: ClientSecret,
+        scopes: Vec<String>,
     },
     /// The copied text's time is up: clear the clipboard if it still holds it.
     ClearClipboard,

@@ -101,8 +101,14 @@ fn tab(id: &str, apps: Vec<Application>, loaded: bool) -> RegionTab {
         } else {
             "embedded".into()
         },
+        token_via: if id == "uk" {
+            "https://uk.tokens.example/oauth2/token".into()
+        } else {
+            "local".into()
+        },
         apps,
         loaded,
+        fingerprint: None,
     }
 }
 

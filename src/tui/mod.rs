@@ -9,6 +9,7 @@ pub mod filter;
 pub mod msg;
 pub mod state;
 mod terminal;
+pub mod token;
 pub mod update;
 pub mod view;
 
@@ -49,17 +50,27 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
         }
         None => 0,
     };
+    let vias: Vec<token::TokenVia> = ctx
+        .config
+        .regions
+        .iter()
+        .zip(&registries)
+        .map(|(rc, reg)| token::TokenVia::for_region(rc, reg, &ctx.paths.data_dir))
+        .collect();
     let tabs = ctx
         .config
         .regions
         .iter()
         .zip(&registries)
-        .map(|(rc, reg)| RegionTab {
+        .zip(&vias)
+        .map(|((rc, reg), via)| RegionTab {
             region: rc.region.clone(),
             name: rc.name.clone(),
             location: short_location(&reg.location()),
             apps: Vec::new(),
             loaded: false,
+            token_via: via.label(),
+            fingerprint: None,
         })
         .collect();
     let mut state = State::new(
@@ -93,6 +104,10 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
     ));
     let (clip_tx, mut clip_rx) = mpsc::unbounded_channel::<copy::ClipboardDone>();
     let mut events = EventStream::new();
+    // Others (the CLI, a server) write to the same registries: look every
+    // POLL while idle. Cheap, as the registry's fingerprint answers first.
+    let mut poll = tokio::time::interval(POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
@@ -120,6 +135,7 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
             // Between frames: a clipboard escape never lands inside a drawn frame.
             Some(done) = clip_rx.recv() => copy::finish(done, term.backend_mut()),
             _ = tick.tick(), if state.needs_tick() => Msg::Tick,
+            _ = poll.tick() => Msg::Poll,
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
         };
@@ -129,6 +145,21 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
             match effect {
                 Effect::Copy { what, text } => copy::start_copy(&clipboard, what, text, &clip_tx),
                 Effect::ClearClipboard => copy::start_clear(&clipboard, &clip_tx),
+                Effect::TestToken {
+                    region,
+                    id,
+                    secret,
+                    scopes,
+                } => {
+                    let Some(via) = vias.get(region).cloned() else {
+                        continue;
+                    };
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let result = token::test(via, id.clone(), secret, scopes).await;
+                        let _ = tx.send(Msg::TokenTested { id, result });
+                    });
+                }
                 other => spawn(&registries, other, &tx),
             }
         }
@@ -153,6 +184,9 @@ fn debug_panic_on_request(msg: &Msg) {
 #[cfg(not(debug_assertions))]
 fn debug_panic_on_request(_: &Msg) {}
 
+/// How often the UI looks for changes made by other processes.
+const POLL: Duration = Duration::from_secs(10);
+
 /// Runs a registry call in the background; its result comes back as a message.
 fn spawn(registries: &[Arc<dyn Registry>], effect: Effect, tx: &mpsc::UnboundedSender<Msg>) {
     let tx = tx.clone();
@@ -164,6 +198,31 @@ fn spawn(registries: &[Arc<dyn Registry>], effect: Effect, tx: &mpsc::UnboundedS
             tokio::spawn(async move {
                 let result = r.list().await.map_err(err);
                 let _ = tx.send(Msg::Loaded { region, result });
+            });
+        }
+        Effect::Refresh { region, known } => {
+            let Some(r) = reg(region) else { return };
+            tokio::spawn(async move {
+                let msg = match r.fingerprint().await {
+                    Err(e) => Msg::Refreshed {
+                        region,
+                        fingerprint: None,
+                        result: Err(err(e)),
+                    },
+                    Ok(Some(fp)) if known.as_ref() == Some(&fp) => Msg::Refreshed {
+                        region,
+                        fingerprint: Some(fp),
+                        result: Ok(None),
+                    },
+                    // Taken before the list: a change made in between shows
+                    // as a new fingerprint at the next poll, never as a miss.
+                    Ok(fingerprint) => Msg::Refreshed {
+                        region,
+                        fingerprint,
+                        result: r.list().await.map(Some).map_err(err),
+                    },
+                };
+                let _ = tx.send(msg);
             });
         }
         Effect::Create { region, new } => {
@@ -218,8 +277,8 @@ fn spawn(registries: &[Arc<dyn Registry>], effect: Effect, tx: &mpsc::UnboundedS
                 });
             });
         }
-        // Handled by the loop itself, which owns the terminal.
-        Effect::Copy { .. } | Effect::ClearClipboard => {}
+        // Handled by the loop itself, which owns the terminal and the token vias.
+        Effect::Copy { .. } | Effect::ClearClipboard | Effect::TestToken { .. } => {}
     }
 }
 

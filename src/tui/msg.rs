@@ -3,6 +3,7 @@
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use super::state::{TokenFailure, TokenShown};
 use crate::model::{Application, ClientId};
 use crate::registry::Issued;
 
@@ -20,6 +21,15 @@ pub enum Msg {
     Loaded {
         region: usize,
         result: CallResult<Vec<Application>>,
+    },
+    /// Every few seconds while idle: time to look for others' changes.
+    Poll,
+    /// A quiet reload finished: `None` when the fingerprint said nothing
+    /// changed, so nothing was listed.
+    Refreshed {
+        region: usize,
+        fingerprint: Option<String>,
+        result: CallResult<Option<Vec<Application>>>,
     },
     Created {
         region: usize,
@@ -45,6 +55,11 @@ pub enum Msg {
     Copied {
         what: &'static str,
         result: CallResult<CopyInfo>,
+    },
+    /// A token test (`t`) finished.
+    TokenTested {
+        id: ClientId,
+        result: Result<TokenShown, TokenFailure>,
     },
     /// The clipboard clear that was due ran; the text says what happened.
     ClipboardCleared {

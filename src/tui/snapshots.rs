@@ -256,3 +256,186 @@ fn no_color_draws_without_colours() {
         );
     }
 }
+
+#[test]
+fn token_panel() {
+    use super::state::{TokenFailure, TokenShown};
+    check("token_pending", |s| {
+        s.reveals.insert(id(0), reveal(0, 600));
+        send(s, [key(KeyCode::Down), ch('t')]);
+    });
+    check("token_ok", |s| {
+        s.reveals.insert(id(0), reveal(0, 600));
+        send(s, [key(KeyCode::Down), ch('t')]);
+        let exp = t0() + Duration::seconds(3600);
+        let iat = t0();
+        let stamp = |t: chrono::DateTime<chrono::Utc>| {
+            format!("{} ({})", t.timestamp(), t.format("%Y-%m-%d %H:%M:%S UTC"))
+        };
+        send(
+            s,
+            [Msg::TokenTested {
+                id: id(0),
+                result: Ok(TokenShown {
+                    prefix: "eyJhbGciOiJF…".into(),
+                    token_type: Some("Bearer".into()),
+                    scope: Some(
+                        "audit:logs:read ess:account:read forensics:account:read forensics:account:write"
+                            .into(),
+                    ),
+                    claims: vec![
+                        ("iss".into(), "urn:keyward:local:us".into()),
+                        ("sub".into(), id(0).to_string()),
+                        ("aud".into(), "keyward:us".into()),
+                        ("exp".into(), stamp(exp)),
+                        ("iat".into(), stamp(iat)),
+                        ("jti".into(), "Qm3x9TzP0aLk2Vb7Hc4Ns1".into()),
+                        (
+                            "scope".into(),
+                            "audit:logs:read ess:account:read forensics:account:read forensics:account:write"
+                                .into(),
+                        ),
+                    ],
+                    expires_at: Some(exp),
+                }),
+            }],
+        );
+        // A few seconds later the countdown has moved.
+        s.now = t0() + Duration::seconds(2);
+        send(s, [Msg::Tick]);
+    });
+    check("token_error", |s| {
+        s.reveals.insert(id(0), reveal(0, 600));
+        s.regions[0].token_via = "http://127.0.0.1:8080/oauth2/token".into();
+        send(s, [key(KeyCode::Down), ch('t')]);
+        send(
+            s,
+            [Msg::TokenTested {
+                id: id(0),
+                result: Err(TokenFailure {
+                    error: "invalid_client".into(),
+                    description: Some("client authentication failed (HTTP 401)".into()),
+                }),
+            }],
+        );
+    });
+}
+
+/// A scopes.toml a hostile or careless hand wrote: a title change, a colour
+/// reset, a screen clear, a bell, C1 controls and bidi overrides in its titles
+/// and descriptions. TOML's `\u001b` escapes put the raw bytes in the strings.
+pub const HOSTILE_SCOPES: &str = r#"
+[[group]]
+id = "evil"
+title = "Evil \u001b]0;pwned\u0007 group"
+
+[[group.scope]]
+id = "evil:title"
+title = "Title \u001b]2;owned\u0007 change"
+description = "Colour \u001b[0m\u001b[41mreset\u001b[0m, clear \u001b[2J\u001b[H, bell \u0007, C1 \u009b31m, line\nbreak, tab\there."
+access = ["read", "write"]
+
+[[group.scope]]
+id = "evil:bidi"
+title = "Bidi \u202Eesrever\u202C \u2066isolate\u2069"
+description = "txt.exe\u202Egpj. looks like a picture; \u200Fmarks\u200E too."
+access = ["read"]
+"#;
+
+/// Names at the edge of what a name may be: right-to-left scripts, wide
+/// characters, emoji sequences, and a 64-character word with no space.
+fn hostile_state(s: &mut State) {
+    use crate::catalog::Catalog;
+    use crate::model::Access::{Read, Write};
+    s.catalog = std::sync::Arc::new(Catalog::parse(HOSTILE_SCOPES, "scopes.toml").unwrap());
+    let mut apps = vec![
+        app(
+            0,
+            "ThisIsASixtyFourCharacterApplicationNameWithoutAnySpacesAtAll123",
+            &[("evil:title", Write)],
+        ),
+        app(1, "שלום עולם sync", &[("evil:bidi", Read)]),
+        app(2, "مزامنة الرواتب 2", &[("evil:title", Read)]),
+        app(3, "👨‍👩‍👧 family 🇯🇵 flags ✅", &[]),
+        app(
+            4,
+            "全角アプリケーション名前テスト長い名前",
+            &[("evil:title", Read)],
+        ),
+    ];
+    apps.sort_by_key(|a| a.client_name.as_str().to_lowercase());
+    s.regions[0].apps = apps;
+    s.refilter(None);
+}
+
+#[test]
+fn hostile_names_keep_the_layout() {
+    check("hostile_main", |s| {
+        hostile_state(s);
+        s.status = Some(super::state::Status {
+            kind: super::state::StatusKind::Error,
+            text: "from a server: \u{1b}]0;title\u{7}\u{1b}[2J\u{202E}desrever".into(),
+        });
+    });
+}
+
+#[test]
+fn hostile_catalog_is_shown_inert() {
+    check("hostile_browser", |s| {
+        hostile_state(s);
+        send(s, [ch('S')]);
+    });
+    check("hostile_editor", |s| {
+        hostile_state(s);
+        send(s, [ch('s')]);
+    });
+}
+
+#[test]
+fn no_control_or_bidi_character_reaches_a_cell() {
+    for (w, h) in SIZES {
+        for keys in [vec![], vec![ch('S')], vec![ch('s')], vec![ch('S'), ch('m')]] {
+            let mut s = state();
+            s.size = (w, h);
+            hostile_state(&mut s);
+            send(&mut s, keys);
+            let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+            t.draw(|f| {
+                view(&s, f);
+            })
+            .unwrap();
+            for cell in t.backend().buffer().content.iter() {
+                assert!(
+                    !cell
+                        .symbol()
+                        .chars()
+                        .any(|c| c.is_control() || crate::text::is_invisible_format(c)),
+                    "{:?}",
+                    cell.symbol()
+                );
+            }
+        }
+    }
+    // The scrub itself, on text drawn raw.
+    let mut t = Terminal::new(TestBackend::new(20, 1)).unwrap();
+    t.draw(|f| {
+        f.render_widget(
+            ratatui::widgets::Paragraph::new("a\u{1b}[31mb\u{202E}c\u{9b}d"),
+            f.area(),
+        );
+        super::view::scrub_for_tests(f.buffer_mut());
+    })
+    .unwrap();
+    let row: String = t
+        .backend()
+        .buffer()
+        .content
+        .iter()
+        .map(|c| c.symbol().to_owned())
+        .collect();
+    assert!(
+        !row.chars()
+            .any(|c| c.is_control() || crate::text::is_invisible_format(c)),
+        "{row:?}"
+    );
+}

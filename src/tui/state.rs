@@ -20,6 +20,12 @@ pub struct RegionTab {
     pub apps: Vec<Application>,
     /// `false` until the first list call returned.
     pub loaded: bool,
+    /// Where `t` gets a token: `local` (minted in-process on the data dir's
+    /// key) or a token endpoint URL.
+    pub token_via: String,
+    /// The registry's fingerprint of `apps` when they were last listed by the
+    /// quiet reload, to skip the list when nothing changed.
+    pub fingerprint: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -191,6 +197,39 @@ pub enum Popup {
     },
     Help,
     Browser(Browser),
+    Token(TokenPanel),
+}
+
+/// The token test (`t`): what was asked, and the answer once it came.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenPanel {
+    pub id: ClientId,
+    pub name: String,
+    /// `local` or the token endpoint's URL.
+    pub via: String,
+    /// `None` while the request runs.
+    pub result: Option<Result<TokenShown, TokenFailure>>,
+}
+
+/// A token that was issued, reduced to what is safe to show: the token itself
+/// is never kept, only its first characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenShown {
+    pub prefix: String,
+    pub token_type: Option<String>,
+    pub scope: Option<String>,
+    /// Decoded claims in a fixed order (`iss`, `sub`, `aud`, `exp`, `iat`,
+    /// `jti`, `scope`), values already made printable. Empty if not a JWT.
+    pub claims: Vec<(String, String)>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Why no token came: the OAuth `error` and `error_description`, or what went
+/// wrong before the endpoint answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenFailure {
+    pub error: String,
+    pub description: Option<String>,
 }
 
 /// The list filter: the query and whether keys currently go to it.
@@ -233,6 +272,8 @@ pub struct State {
     pub dirty: bool,
     /// The last copy that will be cleared, for the status line's countdown.
     pub copied: Option<CopyNote>,
+    /// A quiet reload is in flight: the next poll waits for it.
+    pub refreshing: bool,
 }
 
 /// A copy whose clipboard clear is due at `clears_at`.
@@ -280,6 +321,7 @@ impl State {
             no_color: false,
             quit: false,
             copied: None,
+            refreshing: false,
             dirty: true,
         };
         s.refilter(None);
@@ -306,7 +348,10 @@ impl State {
 
     /// Whether the timer must run: a countdown is visible or a call is in flight.
     pub fn needs_tick(&self) -> bool {
-        self.pending > 0 || !self.reveals.is_empty() || self.copied.is_some()
+        self.pending > 0
+            || !self.reveals.is_empty()
+            || self.copied.is_some()
+            || matches!(self.popup, Some(Popup::Token(_)))
     }
 
     /// Recomputes `visible` from the filter, keeping `keep` selected if it is

@@ -7,7 +7,7 @@ use super::effect::Effect;
 use super::msg::Msg;
 use super::state::{
     AddFocus, AddForm, Browser, BrowserFocus, CopyNote, Input, Popup, ScopeGrid, State, Status,
-    StatusKind,
+    StatusKind, TokenPanel,
 };
 use super::view::layout;
 use crate::model::{AppName, Application, ClientId, ClientSecret, NewApplication};
@@ -38,8 +38,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if state
                 .selected_app()
                 .is_some_and(|a| state.reveals.contains_key(&a.client_id))
+                || matches!(state.popup, Some(Popup::Token(_)))
             {
-                // The countdown on screen moved on by a second.
+                // A countdown on screen moved on by a second.
                 state.dirty = true;
             }
         }
@@ -47,16 +48,78 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             finish_call(state);
             match result {
                 Ok(apps) => {
+                    // Taken before the list changes under `visible`'s indices.
+                    let keep = state.selected_app().map(|a| a.client_id.clone());
                     if let Some(r) = state.regions.get_mut(region) {
                         r.apps = apps;
                         r.loaded = true;
                     }
                     if region == state.active {
-                        state.refilter(None);
+                        state.refilter(keep);
                         ensure_visible(state);
+                    }
+                    if let Some(r) = state.regions.get(region)
+                        && state
+                            .status
+                            .as_ref()
+                            .is_some_and(|s| s.text == reloading(r))
+                    {
+                        let text = format!("Reloaded {}: {} applications", r.name, r.apps.len());
+                        info(state, text);
                     }
                 }
                 Err(e) => error(state, format!("Cannot list applications: {e}")),
+            }
+        }
+        Msg::Poll => {
+            let idle = state.pending == 0 && !state.refreshing;
+            let known = state
+                .region()
+                .filter(|r| r.loaded)
+                .map(|r| r.fingerprint.clone());
+            if idle && let Some(known) = known {
+                state.refreshing = true;
+                effects.push(Effect::Refresh {
+                    region: state.active,
+                    known,
+                });
+            }
+        }
+        Msg::Refreshed {
+            region,
+            fingerprint,
+            result,
+        } => {
+            state.refreshing = false;
+            match result {
+                Ok(apps) => {
+                    // Taken before the list changes under `visible`'s indices.
+                    let keep = state.selected_app().map(|a| a.client_id.clone());
+                    let mut changed = false;
+                    if let Some(r) = state.regions.get_mut(region) {
+                        r.fingerprint = fingerprint;
+                        if let Some(apps) = apps
+                            && apps != r.apps
+                        {
+                            r.apps = apps;
+                            r.loaded = true;
+                            changed = true;
+                        }
+                    }
+                    // Only a real change redraws; the selection follows its
+                    // client ID and any open dialog stays as it is.
+                    if changed && region == state.active {
+                        state.refilter(keep);
+                        ensure_visible(state);
+                        state.dirty = true;
+                    }
+                }
+                Err(e) => {
+                    let text = format!("Cannot reload: {e}");
+                    if state.status.as_ref().is_none_or(|s| s.text != text) {
+                        error(state, text);
+                    }
+                }
             }
         }
         Msg::Created { region, result } => {
@@ -176,6 +239,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 format!("Cannot copy the {}: {e}", what.to_lowercase()),
             ),
         },
+        Msg::TokenTested { id, result } => {
+            finish_call(state);
+            // Only the panel that asked shows the answer; a closed panel drops it.
+            if let Some(Popup::Token(panel)) = &mut state.popup
+                && panel.id == id
+                && panel.result.is_none()
+            {
+                panel.result = Some(result);
+            }
+        }
         Msg::ClipboardCleared { result } => match result {
             Ok(text) => info(state, text),
             Err(e) => error(state, format!("Cannot clear the clipboard: {e}")),
@@ -257,6 +330,11 @@ fn expire(state: &mut State) {
             );
         }
     }
+}
+
+/// What the status line says while `r` reloads region `r`.
+fn reloading(r: &super::state::RegionTab) -> String {
+    format!("Reloading {}…", r.name)
 }
 
 fn finish_call(state: &mut State) {
@@ -434,6 +512,16 @@ fn on_main_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             }));
         }
         KeyCode::Char('?') => state.popup = Some(Popup::Help),
+        KeyCode::Char('r') => {
+            if let Some(r) = state.region() {
+                let text = reloading(r);
+                info(state, text);
+                state.pending += 1;
+                effects.push(Effect::Load {
+                    region: state.active,
+                });
+            }
+        }
         KeyCode::Char('S') => {
             state.popup = Some(Popup::Browser(Browser {
                 scope: 0,
@@ -443,7 +531,7 @@ fn on_main_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
                 column: 0,
             }))
         }
-        KeyCode::Char(c @ ('e' | 's' | 'R' | 'd' | 'c' | 'y' | 'v')) => {
+        KeyCode::Char(c @ ('e' | 's' | 'R' | 'd' | 'c' | 'y' | 'v' | 't')) => {
             let Some(app) = state.selected_app().cloned() else {
                 info(state, NOTHING_SELECTED.into());
                 return;
@@ -498,6 +586,7 @@ fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<E
                 ),
             ),
         },
+        't' => test_token(state, app, effects),
         'v' => {
             if state.reveal_of(&id).is_some() {
                 state.unmasked = !state.unmasked;
@@ -510,6 +599,38 @@ fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<E
         }
         _ => {}
     }
+}
+
+/// `t`: asks for a token with the application's visible secret and every scope
+/// it holds, and opens the panel that will show the answer.
+fn test_token(state: &mut State, app: &Application, effects: &mut Vec<Effect>) {
+    let name = app.client_name.to_string();
+    let Some(reveal) = state.reveal_of(&app.client_id) else {
+        info(
+            state,
+            format!(
+                "No token test for {name}: its secret is no longer visible, and a token needs it. R makes a new one"
+            ),
+        );
+        return;
+    };
+    let secret = reveal.secret.clone();
+    let via = state
+        .region()
+        .map_or_else(|| "local".to_owned(), |r| r.token_via.clone());
+    state.popup = Some(Popup::Token(TokenPanel {
+        id: app.client_id.clone(),
+        name,
+        via,
+        result: None,
+    }));
+    state.pending += 1;
+    effects.push(Effect::TestToken {
+        region: state.active,
+        id: app.client_id.clone(),
+        secret,
+        scopes: app.oauth_scopes(),
+    });
 }
 
 /// Edits a text field; returns whether the key was one.
@@ -673,6 +794,18 @@ fn on_popup_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             _ => Some(Popup::Help),
         },
         Popup::Browser(b) => browser_key(state, b, key),
+        Popup::Token(panel) => match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => None,
+            // Again, once the last answer is in.
+            KeyCode::Char('t') if panel.result.is_some() => match state.selected_app().cloned() {
+                Some(app) if app.client_id == panel.id => {
+                    test_token(state, &app, effects);
+                    state.popup.take()
+                }
+                _ => Some(Popup::Token(panel)),
+            },
+            _ => Some(Popup::Token(panel)),
+        },
     };
 }
 

@@ -737,3 +737,229 @@ fn a_fallback_copy_says_why_the_system_clipboard_was_not_used() {
     );
     assert!(s.copied.is_none(), "client IDs are not cleared by default");
 }
+
+#[test]
+fn t_without_a_visible_secret_says_why_and_what_to_do() {
+    let mut s = state();
+    let fx = send(&mut s, [ch('t')]);
+    assert!(fx.is_empty());
+    assert!(s.popup.is_none());
+    let text = &s.status.as_ref().unwrap().text;
+    assert!(text.contains("no longer visible"), "{text}");
+    assert!(text.contains("R makes a new one"), "{text}");
+    // A closed window counts as no secret.
+    s.reveals.insert(id(1), reveal(1, 5));
+    s.now = t0() + Duration::seconds(6);
+    assert!(send(&mut s, [ch('t')]).is_empty());
+    assert!(s.popup.is_none());
+}
+
+#[test]
+fn t_requests_a_token_with_the_visible_secret_and_every_held_scope() {
+    use super::state::TokenShown;
+    let mut s = state();
+    s.reveals.insert(id(1), reveal(1, 60));
+    let fx = send(&mut s, [ch('t')]);
+    let [
+        Effect::TestToken {
+            region,
+            id: asked,
+            secret,
+            scopes,
+        },
+    ] = fx.as_slice()
+    else {
+        panic!("{fx:?}");
+    };
+    assert_eq!((*region, asked), (0, &id(1)));
+    assert_eq!(secret.expose(), SECRET);
+    assert_eq!(scopes, &["account:billing:read", "ess:account:read"]);
+    assert_eq!(s.pending, 1);
+    let Some(Popup::Token(p)) = &s.popup else {
+        panic!("no panel")
+    };
+    assert_eq!((p.via.as_str(), p.result.is_none()), ("local", true));
+    assert!(s.needs_tick(), "the panel counts down");
+
+    let shown = TokenShown {
+        prefix: "eyJhbGciOiJF…".into(),
+        token_type: Some("Bearer".into()),
+        scope: Some("account:billing:read ess:account:read".into()),
+        claims: vec![("sub".into(), id(1).to_string())],
+        expires_at: Some(t0() + Duration::hours(1)),
+    };
+    // An answer for another application (a panel closed and reopened) is dropped.
+    send(
+        &mut s,
+        [Msg::TokenTested {
+            id: id(2),
+            result: Ok(shown.clone()),
+        }],
+    );
+    let Some(Popup::Token(p)) = &s.popup else {
+        panic!()
+    };
+    assert!(p.result.is_none());
+    send(
+        &mut s,
+        [Msg::TokenTested {
+            id: id(1),
+            result: Ok(shown.clone()),
+        }],
+    );
+    let Some(Popup::Token(p)) = &s.popup else {
+        panic!()
+    };
+    assert_eq!(p.result, Some(Ok(shown)));
+    assert_eq!(s.pending, 0);
+    s.dirty = false;
+    send(&mut s, [Msg::Tick]);
+    assert!(s.dirty, "the expiry countdown redraws every second");
+
+    // t asks again; Esc, q and Enter close.
+    let fx = send(&mut s, [ch('t')]);
+    assert!(matches!(fx.as_slice(), [Effect::TestToken { .. }]));
+    for k in [key(KeyCode::Esc), ch('q'), key(KeyCode::Enter)] {
+        let mut s = state();
+        s.reveals.insert(id(1), reveal(1, 60));
+        send(&mut s, [ch('t'), k]);
+        assert!(s.popup.is_none());
+        assert!(!s.quit);
+    }
+}
+
+#[test]
+fn t_shows_the_oauth_error_and_a_late_answer_after_close_is_dropped() {
+    use super::state::TokenFailure;
+    let mut s = state();
+    s.reveals.insert(id(1), reveal(1, 60));
+    send(&mut s, [ch('t')]);
+    let failure = TokenFailure {
+        error: "invalid_client".into(),
+        description: Some("client authentication failed".into()),
+    };
+    send(
+        &mut s,
+        [Msg::TokenTested {
+            id: id(1),
+            result: Err(failure.clone()),
+        }],
+    );
+    let Some(Popup::Token(p)) = &s.popup else {
+        panic!()
+    };
+    assert_eq!(p.result, Some(Err(failure.clone())));
+
+    let mut s = state();
+    s.reveals.insert(id(1), reveal(1, 60));
+    send(&mut s, [ch('t'), key(KeyCode::Esc)]);
+    send(
+        &mut s,
+        [Msg::TokenTested {
+            id: id(1),
+            result: Err(failure),
+        }],
+    );
+    assert!(s.popup.is_none());
+    assert_eq!(s.pending, 0);
+}
+
+#[test]
+fn r_reloads_the_active_region_with_the_spinner() {
+    let mut s = state();
+    let fx = send(&mut s, [ch('r')]);
+    assert_eq!(fx, vec![Effect::Load { region: 0 }]);
+    assert_eq!(s.pending, 1);
+    assert_eq!(s.status.as_ref().unwrap().text, "Reloading US…");
+    let apps = s.regions[0].apps.clone();
+    send(
+        &mut s,
+        [Msg::Loaded {
+            region: 0,
+            result: Ok(apps),
+        }],
+    );
+    assert_eq!(s.pending, 0);
+    assert_eq!(
+        s.status.as_ref().unwrap().text,
+        "Reloaded US: 4 applications"
+    );
+}
+
+#[test]
+fn poll_asks_for_a_quiet_reload_only_when_idle() {
+    let mut s = state();
+    s.regions[0].fingerprint = Some("4:1".into());
+    let fx = send(&mut s, [Msg::Poll]);
+    assert_eq!(
+        fx,
+        vec![Effect::Refresh {
+            region: 0,
+            known: Some("4:1".into())
+        }]
+    );
+    assert!(s.refreshing);
+    // One at a time.
+    assert!(send(&mut s, [Msg::Poll]).is_empty());
+    // Nothing changed: no redraw, and the next poll may go.
+    s.dirty = false;
+    send(
+        &mut s,
+        [Msg::Refreshed {
+            region: 0,
+            fingerprint: Some("4:1".into()),
+            result: Ok(None),
+        }],
+    );
+    assert!(!s.dirty);
+    assert!(!s.refreshing);
+    assert_eq!(s.pending, 0, "quiet: no spinner");
+    // A call in flight or a region not loaded yet: no poll.
+    s.pending = 1;
+    assert!(send(&mut s, [Msg::Poll]).is_empty());
+    let mut s = state();
+    send(&mut s, [key(KeyCode::Tab)]);
+    s.pending = 0;
+    assert!(send(&mut s, [Msg::Poll]).is_empty());
+}
+
+#[test]
+fn a_quiet_reload_keeps_the_selection_and_the_open_dialog() {
+    let mut s = state();
+    send(&mut s, [key(KeyCode::Down), ch('s')]);
+    assert_eq!(selected_name(&s), "Payroll sync");
+    send(&mut s, [key(KeyCode::Right)]);
+    let dialog = s.popup.clone();
+    // Another process added one that sorts first, and renamed another.
+    let mut apps = s.regions[0].apps.clone();
+    apps.insert(0, app(9, "Aardvark", &[]));
+    apps[3].client_name = AppName::parse("SIEM forwarder 2").unwrap();
+    s.dirty = false;
+    s.refreshing = true;
+    send(
+        &mut s,
+        [Msg::Refreshed {
+            region: 0,
+            fingerprint: Some("5:2".into()),
+            result: Ok(Some(apps)),
+        }],
+    );
+    assert!(s.dirty);
+    assert_eq!(s.regions[0].apps.len(), 5);
+    assert_eq!(s.regions[0].fingerprint.as_deref(), Some("5:2"));
+    assert_eq!(selected_name(&s), "Payroll sync");
+    assert_eq!(s.popup, dialog, "the scope editor is untouched");
+
+    // A failing reload says so once, without a spinner.
+    send(
+        &mut s,
+        [Msg::Refreshed {
+            region: 0,
+            fingerprint: None,
+            result: Err("connection refused".into()),
+        }],
+    );
+    let st = s.status.clone().unwrap();
+    assert_eq!(st.kind, StatusKind::Error);
+    assert_eq!(st.text, "Cannot reload: connection refused");
+}

@@ -505,6 +505,22 @@ impl Registry for EmbeddedRegistry {
         format!("embedded ({})", self.inner.db_path.display())
     }
 
+    /// The count and the latest `updated_at` of the region's applications:
+    /// an add or delete changes the count, and every other write (rename,
+    /// scopes, secret reset) moves `updated_at` to now, past the latest. One
+    /// indexed aggregate instead of the two full reads `list` makes.
+    async fn fingerprint(&self) -> Result<Option<String>> {
+        self.with_reader(|conn, _, region| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT count(*), coalesce(max(updated_at), 0) FROM applications WHERE region = ?1",
+            )?;
+            let (n, latest): (i64, i64) =
+                stmt.query_row([region.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(Some(format!("{n}:{latest}")))
+        })
+        .await
+    }
+
     async fn list(&self) -> Result<Vec<Application>> {
         self.with_reader(|conn, _, region| {
             let mut grants: HashMap<String, Vec<Grant>> = HashMap::new();

@@ -42,6 +42,8 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
             vec![("type", "the name"), ("Enter", "delete"), ("Esc", "cancel")]
         }
         Some(Popup::Help) => vec![("Esc/q", "close")],
+        Some(Popup::Token(p)) if p.result.is_some() => vec![("t", "again"), ("Esc/q", "close")],
+        Some(Popup::Token(_)) => vec![("Esc/q", "close")],
         Some(Popup::Browser(b)) if b.matrix => vec![
             ("↑↓←→", "move"),
             ("Enter", "go to app"),
@@ -71,11 +73,11 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
             if let Some(app) = state.selected_app() {
                 k.extend([("e", "rename"), ("s", "scopes")]);
                 if state.reveal_of(&app.client_id).is_some() {
-                    k.extend([("v", "show"), ("y", "copy secret")]);
+                    k.extend([("v", "show"), ("y", "copy secret"), ("t", "test token")]);
                 }
                 k.extend([("R", "reset secret"), ("d", "delete"), ("c", "copy ID")]);
             }
-            k.extend([("S", "browse scopes"), ("/", "filter")]);
+            k.extend([("S", "browse scopes"), ("/", "filter"), ("r", "reload")]);
             if state.regions.len() > 1 {
                 k.push(("Tab", "region"));
             }
@@ -113,10 +115,13 @@ pub fn draw_status(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     if let Some(s) = &state.status {
         match s.kind {
             StatusKind::Error => {
-                spans.push(Span::styled(format!("✗ {}", s.text), t.error()));
+                spans.push(Span::styled(
+                    format!("✗ {}", crate::text::one_line(&s.text)),
+                    t.error(),
+                ));
                 spans.push(Span::styled("  (Esc dismisses)", t.dim()));
             }
-            StatusKind::Info => spans.push(Span::raw(s.text.clone())),
+            StatusKind::Info => spans.push(Span::raw(crate::text::one_line(&s.text).into_owned())),
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

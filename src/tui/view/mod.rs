@@ -29,6 +29,26 @@ pub fn view(state: &State, frame: &mut Frame) {
     if let Some(p) = &state.popup {
         popups::draw(state, p, frame, area, t);
     }
+    scrub(frame.buffer_mut());
+}
+
+/// The last line of defence: text is cleaned where it is drawn, but a cell
+/// that still holds a control character or a bidi override (from a path that
+/// missed it) is cleaned here, before anything is written to the terminal.
+/// A few thousand cells per frame, so it costs nothing next to the draw.
+#[cfg(test)]
+pub fn scrub_for_tests(buf: &mut ratatui::buffer::Buffer) {
+    scrub(buf)
+}
+
+fn scrub(buf: &mut ratatui::buffer::Buffer) {
+    let bad = |c: char| c.is_control() || crate::text::is_invisible_format(c);
+    for cell in buf.content.iter_mut() {
+        if cell.symbol().chars().any(bad) {
+            let clean: String = cell.symbol().chars().filter(|&c| !bad(c)).collect();
+            cell.set_symbol(if clean.is_empty() { "\u{FFFD}" } else { &clean });
+        }
+    }
 }
 
 /// `⠋` and friends, one frame per tick while a call runs.

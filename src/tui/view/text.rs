@@ -14,6 +14,9 @@ pub fn fit(s: &str, width: usize) -> String {
 
 /// `s` cut to at most `width` columns, ending in `…` when cut.
 pub fn truncate(s: &str, width: usize) -> String {
+    // Every width-aware helper goes through here: whatever text it gets, no
+    // control character or bidi override reaches the screen.
+    let s = &*crate::text::one_line(s);
     if s.width() <= width {
         return s.to_owned();
     }

@@ -98,8 +98,14 @@ pub fn draw(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme)
     };
     frame.render_widget(
         Paragraph::new(vec![
-            Line::from(Span::styled(format!("{}: {}", def.id, def.title), t.bold())),
-            Line::from(Span::styled(def.description.clone(), t.dim())),
+            Line::from(Span::styled(
+                crate::text::one_line(&format!("{}: {}", def.id, def.title)).into_owned(),
+                t.bold(),
+            )),
+            Line::from(Span::styled(
+                crate::text::one_line(&def.description).into_owned(),
+                t.dim(),
+            )),
         ])
         .wrap(Wrap { trim: true }),
         Rect::new(

@@ -5,6 +5,7 @@ mod browser;
 mod confirm;
 mod help;
 mod scopes;
+mod token;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -29,12 +30,16 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
         } => confirm::draw_delete(id, name, input, error, frame, area, t),
         Popup::Help => help::draw(state.window_secs, frame, area, t),
         Popup::Browser(b) => browser::draw(state, b, frame, area, t),
+        Popup::Token(p) => token::draw(state, p, frame, area, t),
     }
 }
 
 pub(super) fn dialog<'a>(frame: &mut Frame, r: Rect, title: &str, t: Theme) -> Block<'a> {
     frame.render_widget(Clear, r);
-    Block::bordered().title(Span::styled(title.to_owned(), t.title()))
+    Block::bordered().title(Span::styled(
+        crate::text::one_line(title).into_owned(),
+        t.title(),
+    ))
 }
 
 pub(super) fn input_line<'a>(

@@ -135,7 +135,7 @@ fn draw_grid(
         .rows
         .get(grid.cursor)
         .and_then(|r| state.catalog.get(&r.scope))
-        .map(|d| format!("{}: {}", d.id, d.description))
+        .map(|d| crate::text::one_line(&format!("{}: {}", d.id, d.description)).into_owned())
         .unwrap_or_default();
     frame.render_widget(
         Paragraph::new(Line::from(Span::styled(desc, t.dim()))).wrap(Wrap { trim: true }),
