@@ -225,3 +225,153 @@ async fn adds_and_resets_killed_at_random_moments_lose_nothing_acknowledged() {
         .len();
     assert!(n >= seeds.len() + acked.len());
 }
+
+/// Starts `keyward serve` on the data dir under `dir` and returns it with its URL.
+fn serve(dir: &std::path::Path) -> (Child, String) {
+    let mut server = keyward(dir)
+        .args(["serve", "--region", "us", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().trim_start_matches("listening on ").to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    (server, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_burst_keeps_every_acknowledged_create_and_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = keyward(dir.path())
+        .args([
+            "apps",
+            "add",
+            "--region",
+            "us",
+            "--name",
+            "Crash admin",
+            "--admin",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let admin: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (mut server, url) = serve(dir.path());
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{url}/oauth2/token"))
+        .basic_auth(
+            admin["client_id"].as_str().unwrap(),
+            admin["client_secret"].as_str(),
+        )
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = token["access_token"].as_str().unwrap().to_owned();
+
+    // Four writers: creates, and resets of what they created; each reply that
+    // arrives is an acknowledgement.
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (http, url, bearer) = (http.clone(), url.clone(), bearer.clone());
+            tokio::spawn(async move {
+                let mut acked: HashMap<String, String> = HashMap::new();
+                let mut unsure: Vec<String> = Vec::new();
+                for i in 0..200 {
+                    let created = http
+                        .post(format!("{url}/admin/v1/applications"))
+                        .bearer_auth(&bearer)
+                        .json(&serde_json::json!({
+                            "client_name": format!("Server burst {w}-{i}"),
+                            "scopes": [{"scope": "ess:account", "access": "read"}]
+                        }))
+                        .send()
+                        .await;
+                    let Ok(resp) = created else { break };
+                    let Ok(app) = resp.json::<serde_json::Value>().await else {
+                        break;
+                    };
+                    let id = app["client_id"].as_str().unwrap().to_owned();
+                    acked.insert(
+                        id.clone(),
+                        app["client_secret"].as_str().unwrap().to_owned(),
+                    );
+                    let reset = http
+                        .post(format!("{url}/admin/v1/applications/{id}/secret"))
+                        .bearer_auth(&bearer)
+                        .send()
+                        .await;
+                    // A reset that got no reply may or may not have landed:
+                    // the application must exist, but either secret may work.
+                    let Ok(resp) = reset else {
+                        unsure.push(acked.remove(&id).map(|_| id).unwrap_or_default());
+                        break;
+                    };
+                    let Ok(app) = resp.json::<serde_json::Value>().await else {
+                        unsure.push(acked.remove(&id).map(|_| id).unwrap_or_default());
+                        break;
+                    };
+                    acked.insert(id, app["client_secret"].as_str().unwrap().to_owned());
+                }
+                (acked, unsure)
+            })
+        })
+        .collect();
+    // Kill the server once some writes have landed, in the middle of the burst.
+    for _ in 0..200 {
+        let n: i64 = rusqlite::Connection::open(dir.path().join("data/keyward.db"))
+            .and_then(|c| c.query_row("SELECT count(*) FROM applications", [], |r| r.get(0)))
+            .unwrap_or(0);
+        if n > 40 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let mut acked = HashMap::new();
+    let mut unsure = Vec::new();
+    for w in writers {
+        let (a, u) = w.await.unwrap();
+        acked.extend(a);
+        unsure.extend(u.into_iter().filter(|id| !id.is_empty()));
+    }
+    assert!(
+        acked.len() >= 10,
+        "writes were acknowledged: {}",
+        acked.len()
+    );
+
+    integrity_ok(dir.path());
+    assert_all_verify(dir.path(), &acked).await;
+    let store = EmbeddedStore::open(
+        &dir.path().join("data"),
+        Arc::new(Catalog::builtin()),
+        Duration::from_secs(900),
+    )
+    .unwrap();
+    let us = store.registry(Region::new("us").unwrap());
+    for id in &unsure {
+        let id = ClientId::parse(id).unwrap();
+        assert!(
+            us.get(&id).await.is_ok(),
+            "an acknowledged create is present"
+        );
+    }
+    // The next start works with no repair.
+    let (mut again, url) = serve(dir.path());
+    let health = http.get(format!("{url}/healthz")).send().await.unwrap();
+    assert!(health.status().is_success());
+    again.kill().unwrap();
+    again.wait().unwrap();
+}
