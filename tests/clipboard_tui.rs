@@ -17,6 +17,7 @@ use keyward::registry::embedded::EmbeddedStore;
 
 mod support;
 
+use support::tmux::Pane;
 use support::xvfb::{HungDisplay, Xvfb};
 
 const BIN: &str = env!("CARGO_BIN_EXE_keyward");
@@ -32,10 +33,18 @@ fn poll<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     panic!("gave up waiting for {what}");
 }
 
-/// The UI in its own tmux server, with `env` set for keyward alone.
+/// The UI in a tmux pane of the test's own, with `env` set for keyward alone,
+/// and `set-clipboard on` so OSC 52 lands in tmux's paste buffer.
 struct Ui {
-    socket: String,
+    pane: Pane,
     dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Ui {
+    type Target = Pane;
+    fn deref(&self) -> &Pane {
+        &self.pane
+    }
 }
 
 impl Ui {
@@ -46,33 +55,16 @@ impl Ui {
             format!("clipboard_clear_after = {clear_after}\n"),
         )
         .unwrap();
-        let ui = Ui {
-            socket: format!("keyward-clip-{name}-{}", std::process::id()),
-            dir,
-        };
         let cmd = format!(
             "env -u DISPLAY -u WAYLAND_DISPLAY -u SSH_TTY -u SSH_CONNECTION -u KEYWARD_CLIPBOARD {} '{BIN}' --data-dir '{}' --config '{}' tui --region us",
             env.join(" "),
-            ui.data_dir().display(),
-            ui.dir.path().join("config.toml").display()
+            dir.path().join("data").display(),
+            dir.path().join("config.toml").display()
         );
-        ui.tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "-s",
-            "kw",
-            &cmd,
-        ]);
-        ui.tmux(&["set-option", "-s", "escape-time", "0"]);
-        ui.tmux(&["set-option", "-s", "set-clipboard", "on"]);
-        ui.wait_for("No applications in US yet");
-        ui
+        let pane = Pane::start(&format!("clip-{name}"), &[], &cmd);
+        pane.run(&["set-option", "-s", "set-clipboard", "on"]);
+        pane.wait_for("No applications in US yet");
+        Ui { pane, dir }
     }
 
     fn data_dir(&self) -> PathBuf {
@@ -80,41 +72,14 @@ impl Ui {
     }
 
     fn tmux(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux runs (scripts/test installs it)");
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", "kw", k]);
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "kw"])
-            .unwrap_or_default()
-    }
-
-    fn wait_for(&self, needle: &str) -> String {
-        poll(&format!("'{needle}' on screen"), || {
-            let s = self.screen();
-            s.contains(needle).then_some(s)
-        })
+        self.pane.run(args)
     }
 
     /// Adds an application through the UI and returns its client ID.
     fn add(&self, name: &str) -> ClientId {
         self.keys(&["a"]);
         self.wait_for("Add an application");
-        self.tmux(&["send-keys", "-t", "kw", "-l", name]);
+        self.text(name);
         self.keys(&["Enter"]);
         self.wait_for(&format!("Added {name}"));
         let out = Command::new(BIN)
@@ -135,17 +100,7 @@ impl Ui {
 
     fn quit(&self) {
         self.keys(&["q"]);
-        poll("keyward to quit", || {
-            self.tmux(&["has-session", "-t", "kw"])
-                .is_none()
-                .then_some(())
-        });
-    }
-}
-
-impl Drop for Ui {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
+        self.wait_closed();
     }
 }
 

@@ -9,9 +9,12 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use base64::Engine as _;
+
+mod support;
+
+use support::tmux::Pane;
 
 const BIN: &str = env!("CARGO_BIN_EXE_keyward");
 
@@ -135,54 +138,6 @@ fn proc_of(pid: u32) -> Vec<(String, Vec<u8>)> {
                 .map(|b| (format!("/proc/{pid}/{f}"), b))
         })
         .collect()
-}
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux runs (scripts/test installs it)");
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.run(&["send-keys", "-t", "kw", k]);
-        }
-    }
-
-    fn wait_for(&self, needle: &str) {
-        for _ in 0..150 {
-            if self
-                .run(&["capture-pane", "-p", "-t", "kw"])
-                .is_some_and(|s| s.contains(needle))
-            {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!(
-            "'{needle}' never appeared:\n{}",
-            self.run(&["capture-pane", "-p", "-t", "kw"])
-                .unwrap_or_default()
-        );
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
 }
 
 #[test]
@@ -324,34 +279,18 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
     stop_server(&mut server);
 
     // The UI: add, copy over OSC 52, reset, then a panic with secrets in memory.
-    let tmux = Tmux {
-        socket: format!("keyward-leak-{}", std::process::id()),
-    };
     let cmd = format!(
         "env -u DISPLAY -u WAYLAND_DISPLAY SSH_TTY=/dev/pts/99 KEYWARD_DEBUG_PANIC=1 KEYWARD_DATA_DIR='{}' KEYWARD_CONFIG='{}' '{BIN}' tui --region us; echo UI-EXITED; sleep 30",
         s.data().display(),
         s.config_dir().join("config.toml").display()
     );
-    tmux.run(&[
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-s",
-        "kw",
-        &cmd,
-    ]);
-    tmux.run(&["set-option", "-s", "escape-time", "0"]);
+    let tmux = Pane::start("leak", &[], &cmd);
     tmux.run(&["set-option", "-s", "set-clipboard", "on"]);
     tmux.run(&["set-option", "-g", "history-limit", "10000"]);
     tmux.wait_for("Leak probe");
     tmux.keys(&["a"]);
     tmux.wait_for("Add an application");
-    tmux.run(&["send-keys", "-t", "kw", "-l", "From the UI"]);
+    tmux.text("From the UI");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Added From the UI");
     tmux.keys(&["v", "y"]);
@@ -365,19 +304,14 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
     tmux.wait_for("New secret for From the UI");
     tmux.keys(&["v"]);
     // The UI's own processes, while it holds secrets.
-    let pane_pid: u32 = tmux
-        .run(&["display-message", "-p", "-t", "kw", "#{pane_pid}"])
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let pane_pid = tmux.pid();
     let mut ui_procs = Vec::new();
     for pid in descendants(pane_pid) {
         ui_procs.extend(proc_of(pid));
     }
     assert!(!ui_procs.is_empty());
     // The secret on screen now is the reset one: read it off the UI's screen.
-    let screen = tmux.run(&["capture-pane", "-p", "-t", "kw"]).unwrap();
+    let screen = tmux.screen();
     let shown: Vec<String> = screen
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| w.len() == 48)
@@ -391,9 +325,7 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
     s.secrets.extend(shown);
     tmux.keys(&["F12"]);
     tmux.wait_for("UI-EXITED");
-    let scrollback = tmux
-        .run(&["capture-pane", "-p", "-S", "-", "-E", "-", "-t", "kw"])
-        .unwrap();
+    let scrollback = tmux.scrollback();
     assert!(
         scrollback.contains("KEYWARD_DEBUG_PANIC"),
         "the panic was printed:\n{scrollback}"

@@ -10,12 +10,38 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+mod support;
+
+use support::tmux::Pane;
+
 const BIN: &str = env!("CARGO_BIN_EXE_keyward");
 
-/// A tmux server of our own (its own socket), killed when the test ends.
+/// The test's temp dir before keyward starts, for `start_prepared`.
+struct Prep<'a> {
+    dir: &'a tempfile::TempDir,
+}
+
+impl Prep<'_> {
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+}
+
+/// keyward's UI in a tmux pane of the test's own, over a fresh data dir.
 struct Tmux {
-    socket: String,
+    pane: Pane,
     dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Tmux {
+    type Target = Pane;
+    fn deref(&self) -> &Pane {
+        &self.pane
+    }
 }
 
 impl Tmux {
@@ -31,21 +57,19 @@ impl Tmux {
 
     /// Like [`Tmux::start_with`], running `prepare` (to write a config, say)
     /// before keyward starts.
-    fn start_prepared(name: &str, stay: bool, prepare: impl FnOnce(&Tmux)) -> Tmux {
+    fn start_prepared(name: &str, stay: bool, prepare: impl FnOnce(&Prep)) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
-        let socket = format!("keyward-{name}-{}", std::process::id());
-        let t = Tmux { socket, dir };
-        prepare(&t);
+        prepare(&Prep { dir: &dir });
         let keyward = format!(
             "'{BIN}' --data-dir '{}' --config '{}' tui --region us",
-            t.data_dir().display(),
-            t.config().display()
+            dir.path().join("data").display(),
+            dir.path().join("config.toml").display()
         );
         let cmd = if stay {
             // The script's shell writes its pid, then becomes keyward (exec), so
             // keyward keeps the terminal's foreground.
-            let script = t.dir.path().join("run.sh");
-            let pid = t.dir.path().join("pid");
+            let script = dir.path().join("run.sh");
+            let pid = dir.path().join("pid");
             std::fs::write(
                 &script,
                 format!("echo $$ > '{}'\nexec {keyward}\n", pid.display()),
@@ -58,24 +82,10 @@ impl Tmux {
         } else {
             keyward
         };
-        t.tmux(&[
-            "new-session",
-            "-d",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "-s",
-            "e2e",
-            // Copying must take the OSC 52 route whatever display the test
-            // machine has, so the copy test can read tmux's buffer.
-            "-e",
-            "KEYWARD_CLIPBOARD=osc52",
-            &cmd,
-        ]);
-        // A lone Esc must reach the app at once, not after tmux's escape delay.
-        t.tmux(&["set-option", "-s", "escape-time", "0"]);
-        t
+        // Copying must take the OSC 52 route whatever display the test machine
+        // has, so the copy test can read tmux's buffer.
+        let pane = Pane::start(name, &["KEYWARD_CLIPBOARD=osc52"], &cmd);
+        Tmux { pane, dir }
     }
 
     fn data_dir(&self) -> PathBuf {
@@ -86,63 +96,9 @@ impl Tmux {
         self.dir.path().join("config.toml")
     }
 
+    /// A tmux command's output ("" when it fails).
     fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux runs (scripts/test installs it)");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", "e2e", k]);
-        }
-    }
-
-    fn text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
-    }
-
-    /// Whether the session (and so the program in it) still runs.
-    fn alive(&self) -> bool {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(["has-session", "-t", "e2e"])
-            .env_remove("TMUX")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "e2e"])
-    }
-
-    /// Polls the screen until `needle` shows, a bounded number of times.
-    fn wait_for(&self, needle: &str) -> String {
-        let mut screen = String::new();
-        for _ in 0..150 {
-            screen = self.screen();
-            if screen.contains(needle) {
-                return screen;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("'{needle}' never appeared; the screen was:\n{screen}");
-    }
-
-    fn wait_gone(&self, needle: &str) {
-        for _ in 0..150 {
-            if !self.screen().contains(needle) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("'{needle}' never went away:\n{}", self.screen());
+        self.pane.run(args).unwrap_or_default()
     }
 
     fn cli(&self, args: &[&str]) -> Value {
@@ -160,16 +116,6 @@ impl Tmux {
             String::from_utf8_lossy(&out.stderr)
         );
         serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
     }
 }
 
@@ -301,7 +247,7 @@ fn add_edit_reset_rename_delete_in_a_real_terminal() {
 }
 
 fn alternate_on(t: &Tmux) -> bool {
-    t.tmux(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"])
+    t.tmux(&["display-message", "-p", "-t", "kw", "#{alternate_on}"])
         .trim()
         == "1"
 }
@@ -342,7 +288,7 @@ fn the_secret_never_reaches_the_scrollback() {
     t.keys(&["q"]);
     t.wait_for("KEYWARD-EXITED");
     assert!(!alternate_on(&t), "the terminal is restored");
-    let history = t.tmux(&["capture-pane", "-p", "-S", "-", "-t", "e2e"]);
+    let history = t.tmux(&["capture-pane", "-p", "-S", "-", "-t", "kw"]);
     assert!(!history.contains(&head), "the secret is in the scrollback");
 }
 
@@ -564,7 +510,7 @@ fn a_hostile_scope_catalog_never_reaches_the_terminal_raw() {
     let t = Tmux::start_prepared("hostile", false, |t| {
         std::fs::write(t.dir.path().join("scopes.toml"), HOSTILE_SCOPES).unwrap();
     });
-    let title_before = t.tmux(&["display-message", "-p", "-t", "e2e", "#{pane_title}"]);
+    let title_before = t.tmux(&["display-message", "-p", "-t", "kw", "#{pane_title}"]);
     t.wait_for("No applications in US yet");
     t.cli(&[
         "apps",
@@ -586,7 +532,7 @@ fn a_hostile_scope_catalog_never_reaches_the_terminal_raw() {
         assert!(screen.contains("evil:title"), "{screen}");
         // With -e tmux writes the pane's own attributes as escapes: any title
         // change, colour reset or clear from the file would show up here.
-        let raw = t.tmux(&["capture-pane", "-p", "-e", "-t", "e2e"]);
+        let raw = t.tmux(&["capture-pane", "-p", "-e", "-t", "kw"]);
         for bad in [
             "\u{1b}]",
             "\u{1b}[2J",
@@ -599,7 +545,7 @@ fn a_hostile_scope_catalog_never_reaches_the_terminal_raw() {
         }
         assert!(!raw.contains("RESET\u{1b}"), "{raw:?}");
     }
-    let title_after = t.tmux(&["display-message", "-p", "-t", "e2e", "#{pane_title}"]);
+    let title_after = t.tmux(&["display-message", "-p", "-t", "kw", "#{pane_title}"]);
     assert_eq!(
         title_before, title_after,
         "the file changed the pane's title"

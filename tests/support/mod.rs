@@ -3,4 +3,5 @@
 
 pub mod registry_suite;
 pub mod server;
+pub mod tmux;
 pub mod xvfb;
