@@ -73,7 +73,7 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
             if let Some(app) = state.selected_app() {
                 k.extend([("e", "rename"), ("s", "scopes")]);
                 if state.reveal_of(&app.client_id).is_some() {
-                    k.extend([("v", "show"), ("y", "copy secret"), ("t", "test token")]);
+                    k.extend([("v", "show"), ("y", "copy"), ("t", "token")]);
                 }
                 k.extend([("R", "reset secret"), ("d", "delete"), ("c", "copy ID")]);
             }
