@@ -9,8 +9,9 @@ use serde::de::IgnoredAny;
 use super::{AppName, Application, Grant, SecretReveal};
 
 /// An application as JSON. `client_secret` and `client_secret_visible_until` are
-/// present only while the secret may still be shown.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+/// present only while the secret may still be shown. Its `Debug` redacts the
+/// secret, like `ClientSecret`'s.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ApplicationRecord {
     pub client_id: String,
     pub client_name: String,
@@ -27,6 +28,28 @@ pub struct ApplicationRecord {
     pub client_secret_issued_at: String,
     pub created_at: String,
     pub updated_at: String,
+}
+
+impl std::fmt::Debug for ApplicationRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplicationRecord")
+            .field("client_id", &self.client_id)
+            .field("client_name", &self.client_name)
+            .field("region", &self.region)
+            .field("scopes", &self.scopes)
+            .field("admin", &self.admin)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "client_secret_visible_until",
+                &self.client_secret_visible_until,
+            )
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 pub fn rfc3339(t: DateTime<Utc>) -> String {
@@ -94,6 +117,28 @@ pub fn parse_import_line(line: &str) -> Result<(AppName, Vec<Grant>), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_redacts_the_secret() {
+        let r = ApplicationRecord {
+            client_id: "id".into(),
+            client_name: "n".into(),
+            region: "us".into(),
+            scopes: vec![],
+            scope: String::new(),
+            admin: false,
+            client_secret: Some("s3cr3t-value".into()),
+            client_secret_visible_until: None,
+            client_secret_issued_at: String::new(),
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        let shown = format!("{r:?}");
+        assert!(
+            !shown.contains("s3cr3t-value") && shown.contains("redacted"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn import_lines() {
