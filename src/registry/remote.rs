@@ -110,6 +110,16 @@ struct Ctx<'a> {
     names: Vec<String>,
 }
 
+impl<'a> Ctx<'a> {
+    /// A call about one application.
+    fn about(id: &'a ClientId) -> Self {
+        Ctx {
+            id: Some(id),
+            names: Vec::new(),
+        }
+    }
+}
+
 fn time(s: &str) -> std::result::Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
@@ -363,10 +373,7 @@ impl Registry for RemoteRegistry {
     }
 
     async fn get(&self, id: &ClientId) -> Result<Application> {
-        let ctx = Ctx {
-            id: Some(id),
-            ..Ctx::default()
-        };
+        let ctx = Ctx::about(id);
         let bytes = self
             .call(
                 Method::GET,
@@ -422,10 +429,7 @@ impl Registry for RemoteRegistry {
     }
 
     async fn set_access(&self, id: &ClientId, changes: Vec<Grant>) -> Result<Application> {
-        let ctx = Ctx {
-            id: Some(id),
-            ..Ctx::default()
-        };
+        let ctx = Ctx::about(id);
         let body = serde_json::json!({"scopes": changes});
         let bytes = self
             .call(
@@ -439,10 +443,7 @@ impl Registry for RemoteRegistry {
     }
 
     async fn reset_secret(&self, id: &ClientId) -> Result<Issued> {
-        let ctx = Ctx {
-            id: Some(id),
-            ..Ctx::default()
-        };
+        let ctx = Ctx::about(id);
         let bytes = self
             .call(
                 Method::POST,
@@ -456,10 +457,7 @@ impl Registry for RemoteRegistry {
     }
 
     async fn delete(&self, id: &ClientId) -> Result<()> {
-        let ctx = Ctx {
-            id: Some(id),
-            ..Ctx::default()
-        };
+        let ctx = Ctx::about(id);
         self.call(
             Method::DELETE,
             &format!("/applications/{}", path_id(id)),
@@ -471,10 +469,7 @@ impl Registry for RemoteRegistry {
     }
 
     async fn reveal(&self, id: &ClientId) -> Result<SecretReveal> {
-        let ctx = Ctx {
-            id: Some(id),
-            ..Ctx::default()
-        };
+        let ctx = Ctx::about(id);
         let bytes = self
             .call(
                 Method::GET,
@@ -516,14 +511,7 @@ impl Registry for RemoteRegistry {
             StatusCode::UNAUTHORIZED => Ok(false),
             s => {
                 let bytes = reply.bytes().await.map_err(|e| self.unreachable(e))?;
-                Err(self.error(
-                    s,
-                    &bytes,
-                    Ctx {
-                        id: Some(id),
-                        ..Ctx::default()
-                    },
-                ))
+                Err(self.error(s, &bytes, Ctx::about(id)))
             }
         }
     }

@@ -59,7 +59,11 @@ impl<K: Hash + Eq + Clone> Table<K> {
     }
 
     /// How long `key` must wait, if it is over its limit now.
-    fn blocked(&self, key: &K, window: Duration, now: Instant) -> Option<Duration> {
+    fn blocked<Q>(&self, key: &Q, window: Duration, now: Instant) -> Option<Duration>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         if self.limit == 0 {
             return None;
         }

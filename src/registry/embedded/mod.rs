@@ -51,6 +51,28 @@ struct Inner {
     window: chrono::Duration,
 }
 
+impl Inner {
+    /// Runs `f` on an idle read connection (opening one if none is idle) and
+    /// keeps the connection for the next reader.
+    fn with_pooled_reader<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> DbResult<T> {
+        let idle = self
+            .idle_readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => open_reader(&self.db_path)?,
+        };
+        let out = f(&conn);
+        let mut idle = self.idle_readers.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        out
+    }
+}
+
 /// The open data dir. Hand out one [`EmbeddedRegistry`] per region with
 /// [`EmbeddedStore::registry`]; they share the connection and the reveal cache.
 #[derive(Clone)]
@@ -237,21 +259,7 @@ impl EmbeddedRegistry {
         F: FnOnce(&Connection, &Inner, &Region) -> DbResult<T> + Send + 'static,
     {
         self.on_blocking_pool(move |inner, region| {
-            let idle = inner
-                .idle_readers
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .pop();
-            let conn = match idle {
-                Some(c) => c,
-                None => open_reader(&inner.db_path)?,
-            };
-            let out = f(&conn, inner, region);
-            let mut idle = inner.idle_readers.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < MAX_IDLE_READERS {
-                idle.push(conn);
-            }
-            out
+            inner.with_pooled_reader(|conn| f(conn, inner, region))
         })
         .await
     }
@@ -267,23 +275,7 @@ impl EmbeddedRegistry {
         f: impl FnOnce(&Connection, &Inner, &Region) -> DbResult<T>,
     ) -> Result<T> {
         let inner = &*self.inner;
-        let run = || -> DbResult<T> {
-            let idle = inner
-                .idle_readers
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .pop();
-            let conn = match idle {
-                Some(c) => c,
-                None => open_reader(&inner.db_path)?,
-            };
-            let out = f(&conn, inner, &self.region);
-            let mut idle = inner.idle_readers.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < MAX_IDLE_READERS {
-                idle.push(conn);
-            }
-            out
-        };
+        let run = || inner.with_pooled_reader(|conn| f(conn, inner, &self.region));
         run().map_err(|e| match e {
             DbError::Domain(d) => d,
             DbError::Sqlite(s) => storage(&inner.db_path, describe_sqlite(&s)),
