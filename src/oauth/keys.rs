@@ -1,12 +1,17 @@
 //! The service's token signing key: Ed25519, generated on first start and kept
 //! 0600 in the data dir. EdDSA signs in microseconds, which keeps the token
 //! endpoint fast, and verifiers only need the public key from the JWKS.
+//!
+//! Signing goes through aws-lc-rs (already in the build for TLS) rather than a
+//! pure-Rust Ed25519: its assembly-optimised base-point multiplication signs in
+//! half the time on x86-64, and the signature is the token endpoint's largest
+//! cost (see BENCHMARKS.md).
 
 use std::path::{Path, PathBuf};
 
+use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair as _};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ed25519_dalek::SigningKey;
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
@@ -26,11 +31,15 @@ pub enum KeyError {
         "the token signing key {path} is damaged (expected 32 bytes); move it away to generate a new one (tokens already issued stop verifying)"
     )]
     Damaged { path: String },
+    #[error("the token signing key was refused by the crypto library: {0}")]
+    Refused(String),
 }
 
 /// The signing key with its public identity.
 pub struct SigningKeys {
-    signing: SigningKey,
+    signing: Ed25519KeyPair,
+    /// The raw 32-byte public key (RFC 8032).
+    public: [u8; 32],
     kid: String,
 }
 
@@ -62,24 +71,42 @@ impl SigningKeys {
             Zeroizing::new(bytes.as_slice().try_into().map_err(|_| KeyError::Damaged {
                 path: path.display().to_string(),
             })?);
-        Ok(Self::from_seed(&seed))
+        Self::from_seed(&seed)
     }
 
-    pub fn from_seed(seed: &[u8; 32]) -> Self {
-        let signing = SigningKey::from_bytes(seed);
+    /// The key for a 32-byte seed. Every 32-byte string is a valid Ed25519
+    /// seed (RFC 8032 §5.1.5), so the error is only the library refusing it.
+    pub fn from_seed(seed: &[u8; 32]) -> Result<Self, KeyError> {
+        let refused = |e: &dyn std::fmt::Display| KeyError::Refused(e.to_string());
+        let signing = Ed25519KeyPair::from_seed_unchecked(seed).map_err(|e| refused(&e))?;
+        let public: [u8; 32] = signing
+            .public_key()
+            .as_ref()
+            .try_into()
+            .map_err(|e| refused(&e))?;
         // RFC 7638 thumbprint of the public JWK: stable, and tells keys apart.
-        let x = URL_SAFE_NO_PAD.encode(signing.verifying_key().as_bytes());
+        let x = URL_SAFE_NO_PAD.encode(public);
         let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
         let kid = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(canonical.as_bytes()));
-        SigningKeys { signing, kid }
+        Ok(SigningKeys {
+            signing,
+            public,
+            kid,
+        })
     }
 
     pub fn kid(&self) -> &str {
         &self.kid
     }
 
-    pub fn signing_key(&self) -> &SigningKey {
-        &self.signing
+    /// The Ed25519 signature of `message`.
+    pub fn sign(&self, message: &[u8]) -> aws_lc_rs::signature::Signature {
+        self.signing.sign(message)
+    }
+
+    /// The raw public key (RFC 8032), as published in the JWKS.
+    pub fn public_key(&self) -> &[u8; 32] {
+        &self.public
     }
 
     /// The public key as a JWK Set (RFC 7517, RFC 8037).
@@ -88,7 +115,7 @@ impl SigningKeys {
             "keys": [{
                 "kty": "OKP",
                 "crv": "Ed25519",
-                "x": URL_SAFE_NO_PAD.encode(self.signing.verifying_key().as_bytes()),
+                "x": URL_SAFE_NO_PAD.encode(self.public),
                 "kid": self.kid,
                 "use": "sig",
                 "alg": "EdDSA",
@@ -125,7 +152,10 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert!(!format!("{a:?}").contains(&format!("{:?}", a.signing.to_bytes())));
+        let seed = std::fs::read(dir.path().join(KEY_FILE)).unwrap();
+        let debug = format!("{a:?}");
+        assert!(!debug.contains(&format!("{seed:?}")), "{debug}");
+        assert!(!debug.contains(&URL_SAFE_NO_PAD.encode(&seed)), "{debug}");
     }
 
     #[test]

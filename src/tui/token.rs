@@ -265,7 +265,7 @@ mod tests {
     #[test]
     fn shown_keeps_only_a_prefix_and_the_claims() {
         let issuer = TokenIssuer::new(
-            SigningKeys::from_seed(&[7u8; 32]),
+            SigningKeys::from_seed(&[7u8; 32]).unwrap(),
             "http://127.0.0.1:1".into(),
             "keyward:us".into(),
         );
