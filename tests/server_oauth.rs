@@ -5,6 +5,7 @@ mod support;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use keyward::registry::Registry as _;
 use reqwest::StatusCode;
 use serde_json::Value;
 use support::server::TestServer;
@@ -329,6 +330,71 @@ async fn a_reset_from_another_process_rejects_the_old_secret_next_request() {
         .unwrap();
     assert!(out.status.success());
     let (st, _, _) = post(&s, Some(basic(&id, &new)), "grant_type=client_credentials").await;
+    assert_eq!(st, 401);
+    s.stop().await;
+}
+
+/// The server keeps what it read about a client while nothing on the data dir
+/// changes; every write from elsewhere must still count from the next request.
+#[tokio::test]
+async fn scope_changes_elsewhere_count_from_the_next_request() {
+    let s = TestServer::start().await;
+    let a = s.app("App", &["audit:logs=read"], false).await;
+    let id = a.application.client_id.clone();
+    let auth = basic(id.as_str(), a.reveal.secret.expose());
+    let scope_of = |body: &Value| body["scope"].as_str().unwrap_or_default().to_owned();
+
+    // Another handle on the data dir, with its own mapping of the shared
+    // generation counter, as another process has.
+    let elsewhere = s.registry();
+    for round in 0..10 {
+        // Asked twice, so the second answer can come from what was kept.
+        for _ in 0..2 {
+            let (st, _, body) = post(&s, Some(auth.clone()), "grant_type=client_credentials").await;
+            assert_eq!(st, 200, "{body}");
+            let expected = if round % 2 == 0 {
+                "audit:logs:read"
+            } else {
+                "audit:logs:read audit:logs:write"
+            };
+            assert_eq!(scope_of(&body), expected, "round {round}");
+        }
+        let next = if round % 2 == 0 {
+            "audit:logs=write"
+        } else {
+            "audit:logs=read"
+        };
+        elsewhere
+            .set_access(
+                &id,
+                vec![keyward::model::Grant::parse_assignment(next).unwrap()],
+            )
+            .await
+            .unwrap();
+    }
+
+    // And from a real second process.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(["apps", "scopes", id.as_str(), "--set", "ess:account=read"])
+        .env("KEYWARD_DATA_DIR", s.dir.path())
+        .env("KEYWARD_CONFIG", s.dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (st, _, body) = post(&s, Some(auth.clone()), "grant_type=client_credentials").await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(scope_of(&body), "audit:logs:read ess:account:read");
+
+    // A wrong secret is refused whether or not the client's record was kept.
+    let wrong = basic(
+        id.as_str(),
+        "x".repeat(a.reveal.secret.expose().len()).as_str(),
+    );
+    let (st, _, _) = post(&s, Some(wrong), "grant_type=client_credentials").await;
     assert_eq!(st, 401);
     s.stop().await;
 }

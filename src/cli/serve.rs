@@ -48,12 +48,19 @@ pub async fn run(
 /// A background thread does the writing, so a request never waits on the
 /// terminal or pipe behind standard error. Nothing is dropped: when its buffer
 /// is full, logging waits. The guard flushes what is left when dropped.
+///
+/// The writer thread flushes whenever it has emptied its queue, so a buffer
+/// between it and standard error never holds a line back; under load it turns
+/// a system call per line into one per batch.
 fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
-        .finish(std::io::stderr());
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)

@@ -5,6 +5,8 @@
 //! server can share a data dir. Every write is one immediate transaction, and
 //! `synchronous = FULL` makes an acknowledged write survive a crash.
 
+mod auth_cache;
+mod generation;
 mod hasher;
 mod reveals;
 mod schema;
@@ -18,8 +20,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+pub use generation::GENERATION_FILE;
 pub use hasher::SecretHasher;
 
+use self::auth_cache::{AuthCache, KnownClient};
+use self::generation::Generation;
 use self::reveals::RevealCache;
 use super::{Issued, Registry, RegistryError, Result};
 use crate::catalog::Catalog;
@@ -47,6 +52,10 @@ struct Inner {
     idle_readers: Mutex<Vec<Connection>>,
     hasher: SecretHasher,
     reveals: RevealCache,
+    /// Moves on with every write from any process on this data dir.
+    generation: Generation,
+    /// The token endpoint's reads, valid while `generation` stands still.
+    auth_cache: AuthCache,
     catalog: Arc<Catalog>,
     window: chrono::Duration,
 }
@@ -109,6 +118,8 @@ impl EmbeddedStore {
         // files the database file's mode.
         create_private_file(&db_path).map_err(|e| storage(&db_path, e))?;
         let hasher = SecretHasher::open(data_dir).map_err(|e| storage(data_dir, e))?;
+        let generation =
+            Generation::open(data_dir).map_err(|e| storage(&data_dir.join(GENERATION_FILE), e))?;
         let mut conn = Connection::open(&db_path).map_err(|e| storage(&db_path, e))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| storage(&db_path, e))?;
@@ -143,6 +154,8 @@ impl EmbeddedStore {
                 idle_readers: Mutex::new(Vec::new()),
                 hasher,
                 reveals: RevealCache::default(),
+                generation,
+                auth_cache: AuthCache::default(),
                 catalog,
                 window,
             }),
@@ -236,18 +249,28 @@ impl From<RegistryError> for DbError {
 type DbResult<T> = std::result::Result<T, DbError>;
 
 impl EmbeddedRegistry {
-    /// Runs `f` on the writer connection on the blocking pool, so callers never
-    /// block an async task (or a TUI frame) on disk I/O.
-    async fn with_conn<T, F>(&self, f: F) -> Result<T>
+    /// Runs `f` inside one immediate transaction on the writer connection, on
+    /// the blocking pool so callers never block an async task (or a TUI frame)
+    /// on disk I/O. The transaction commits if `f` succeeds and rolls back
+    /// otherwise, and the shared generation counter says a write is under way
+    /// from the moment the write lock is held until the commit or rollback.
+    async fn with_write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection, &Inner, &Region) -> DbResult<T> + Send + 'static,
+        F: FnOnce(&Connection, &Inner, &Region) -> DbResult<T> + Send + 'static,
     {
         self.on_blocking_pool(move |inner, region| {
-            // Every write is a single transaction that rolls back on drop, so a
-            // panic elsewhere cannot leave the connection mid-transaction.
+            // A transaction rolls back on drop, so a panic elsewhere cannot
+            // leave the connection mid-transaction.
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut conn, inner, region)
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mark = inner.generation.begin_write();
+            let outcome = f(&tx, inner, region).and_then(|out| {
+                tx.commit()?;
+                Ok(out)
+            });
+            inner.generation.end_write(mark);
+            outcome
         })
         .await
     }
@@ -375,6 +398,32 @@ fn load_grants(conn: &Connection, id: &str) -> rusqlite::Result<Vec<Grant>> {
         .collect::<rusqlite::Result<Vec<_>>>()?;
     grants.sort_by(|a, b| a.scope.cmp(&b.scope));
     Ok(grants)
+}
+
+/// The application behind `id` with its secret's hash, grants included even
+/// when the caller's secret turns out wrong, so every answer costs the same.
+fn read_known_client(
+    conn: &Connection,
+    region: &Region,
+    id: &ClientId,
+) -> rusqlite::Result<Option<KnownClient>> {
+    // Two plain primary-key reads. (A single LEFT JOIN, or an ORDER BY, makes
+    // SQLite re-plan the statement for every new binding, which measured three
+    // times slower than both reads together.)
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT secret_hash, {APP_COLUMNS} FROM applications WHERE client_id = ?1 AND region = ?2"
+        ))?
+        .query_row(params![id.as_str(), region.as_str()], |r| {
+            let hash: Vec<u8> = r.get(0)?;
+            Ok((hash, app_from_row_at(r, 1)?))
+        })
+        .optional()?;
+    let Some((secret_hash, mut app)) = row else {
+        return Ok(None);
+    };
+    app.grants = load_grants(conn, id.as_str())?;
+    Ok(Some(KnownClient { secret_hash, app }))
 }
 
 fn load_app(
@@ -562,14 +611,12 @@ impl Registry for EmbeddedRegistry {
             self.check_grants(&n.grants)?;
         }
         let issued = self
-            .with_conn(move |conn, inner, region| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .with_write(move |tx, inner, region| {
                 let now = now_ms();
                 let mut out = Vec::with_capacity(new.len());
                 for n in new {
-                    out.push(insert_app(&tx, inner, region, n, now)?);
+                    out.push(insert_app(tx, inner, region, n, now)?);
                 }
-                tx.commit()?;
                 Ok(out)
             })
             .await?;
@@ -581,9 +628,8 @@ impl Registry for EmbeddedRegistry {
 
     async fn rename(&self, id: &ClientId, name: AppName) -> Result<Application> {
         let key = id.clone();
-        self.with_conn(move |conn, _, region| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            if name_taken(&tx, region, &name, Some(&key))? {
+        self.with_write(move |tx, _, region| {
+            if name_taken(tx, region, &name, Some(&key))? {
                 return Err(RegistryError::DuplicateName {
                     name: name.to_string(),
                     region: region.clone(),
@@ -594,8 +640,7 @@ impl Registry for EmbeddedRegistry {
                 "UPDATE applications SET client_name = ?1, updated_at = ?2 WHERE client_id = ?3 AND region = ?4",
                 params![name.as_str(), millis(now_ms()), key.as_str(), region.as_str()],
             )?;
-            let app = if changed == 1 { load_app(&tx, region, &key)? } else { None };
-            tx.commit()?;
+            let app = if changed == 1 { load_app(tx, region, &key)? } else { None };
             Ok(app)
         })
         .await?
@@ -605,8 +650,7 @@ impl Registry for EmbeddedRegistry {
     async fn set_access(&self, id: &ClientId, changes: Vec<Grant>) -> Result<Application> {
         self.check_grants(&changes)?;
         let key = id.clone();
-        self.with_conn(move |conn, _, region| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.with_write(move |tx, _, region| {
             let changed = tx.execute(
                 "UPDATE applications SET updated_at = ?1 WHERE client_id = ?2 AND region = ?3",
                 params![millis(now_ms()), key.as_str(), region.as_str()],
@@ -614,9 +658,8 @@ impl Registry for EmbeddedRegistry {
             if changed != 1 {
                 return Ok(None);
             }
-            write_grants(&tx, &key, &changes)?;
-            let app = load_app(&tx, region, &key)?;
-            tx.commit()?;
+            write_grants(tx, &key, &changes)?;
+            let app = load_app(tx, region, &key)?;
             Ok(app)
         })
         .await?
@@ -626,8 +669,7 @@ impl Registry for EmbeddedRegistry {
     async fn reset_secret(&self, id: &ClientId) -> Result<Issued> {
         let key = id.clone();
         let issued = self
-            .with_conn(move |conn, inner, region| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .with_write(move |tx, inner, region| {
                 let now = now_ms();
                 let secret = ClientSecret::generate();
                 let changed = tx.execute(
@@ -638,8 +680,7 @@ impl Registry for EmbeddedRegistry {
                 if changed != 1 {
                     return Ok(None);
                 }
-                let app = load_app(&tx, region, &key)?;
-                tx.commit()?;
+                let app = load_app(tx, region, &key)?;
                 Ok(app.map(|application| Issued {
                     application,
                     reveal: SecretReveal {
@@ -658,13 +699,11 @@ impl Registry for EmbeddedRegistry {
     async fn delete(&self, id: &ClientId) -> Result<()> {
         let key = id.clone();
         let deleted = self
-            .with_conn(move |conn, _, region| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .with_write(move |tx, _, region| {
                 let n = tx.execute(
                     "DELETE FROM applications WHERE client_id = ?1 AND region = ?2",
                     params![key.as_str(), region.as_str()],
                 )?;
-                tx.commit()?;
                 Ok(n)
             })
             .await?;
@@ -692,35 +731,37 @@ impl Registry for EmbeddedRegistry {
         }
     }
 
+    /// Answers from the cache while nothing on the data dir has changed since
+    /// the last read, and from the store otherwise; see `auth_cache.rs`.
     async fn authenticate(
         &self,
         id: &ClientId,
         secret: &ClientSecret,
     ) -> Result<Option<Application>> {
-        self.with_reader_inline(|conn, inner, region| {
-            // Two plain primary-key reads. (A single LEFT JOIN, or an ORDER BY,
-            // makes SQLite re-plan the statement for every new binding, which
-            // measured three times slower than both reads together.)
-            let row = conn
-                .prepare_cached(&format!(
-                    "SELECT secret_hash, {APP_COLUMNS} FROM applications WHERE client_id = ?1 AND region = ?2"
-                ))?
-                .query_row(params![id.as_str(), region.as_str()], |r| {
-                    let hash: Vec<u8> = r.get(0)?;
-                    Ok((hash, app_from_row_at(r, 1)?))
-                })
-                .optional()?;
-            // Hash even for an unknown ID, so timing does not tell the two apart.
-            let stored = row.as_ref().map_or(&[0u8; 32][..], |(h, _)| h.as_slice());
-            let ok = inner.hasher.verify(id, secret, stored);
-            match row {
-                Some((_, mut app)) if ok => {
-                    app.grants = load_grants(conn, id.as_str())?;
-                    Ok(Some(app))
+        let inner = &*self.inner;
+        let seen = inner.generation.stable();
+        let cached = seen.and_then(|g| inner.auth_cache.get(g, &self.region, id));
+        let known = match cached {
+            Some(known) => known,
+            None => {
+                let known = self.with_reader_inline(|conn, _, region| {
+                    Ok(read_known_client(conn, region, id)?)
+                })?;
+                // Kept only if no write began or ended during the read.
+                if let Some(g) = seen
+                    && inner.generation.stable() == Some(g)
+                {
+                    inner.auth_cache.put(g, &self.region, id, known.clone());
                 }
-                _ => Ok(None),
+                known
             }
-        })
+        };
+        // Hash even for an unknown ID, so timing does not tell the two apart.
+        let stored = known
+            .as_ref()
+            .map_or(&[0u8; 32][..], |k| k.secret_hash.as_slice());
+        let ok = inner.hasher.verify(id, secret, stored);
+        Ok(known.filter(|_| ok).map(|k| k.app))
     }
 
     async fn verify_secret(&self, id: &ClientId, secret: &ClientSecret) -> Result<bool> {

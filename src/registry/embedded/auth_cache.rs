@@ -1,0 +1,155 @@
+//! What the token endpoint last read about each client, kept only while the
+//! data dir is unchanged.
+//!
+//! Every entry is tagged with the generation (see `generation.rs`) that was
+//! current, and stable, before and after it was read; a lookup uses it only if
+//! the generation is still that value. Any write from any process moves the
+//! generation on before it commits, so a reset, a scope change or a delete
+//! counts from the very next request, as without a cache.
+//!
+//! The stored secret hash is still checked on every request, in constant
+//! time. Unknown client IDs are kept too, so a cached known ID and an unknown
+//! one answer in the same time.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use crate::model::{Application, ClientId, Region};
+
+/// Entries kept before the cache starts over: a bound on memory for a service
+/// asked about many client IDs, known or not.
+const MAX_ENTRIES: usize = 100_000;
+
+/// A client as the store knows it: its secret's hash and the application.
+#[derive(Clone)]
+pub struct KnownClient {
+    pub secret_hash: Vec<u8>,
+    pub app: Application,
+}
+
+#[derive(Default)]
+struct Entries {
+    generation: u64,
+    len: usize,
+    /// `None`: no such client in that region.
+    by_region: HashMap<Region, HashMap<ClientId, Option<KnownClient>>>,
+}
+
+#[derive(Default)]
+pub struct AuthCache {
+    entries: Mutex<Entries>,
+}
+
+impl AuthCache {
+    fn lock(&self) -> MutexGuard<'_, Entries> {
+        // Every change is a single clear or insert, so a poisoned lock still
+        // holds a consistent map.
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// What was read about `id` at `generation`, if anything was. The outer
+    /// `None` means "not kept: read the store".
+    pub fn get(
+        &self,
+        generation: u64,
+        region: &Region,
+        id: &ClientId,
+    ) -> Option<Option<KnownClient>> {
+        let entries = self.lock();
+        if entries.generation != generation {
+            return None;
+        }
+        entries.by_region.get(region)?.get(id).cloned()
+    }
+
+    /// Keeps what was read about `id` at `generation`. The caller has checked
+    /// that the generation was stable across the read. Entries of an older
+    /// generation are dropped; a read of an older generation than the kept
+    /// ones (a slow reader) is not kept.
+    pub fn put(&self, generation: u64, region: &Region, id: &ClientId, known: Option<KnownClient>) {
+        let mut entries = self.lock();
+        if generation < entries.generation {
+            return;
+        }
+        if generation > entries.generation || entries.len >= MAX_ENTRIES {
+            *entries = Entries {
+                generation,
+                ..Entries::default()
+            };
+        }
+        let previous = entries
+            .by_region
+            .entry(region.clone())
+            .or_default()
+            .insert(id.clone(), known);
+        if previous.is_none() {
+            entries.len += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::AppName;
+
+    fn known(name: &str) -> KnownClient {
+        let now = chrono::Utc::now();
+        KnownClient {
+            secret_hash: vec![1; 32],
+            app: Application {
+                client_id: ClientId::generate(),
+                client_name: AppName::parse(name).unwrap(),
+                region: Region::new("us").unwrap(),
+                grants: Vec::new(),
+                admin: false,
+                created_at: now,
+                updated_at: now,
+                secret_issued_at: now,
+            },
+        }
+    }
+
+    #[test]
+    fn an_entry_is_used_only_at_the_generation_it_was_read() {
+        let cache = AuthCache::default();
+        let us = Region::new("us").unwrap();
+        let id = ClientId::generate();
+        cache.put(4, &us, &id, Some(known("A")));
+        assert!(cache.get(4, &us, &id).unwrap().is_some());
+        assert!(cache.get(6, &us, &id).is_none(), "a later generation");
+        assert!(cache.get(2, &us, &id).is_none(), "an earlier generation");
+        let eu = Region::new("eu").unwrap();
+        assert!(cache.get(4, &eu, &id).is_none(), "another region");
+    }
+
+    #[test]
+    fn a_newer_generation_starts_over_and_a_slow_older_read_is_not_kept() {
+        let cache = AuthCache::default();
+        let us = Region::new("us").unwrap();
+        let (a, b) = (ClientId::generate(), ClientId::generate());
+        cache.put(4, &us, &a, Some(known("A")));
+        cache.put(6, &us, &b, None);
+        assert!(cache.get(6, &us, &a).is_none());
+        assert_eq!(cache.get(6, &us, &b).map(|k| k.is_none()), Some(true));
+        cache.put(4, &us, &a, Some(known("A")));
+        assert!(cache.get(6, &us, &a).is_none());
+        assert!(cache.get(4, &us, &a).is_none());
+    }
+
+    #[test]
+    fn the_cache_is_bounded() {
+        let cache = AuthCache::default();
+        let us = Region::new("us").unwrap();
+        let first = ClientId::generate();
+        cache.put(2, &us, &first, None);
+        for _ in 0..MAX_ENTRIES {
+            cache.put(2, &us, &ClientId::generate(), None);
+        }
+        assert!(cache.lock().len <= MAX_ENTRIES);
+        assert!(
+            cache.get(2, &us, &first).is_none(),
+            "started over when full"
+        );
+    }
+}
