@@ -61,7 +61,12 @@ fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
             64 * 1024,
             std::io::stderr(),
         ));
+    // Colour only for a person at a terminal: a log file or a collector gets
+    // plain lines (and formatting them is cheaper on the token path).
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let _ = tracing_subscriber::fmt()
+        .with_ansi(colour)
         .with_env_filter(filter)
         .with_writer(writer)
         .try_init();
