@@ -138,6 +138,10 @@ async fn serve_logs_no_secrets_and_stops_on_sigterm() {
         "{logs}"
     );
     assert!(logs.contains("shutting down"), "{logs}");
+    assert!(
+        !logs.contains('\x1b'),
+        "no colour codes in logs off a terminal: {logs}"
+    );
     for secret in [
         admin_secret.as_str(),
         created["client_secret"].as_str().unwrap(),
