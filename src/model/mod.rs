@@ -34,3 +34,17 @@ pub(crate) fn random_alphanumeric(len: usize) -> String {
         .map(char::from)
         .collect()
 }
+
+/// A random `[A-Za-z0-9]` identifier that must be unique and unguessable but
+/// guards nothing by itself, such as a token's `jti`: drawn from the thread's
+/// CSPRNG (ChaCha, reseeded from the OS), without a system call per value.
+/// Credentials use [`random_alphanumeric`], keyed from the OS every time.
+pub(crate) fn random_identifier(len: usize) -> String {
+    use rand::RngExt;
+    use rand::distr::Alphanumeric;
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}

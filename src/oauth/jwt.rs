@@ -103,7 +103,7 @@ impl TokenIssuer {
             aud: self.audience.clone(),
             exp: now + super::TOKEN_LIFETIME_SECS,
             iat: now,
-            jti: crate::model::random_alphanumeric(22),
+            jti: crate::model::random_identifier(22),
             client_id: client_id.to_owned(),
             scope,
         }
@@ -196,6 +196,19 @@ mod tests {
         let header: serde_json::Value = serde_json::from_slice(&header).unwrap();
         assert_eq!(header["typ"], "at+jwt");
         assert_eq!(header["alg"], "EdDSA");
+    }
+
+    #[test]
+    fn every_token_has_its_own_jti() {
+        let t = issuer();
+        let jtis: std::collections::HashSet<String> = (0..1000)
+            .map(|_| t.claims("abc", String::new(), 1_000).jti)
+            .collect();
+        assert_eq!(jtis.len(), 1000);
+        assert!(
+            jtis.iter()
+                .all(|j| j.len() == 22 && j.bytes().all(|b| b.is_ascii_alphanumeric()))
+        );
     }
 
     #[test]
