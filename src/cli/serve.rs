@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::config::Backend;
 use crate::model::Region;
+use crate::server::log_buffer::{FlushGuard, LogBuffer};
 use crate::server::{Server, shutdown_signal};
 
 use super::Context;
@@ -45,30 +46,30 @@ pub async fn run(
 
 /// Structured logs on standard error; `RUST_LOG` refines the level.
 ///
-/// A background thread does the writing, so a request never waits on the
-/// terminal or pipe behind standard error. Nothing is dropped: when its buffer
-/// is full, logging waits. The guard flushes what is left when dropped.
-///
-/// The writer thread flushes whenever it has emptied its queue, so a buffer
-/// between it and standard error never holds a line back; under load it turns
-/// a system call per line into one per batch.
-fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
+/// Lines go through a [`LogBuffer`]: a request only appends its line, and a
+/// writer thread writes the lines in batches (at least every 100 ms), so a
+/// request never waits on the terminal or pipe behind standard error and a
+/// busy server pays no wake-up per line. Nothing is dropped, and the guard
+/// writes what is left when dropped. Without a thread to write, logs go
+/// straight to standard error.
+fn init_logging() -> Option<FlushGuard<std::io::Stderr>> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
     // Colour only for a person at a terminal: a log file or a collector gets
     // plain lines (and formatting them is cheaper on the token path).
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_ansi(colour)
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .try_init();
-    guard
+        .with_env_filter(filter);
+    match LogBuffer::new(std::io::stderr()) {
+        Ok((writer, guard)) => {
+            let _ = builder.with_writer(writer).try_init();
+            Some(guard)
+        }
+        Err(_) => {
+            let _ = builder.with_writer(std::io::stderr).try_init();
+            None
+        }
+    }
 }

@@ -10,6 +10,7 @@
 
 mod admin;
 mod errors;
+pub mod log_buffer;
 pub mod openapi;
 pub mod throttle;
 mod token;
