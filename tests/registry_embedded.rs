@@ -178,3 +178,53 @@ async fn fingerprint_changes_with_every_write_in_its_region_only() {
         "uk is another region"
     );
 }
+
+/// What the token endpoint reads is kept while nothing on the data dir moves
+/// the shared generation counter, and every write through the store moves it.
+/// A write from outside the store (another SQLite tool, an older Keyward) is
+/// refused outright, so it cannot leave a running server with a stale answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authentication_is_kept_until_a_write_and_writes_around_the_store_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Duration::from_secs(900));
+    let reg = store.registry(region("us"));
+    let issued = reg.create(app("Kept")).await.unwrap();
+    let id = issued.application.client_id.clone();
+    let secret = issued.reveal.secret.clone();
+    assert!(reg.authenticate(&id, &secret).await.unwrap().is_some());
+
+    let db = dir.path().join(keyward::registry::embedded::DB_FILE);
+    let foreign = rusqlite::Connection::open(&db).unwrap();
+    let refused = foreign
+        .execute("UPDATE applications SET secret_hash = zeroblob(32)", [])
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains(keyward::registry::embedded::MARKED_WRITE_FUNCTION),
+        "{refused}"
+    );
+
+    // Forced through anyway (the function registered by hand), the change is
+    // not seen: the answer is the kept one, which shows the cache is in use.
+    foreign
+        .create_scalar_function(
+            keyward::registry::embedded::MARKED_WRITE_FUNCTION,
+            0,
+            rusqlite::functions::FunctionFlags::SQLITE_UTF8,
+            |_| Ok(rusqlite::types::Null),
+        )
+        .unwrap();
+    foreign
+        .execute("UPDATE applications SET secret_hash = zeroblob(32)", [])
+        .unwrap();
+    assert!(reg.authenticate(&id, &secret).await.unwrap().is_some());
+
+    // Any write through a store, here another opener's, counts at once.
+    let other = open(dir.path(), Duration::from_secs(900)).registry(region("us"));
+    other.create(app("Unrelated")).await.unwrap();
+    assert!(
+        reg.authenticate(&id, &secret).await.unwrap().is_none(),
+        "the forced change is read now"
+    );
+}

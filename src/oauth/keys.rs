@@ -31,7 +31,9 @@ pub enum KeyError {
         "the token signing key {path} is damaged (expected 32 bytes); move it away to generate a new one (tokens already issued stop verifying)"
     )]
     Damaged { path: String },
-    #[error("the token signing key was refused by the crypto library: {0}")]
+    #[error(
+        "the token signing key was refused by the crypto library ({0}); move the key file {KEY_FILE} out of the data dir to generate a new one (tokens already issued stop verifying)"
+    )]
     Refused(String),
 }
 
@@ -156,6 +158,34 @@ mod tests {
         let debug = format!("{a:?}");
         assert!(!debug.contains(&format!("{seed:?}")), "{debug}");
         assert!(!debug.contains(&URL_SAFE_NO_PAD.encode(&seed)), "{debug}");
+    }
+
+    /// RFC 8032 §7.1, TEST 1: a seed file keeps its public key, kid and
+    /// signatures whatever library signs.
+    #[test]
+    fn rfc8032_known_answer() {
+        let hex = |s: &str| -> Vec<u8> {
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        let seed: [u8; 32] =
+            hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+                .try_into()
+                .unwrap();
+        let keys = SigningKeys::from_seed(&seed).unwrap();
+        assert_eq!(
+            keys.public_key().to_vec(),
+            hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+        );
+        assert_eq!(
+            keys.sign(b"").as_ref().to_vec(),
+            hex(concat!(
+                "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555",
+                "fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+            ))
+        );
     }
 
     #[test]

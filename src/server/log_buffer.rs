@@ -143,7 +143,8 @@ impl<W: Write> Write for LogBuffer<W> {
         pending.bytes.extend_from_slice(buf);
         let len = pending.bytes.len();
         let limits = self.shared.limits;
-        if len >= limits.hold_at_most {
+        if pending.closing || len >= limits.hold_at_most {
+            // After shutdown no thread is left to write: write it now.
             self.shared.write_out(pending);
         } else if len >= limits.flush_at && len - buf.len() < limits.flush_at {
             // Crossed the mark with this line: wake the writer once.
@@ -250,7 +251,9 @@ mod tests {
         let (mut log, _guard) = LogBuffer::with_limits(sink.clone(), limits).unwrap();
         log.write_all(b"one line\n").unwrap();
         // Neither size nor a drop writes it out: only the writer's timer.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while sink.bytes.lock().unwrap().is_empty() {
+            assert!(std::time::Instant::now() < deadline, "never written");
             std::thread::sleep(Duration::from_millis(5));
         }
         assert_eq!(sink.bytes.lock().unwrap().as_slice(), b"one line\n");
@@ -286,5 +289,10 @@ mod tests {
         }
         drop(guard);
         assert_eq!(sink.bytes.lock().unwrap().len(), 104 * 1024, "nothing lost");
+        log.write_all(b"after shutdown\n").unwrap();
+        assert!(
+            sink.bytes.lock().unwrap().ends_with(b"after shutdown\n"),
+            "a line logged after shutdown is written at once"
+        );
     }
 }

@@ -14,9 +14,15 @@
 //! caching off until the next write finishes: never a stale answer. The next
 //! writer moves an odd counter on by two, so it never returns to a value a
 //! reader may have seen.
+//!
+//! If the file is deleted, replaced or cut short while a process has it
+//! mapped, processes started later count in another file. The mapped process
+//! notices (the path no longer names its file) and stops trusting the counter
+//! until it restarts.
 
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use memmap2::MmapMut;
 
@@ -30,6 +36,11 @@ const SIZE: u64 = std::mem::size_of::<AtomicU64>() as u64;
 #[derive(Debug)]
 pub struct Generation {
     map: MmapMut,
+    path: PathBuf,
+    /// Device and inode of the mapped file.
+    identity: (u64, u64),
+    /// Whether the "file replaced" warning was given.
+    warned: AtomicBool,
 }
 
 /// A write in progress; see [`Generation::begin_write`].
@@ -40,22 +51,45 @@ pub struct WriteMark(u64);
 impl Generation {
     /// Maps the counter file in `data_dir`, creating it (0600, zero) if needed.
     pub fn open(data_dir: &Path) -> std::io::Result<Self> {
-        let file = create_private_file(&data_dir.join(GENERATION_FILE))?;
+        let path = data_dir.join(GENERATION_FILE);
+        let file = create_private_file(&path)?;
         // Growing never loses a count: a second process creating the file at
         // the same moment extends it with zeros, exactly as the first did.
         if file.metadata()?.len() < SIZE {
             file.set_len(SIZE)?;
         }
+        let meta = file.metadata()?;
         // SAFETY: the file is private to this user (0600 in a 0700 dir) and at
         // least 8 bytes long; every process, this one included, accesses those
         // 8 bytes only through the atomic operations below, so no plain read
-        // ever races with a write.
+        // ever races with a write. (Cutting the file short while it is mapped
+        // would fault; `stable` checks the size first, and the file is only
+        // ever written through this module.)
         let map = unsafe {
             memmap2::MmapOptions::new()
                 .len(SIZE as usize)
                 .map_mut(&file)?
         };
-        Ok(Generation { map })
+        Ok(Generation {
+            map,
+            path,
+            identity: (meta.dev(), meta.ino()),
+            warned: AtomicBool::new(false),
+        })
+    }
+
+    /// Whether the path still names the mapped file, whole.
+    fn still_shared(&self) -> bool {
+        let same = std::fs::metadata(&self.path)
+            .is_ok_and(|m| (m.dev(), m.ino()) == self.identity && m.len() >= SIZE);
+        if !same && !self.warned.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                path = %self.path.display(),
+                "the generation file was deleted or replaced while in use; \
+                 every token request now reads the store until this process restarts"
+            );
+        }
+        same
     }
 
     fn cell(&self) -> &AtomicU64 {
@@ -69,6 +103,9 @@ impl Generation {
     /// The counter, or `None` while a write is in progress (or a writer died
     /// mid-write): then nothing read earlier may be trusted.
     pub fn stable(&self) -> Option<u64> {
+        if !self.still_shared() {
+            return None;
+        }
         let g = self.cell().load(Ordering::SeqCst);
         g.is_multiple_of(2).then_some(g)
     }
@@ -139,6 +176,21 @@ mod tests {
         assert_eq!(g.stable(), None, "the second write is still in progress");
         g.end_write(second);
         assert!(g.stable().is_some());
+    }
+
+    #[test]
+    fn a_deleted_or_replaced_file_is_never_trusted_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = Generation::open(dir.path()).unwrap();
+        assert!(g.stable().is_some());
+        std::fs::remove_file(dir.path().join(GENERATION_FILE)).unwrap();
+        assert_eq!(g.stable(), None, "deleted");
+        // A later process makes a new file and counts there.
+        let later = Generation::open(dir.path()).unwrap();
+        let mark = later.begin_write();
+        later.end_write(mark);
+        assert!(later.stable().is_some());
+        assert_eq!(g.stable(), None, "replaced");
     }
 
     #[test]

@@ -22,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 pub use generation::GENERATION_FILE;
 pub use hasher::SecretHasher;
+pub use schema::MARKED_WRITE_FUNCTION;
 
 use self::auth_cache::{AuthCache, KnownClient};
 use self::generation::Generation;
@@ -125,6 +126,9 @@ impl EmbeddedStore {
             .map_err(|e| storage(&db_path, e))?;
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
             .map_err(|e| storage(&db_path, e))?;
+        // This is the store's one writer, and every write it makes goes
+        // through `with_write`, which moves the generation counter.
+        schema::register_marked_write(&conn).map_err(|e| storage(&db_path, e))?;
         // Switching a new database to WAL needs an exclusive lock, and SQLite
         // reports a clash there without consulting the busy handler, so several
         // processes starting on a new data dir at once retry it here.
@@ -139,7 +143,7 @@ impl EmbeddedStore {
                 ),
             ));
         }
-        retry_busy(|| match schema::migrate(&mut conn) {
+        retry_busy(|| match schema::migrate(&mut conn, &generation) {
             Err(schema::SchemaError::Sqlite(e)) => Err(e),
             other => Ok(other),
         })
@@ -419,10 +423,12 @@ fn read_known_client(
             Ok((hash, app_from_row_at(r, 1)?))
         })
         .optional()?;
+    // The grants are read for an unknown ID too, so the two cost the same.
+    let grants = load_grants(conn, id.as_str())?;
     let Some((secret_hash, mut app)) = row else {
         return Ok(None);
     };
-    app.grants = load_grants(conn, id.as_str())?;
+    app.grants = grants;
     Ok(Some(KnownClient { secret_hash, app }))
 }
 

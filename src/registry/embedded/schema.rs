@@ -3,6 +3,8 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
+use super::generation::Generation;
+
 const MIGRATIONS: &[&str] = &[
     // v1: applications and their scope grants.
     "CREATE TABLE applications (
@@ -23,7 +25,41 @@ const MIGRATIONS: &[&str] = &[
         access    TEXT NOT NULL CHECK (access IN ('read', 'write')),
         PRIMARY KEY (client_id, scope)
     ) WITHOUT ROWID;",
+    // v2: every change to the two tables calls a function that only this
+    // build's write path registers (`MARKED_WRITE_FUNCTION`). A write that
+    // would not move the shared generation counter (an older Keyward still
+    // running, or another SQLite tool) fails instead of leaving a running
+    // server with a stale answer; the new version number makes older builds
+    // refuse to open the data dir at all.
+    "CREATE TRIGGER applications_insert AFTER INSERT ON applications
+        BEGIN SELECT keyward_marked_write(); END;
+    CREATE TRIGGER applications_update AFTER UPDATE ON applications
+        BEGIN SELECT keyward_marked_write(); END;
+    CREATE TRIGGER applications_delete AFTER DELETE ON applications
+        BEGIN SELECT keyward_marked_write(); END;
+    CREATE TRIGGER grants_insert AFTER INSERT ON grants
+        BEGIN SELECT keyward_marked_write(); END;
+    CREATE TRIGGER grants_update AFTER UPDATE ON grants
+        BEGIN SELECT keyward_marked_write(); END;
+    CREATE TRIGGER grants_delete AFTER DELETE ON grants
+        BEGIN SELECT keyward_marked_write(); END;",
 ];
+
+/// The SQL function the v2 triggers call; see [`register_marked_write`].
+pub const MARKED_WRITE_FUNCTION: &str = "keyward_marked_write";
+
+/// Lets `conn` change the tables: registers the function the triggers call.
+/// Only connections whose writes go through the generation protocol (the
+/// store's writer) may do this.
+pub fn register_marked_write(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        MARKED_WRITE_FUNCTION,
+        0,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |_| Ok(rusqlite::types::Null),
+    )
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
@@ -36,20 +72,26 @@ pub enum SchemaError {
 }
 
 /// Brings the schema up to date in one transaction. Two processes opening a new
-/// data dir at once are serialised by the immediate (write) lock.
-pub fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
+/// data dir at once are serialised by the immediate (write) lock. A migration
+/// is a write like any other: it moves the generation counter.
+pub fn migrate(conn: &mut Connection, generation: &Generation) -> Result<(), SchemaError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;
     if found > known {
         return Err(SchemaError::TooNew { found, known });
     }
-    for sql in &MIGRATIONS[found as usize..] {
-        tx.execute_batch(sql)?;
+    if found == known {
+        return Ok(());
     }
-    if found < known {
+    let mark = generation.begin_write();
+    let outcome = (|| {
+        for sql in &MIGRATIONS[found as usize..] {
+            tx.execute_batch(sql)?;
+        }
         tx.pragma_update(None, "user_version", known)?;
-    }
-    tx.commit()?;
-    Ok(())
+        tx.commit()
+    })();
+    generation.end_write(mark);
+    Ok(outcome?)
 }
