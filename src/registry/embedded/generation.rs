@@ -37,8 +37,8 @@ const SIZE: u64 = std::mem::size_of::<AtomicU64>() as u64;
 pub struct Generation {
     map: MmapMut,
     path: PathBuf,
-    /// Device and inode of the mapped file.
-    identity: (u64, u64),
+    /// The mapped file, kept open to ask whether it is still linked.
+    file: std::fs::File,
     /// Whether the "file replaced" warning was given.
     warned: AtomicBool,
 }
@@ -58,7 +58,6 @@ impl Generation {
         if file.metadata()?.len() < SIZE {
             file.set_len(SIZE)?;
         }
-        let meta = file.metadata()?;
         // SAFETY: the file is private to this user (0600 in a 0700 dir) and at
         // least 8 bytes long; every process, this one included, accesses those
         // 8 bytes only through the atomic operations below, so no plain read
@@ -73,15 +72,19 @@ impl Generation {
         Ok(Generation {
             map,
             path,
-            identity: (meta.dev(), meta.ino()),
+            file,
             warned: AtomicBool::new(false),
         })
     }
 
-    /// Whether the path still names the mapped file, whole.
+    /// Whether the mapped file is still in the data dir, whole. Deleting it,
+    /// or renaming another file over it, unlinks it. (One `fstat` of the open
+    /// file: no path lookup on the token path.)
     fn still_shared(&self) -> bool {
-        let same = std::fs::metadata(&self.path)
-            .is_ok_and(|m| (m.dev(), m.ino()) == self.identity && m.len() >= SIZE);
+        let same = self
+            .file
+            .metadata()
+            .is_ok_and(|m| m.nlink() > 0 && m.len() >= SIZE);
         if !same && !self.warned.swap(true, Ordering::Relaxed) {
             tracing::warn!(
                 path = %self.path.display(),
