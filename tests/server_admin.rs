@@ -78,27 +78,17 @@ async fn no_token_is_401_and_no_admin_scope_is_403() {
 #[tokio::test]
 async fn the_first_admin_comes_from_the_cli_and_manages_applications() {
     let s = TestServer::start().await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args([
-            "apps",
-            "add",
-            "--region",
-            "us",
-            "--name",
-            "Root admin",
-            "--admin",
-            "--json",
-        ])
-        .env("KEYWARD_DATA_DIR", s.dir.path())
-        .env("KEYWARD_CONFIG", s.dir.path().join("none.toml"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let admin: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stdout = s.keyward(&[
+        "apps",
+        "add",
+        "--region",
+        "us",
+        "--name",
+        "Root admin",
+        "--admin",
+        "--json",
+    ]);
+    let admin: Value = serde_json::from_slice(&stdout).unwrap();
     let r = reqwest::Client::new()
         .post(s.url("/oauth2/token"))
         .basic_auth(

@@ -302,18 +302,8 @@ async fn a_reset_from_another_process_rejects_the_old_secret_next_request() {
     let (st, _, _) = post(&s, Some(basic(&id, &old)), "grant_type=client_credentials").await;
     assert_eq!(st, 200);
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(["apps", "reset-secret", &id, "--yes", "--json"])
-        .env("KEYWARD_DATA_DIR", s.dir.path())
-        .env("KEYWARD_CONFIG", s.dir.path().join("none.toml"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let record: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stdout = s.keyward(&["apps", "reset-secret", &id, "--yes", "--json"]);
+    let record: Value = serde_json::from_slice(&stdout).unwrap();
     let new = record["client_secret"].as_str().unwrap().to_owned();
 
     let (st, _, body) = post(&s, Some(basic(&id, &old)), "grant_type=client_credentials").await;
@@ -322,13 +312,7 @@ async fn a_reset_from_another_process_rejects_the_old_secret_next_request() {
     assert_eq!(st, 200, "{body}");
 
     // A delete elsewhere, likewise.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(["apps", "delete", &id, "--yes"])
-        .env("KEYWARD_DATA_DIR", s.dir.path())
-        .env("KEYWARD_CONFIG", s.dir.path().join("none.toml"))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    s.keyward(&["apps", "delete", &id, "--yes"]);
     let (st, _, _) = post(&s, Some(basic(&id, &new)), "grant_type=client_credentials").await;
     assert_eq!(st, 401);
     s.stop().await;
@@ -374,17 +358,7 @@ async fn scope_changes_elsewhere_count_from_the_next_request() {
     }
 
     // And from a real second process.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .args(["apps", "scopes", id.as_str(), "--set", "ess:account=read"])
-        .env("KEYWARD_DATA_DIR", s.dir.path())
-        .env("KEYWARD_CONFIG", s.dir.path().join("none.toml"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    s.keyward(&["apps", "scopes", id.as_str(), "--set", "ess:account=read"]);
     let (st, _, body) = post(&s, Some(auth.clone()), "grant_type=client_credentials").await;
     assert_eq!(st, 200, "{body}");
     assert_eq!(scope_of(&body), "audit:logs:read ess:account:read");

@@ -58,6 +58,23 @@ impl TestServer {
         self.store.registry(Region::new("us").unwrap())
     }
 
+    /// Runs the `keyward` binary, a second process, on the server's data dir
+    /// and returns its standard output; fails the test if it fails.
+    pub fn keyward(&self, args: &[&str]) -> Vec<u8> {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .args(args)
+            .env("KEYWARD_DATA_DIR", self.dir.path())
+            .env("KEYWARD_CONFIG", self.dir.path().join("none.toml"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "keyward {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
     /// Registers an application through the data dir (not over HTTP).
     pub async fn app(&self, name: &str, grants: &[&str], admin: bool) -> Issued {
         self.registry()
