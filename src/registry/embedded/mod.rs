@@ -269,6 +269,10 @@ impl EmbeddedRegistry {
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mark = inner.generation.begin_write();
+            // On an error the closure below, which owns `tx`, is dropped
+            // unused, and that rolls back before the write is marked ended.
+            // (If `f` panics the counter stays odd: safe, with the cache off
+            // until the next write ends.)
             let outcome = f(&tx, inner, region).and_then(|out| {
                 tx.commit()?;
                 Ok(out)
