@@ -390,8 +390,17 @@ fn descendants(pid: u32) -> Vec<u32> {
     out
 }
 
-/// Stops the server this test started, through its own handle.
+/// Stops the server this test started, by its PID, with SIGTERM: a graceful
+/// stop writes out the log lines still buffered, which the scan must see.
 fn stop_server(child: &mut std::process::Child) {
-    let _ = child.kill();
-    let _ = child.wait();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let exit = child.wait().unwrap();
+    assert!(
+        exit.success(),
+        "the server stops cleanly on SIGTERM: {exit:?}"
+    );
 }
