@@ -294,7 +294,7 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("Added From the UI");
     tmux.keys(&["v", "y"]);
-    tmux.wait_for("copied (OSC 52)");
+    tmux.wait_for("sent to your terminal (OSC 52)");
     let copied = tmux.run(&["show-buffer"]).expect("the copy reached tmux");
     assert_eq!(copied.len(), 48);
     s.secrets.insert(copied);

@@ -280,7 +280,7 @@ fn the_secret_never_reaches_the_scrollback() {
     // y copies it through OSC 52, which tmux with set-clipboard on keeps as a buffer.
     t.tmux(&["set-option", "-s", "set-clipboard", "on"]);
     t.keys(&["y"]);
-    t.wait_for("Client secret copied (OSC 52)");
+    t.wait_for("Client secret sent to your terminal (OSC 52)");
     let buffer = t.tmux(&["show-buffer"]);
     assert_eq!(buffer.len(), 48, "the whole secret, nothing else");
     assert!(buffer.starts_with(&head));
