@@ -137,7 +137,7 @@ fn over_ssh_in_tmux_y_puts_exactly_the_secret_in_the_paste_buffer_then_clears_it
         verifies(&ui.data_dir(), &id, &buffer),
         "the registry accepts it"
     );
-    let screen = ui.wait_for("Client secret copied (OSC 52)");
+    let screen = ui.wait_for("Client secret sent to your terminal (OSC 52)");
     assert!(
         screen.contains("clears in 0:0"),
         "the countdown shows:\n{screen}"
@@ -148,7 +148,7 @@ fn over_ssh_in_tmux_y_puts_exactly_the_secret_in_the_paste_buffer_then_clears_it
         let holds = ui.tmux(&["show-buffer"]).is_some_and(|b| b == buffer);
         (!holds).then_some(())
     });
-    ui.wait_for("Clipboard overwritten (OSC 52)");
+    ui.wait_for("Clipboard clear sent to your terminal (OSC 52)");
     ui.quit();
 }
 
@@ -159,7 +159,7 @@ fn over_ssh_a_copied_client_id_is_not_cleared() {
     ui.keys(&["c"]);
     let buffer = poll("the paste buffer", || ui.tmux(&["show-buffer"]));
     assert_eq!(buffer, id.as_str());
-    ui.wait_for("Client ID copied (OSC 52)");
+    ui.wait_for("Client ID sent to your terminal (OSC 52)");
     // Well past the 1 s clear timeout for secrets, the ID is still there.
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(ui.tmux(&["show-buffer"]).as_deref(), Some(id.as_str()));

@@ -294,7 +294,7 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("Added From the UI");
     tmux.keys(&["v", "y"]);
-    tmux.wait_for("copied (OSC 52)");
+    tmux.wait_for("sent to your terminal (OSC 52)");
     let copied = tmux.run(&["show-buffer"]).expect("the copy reached tmux");
     assert_eq!(copied.len(), 48);
     s.secrets.insert(copied);
@@ -323,6 +323,10 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
         "the unmasked secret is on the UI's own screen:\n{screen}"
     );
     s.secrets.extend(shown);
+    // Resized while the secret shows (narrower, then wider than at the start):
+    // tmux then carried the top of the alternate screen over to the main one.
+    tmux.resize(80, 24);
+    tmux.resize(200, 40);
     tmux.keys(&["F12"]);
     tmux.wait_for("UI-EXITED");
     let scrollback = tmux.scrollback();

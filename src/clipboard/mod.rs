@@ -138,6 +138,16 @@ impl Route {
             Route::Osc52 => "OSC 52",
         }
     }
+
+    /// What is known once a copy went this way. The system clipboard took
+    /// the text; an OSC 52 escape was only sent: no terminal confirms it, and
+    /// many ignore it.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Route::System => "copied (system clipboard)",
+            Route::Osc52 => "sent to your terminal (OSC 52)",
+        }
+    }
 }
 
 /// A successful copy.
@@ -166,9 +176,9 @@ impl std::fmt::Debug for Copied {
 }
 
 impl Copied {
-    /// `Client secret copied (OSC 52), clears in 0:42`.
+    /// `Client secret sent to your terminal (OSC 52), clears in 0:42`.
     pub fn status(&self, now: Instant) -> String {
-        let mut s = format!("{} copied ({})", self.kind.label(), self.route.label());
+        let mut s = format!("{} {}", self.kind.label(), self.route.outcome());
         if let Some(at) = self.clear_at {
             let left = at.saturating_duration_since(now).as_secs();
             s.push_str(&format!(", clears in {}:{:02}", left / 60, left % 60));
@@ -436,7 +446,7 @@ mod tests {
         let now = Instant::now();
         let s = copied.status(now);
         assert!(
-            s.starts_with("Client secret copied (OSC 52), clears in 0:4"),
+            s.starts_with("Client secret sent to your terminal (OSC 52), clears in 0:4"),
             "{s}"
         );
     }

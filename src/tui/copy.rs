@@ -72,7 +72,7 @@ pub fn finish(done: ClipboardDone, out: &mut dyn Write) -> Msg {
                 }
                 let now = Instant::now();
                 Ok(CopyInfo {
-                    how: copied.route.label(),
+                    how: copied.route.outcome(),
                     clears_at: copied.clear_at.map(|at| {
                         Utc::now()
                             + chrono::Duration::from_std(at.saturating_duration_since(now))
@@ -94,7 +94,7 @@ pub fn finish(done: ClipboardDone, out: &mut dyn Write) -> Msg {
                     }
                     Cleared::Osc52 { escape } => {
                         write_escape(out, &escape)?;
-                        Ok("Clipboard overwritten (OSC 52)".to_owned())
+                        Ok("Clipboard clear sent to your terminal (OSC 52)".to_owned())
                     }
                 });
             Msg::ClipboardCleared { result }
@@ -142,7 +142,7 @@ mod tests {
             Msg::Copied {
                 result: Ok(info), ..
             } => {
-                assert_eq!(info.how, "OSC 52");
+                assert_eq!(info.how, "sent to your terminal (OSC 52)");
                 let left = info.clears_at.unwrap() - Utc::now();
                 assert!(left.num_seconds() > 40 && left.num_seconds() <= 45);
             }

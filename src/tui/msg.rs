@@ -70,7 +70,7 @@ pub enum Msg {
 /// How a copy went, for the status line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CopyInfo {
-    /// The way it went: `OSC 52` or `system clipboard`.
+    /// What is known: `copied (system clipboard)` or `sent to your terminal (OSC 52)`.
     pub how: &'static str,
     /// When the clipboard will be cleared, if it will be.
     pub clears_at: Option<chrono::DateTime<chrono::Utc>>,

@@ -439,3 +439,257 @@ fn no_control_or_bidi_character_reaches_a_cell() {
         "{row:?}"
     );
 }
+
+fn buffer(s: &State, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view(s, f)).unwrap();
+    t.backend().buffer().clone()
+}
+
+/// The screen's rows as text, a wide character's hidden cell left out.
+fn rows(buf: &ratatui::buffer::Buffer) -> Vec<String> {
+    let w = buf.area.width as usize;
+    buf.content
+        .chunks(w)
+        .map(|row| {
+            let mut text = String::new();
+            let mut skip = 0;
+            for cell in row {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                skip = unicode_width::UnicodeWidthStr::width(cell.symbol()).saturating_sub(1);
+                text.push_str(cell.symbol());
+            }
+            text
+        })
+        .collect()
+}
+
+const LONG_ERROR: &str = "storage error in /home/operator/.local/share/keyward/keyward.db: \
+    database is locked (another keyward process holds a write transaction; it is retried \
+    for 5 s before giving up, so check for a stuck `keyward apps import` or a server \
+    started by hand)";
+
+#[test]
+fn a_long_error_wraps_in_the_status_area() {
+    check("error_long", |s| {
+        send(
+            s,
+            [Msg::Loaded {
+                region: 1,
+                result: Err(LONG_ERROR.into()),
+            }],
+        );
+    });
+    // Every word of it is on screen, and the footer's keys are still there.
+    for (w, h) in SIZES {
+        let mut s = state();
+        s.size = (w, h);
+        send(
+            &mut s,
+            [Msg::Loaded {
+                region: 1,
+                result: Err(LONG_ERROR.into()),
+            }],
+        );
+        let screen = rows(&buffer(&s, w, h)).join("\n");
+        for word in LONG_ERROR.split_whitespace() {
+            assert!(
+                screen.contains(word),
+                "{word} is missing at {w}x{h}:\n{screen}"
+            );
+        }
+        assert!(screen.contains("a add"), "the footer shows:\n{screen}");
+        assert!(screen.contains("(Esc dismisses)"), "{screen}");
+    }
+}
+
+#[test]
+fn an_error_too_long_for_the_status_area_is_cut_with_an_ellipsis() {
+    let mut s = state();
+    let text = "word ".repeat(400);
+    send(
+        &mut s,
+        [Msg::Loaded {
+            region: 1,
+            result: Err(text),
+        }],
+    );
+    let screen = rows(&buffer(&s, 80, 24));
+    let status: Vec<&String> = screen.iter().filter(|r| r.contains("word")).collect();
+    assert_eq!(status.len(), 8, "a third of 24 rows at most: {screen:#?}");
+    assert!(status[7].trim_end().ends_with('…'), "{screen:#?}");
+    assert!(
+        screen[15].contains("a add"),
+        "the footer stays: {screen:#?}"
+    );
+}
+
+#[test]
+fn the_secret_and_the_client_id_each_stay_on_one_line() {
+    // The snapshots: main_secret_shown_*.
+    for (w, h) in SIZES.into_iter().chain([(80, 30), (100, 30), (50, 30)]) {
+        let mut s = state();
+        s.size = (w, h);
+        s.reveals.insert(id(0), reveal(0, 61));
+        send(&mut s, [key(KeyCode::Down), ch('v')]);
+        let screen = rows(&buffer(&s, w, h));
+        let whole = |v: &str| screen.iter().any(|r| r.contains(v));
+        assert!(
+            whole(SECRET),
+            "the secret on one line at {w}x{h}: {screen:#?}"
+        );
+        assert!(
+            whole(id(0).as_str()),
+            "the client ID on one line at {w}x{h}: {screen:#?}"
+        );
+    }
+}
+
+/// An admin application, selected.
+fn with_admin(s: &mut State) {
+    let mut admin = app(4, "Ops automation", &[]);
+    admin.admin = true;
+    s.regions[0].apps.insert(3, admin);
+    s.refilter(None);
+    send(s, [key(KeyCode::End), key(KeyCode::Up)]);
+}
+
+#[test]
+fn an_admin_client_is_marked_in_the_list_and_the_details() {
+    check("admin", with_admin);
+    for (w, h) in SIZES {
+        let mut s = state();
+        s.size = (w, h);
+        with_admin(&mut s);
+        let screen = rows(&buffer(&s, w, h));
+        let row = screen.iter().find(|r| r.starts_with("│▶")).unwrap();
+        assert!(row.contains("Ops automation"), "{row}");
+        assert!(row.contains("admin") && !row.contains("0 sc"), "{row}");
+        let all = screen.join("\n");
+        assert!(all.contains("Admin client"), "{all}");
+        assert!(!all.contains("none yet"), "{all}");
+    }
+}
+
+#[test]
+fn help_fits_between_the_header_and_the_footer() {
+    let mut s = state();
+    s.size = (80, 24);
+    send(&mut s, [ch('?')]);
+    let screen = rows(&buffer(&s, 80, 24));
+    assert!(
+        screen[22].contains("Esc/q close"),
+        "the footer: {screen:#?}"
+    );
+    let all = screen.join("\n");
+    for what in [
+        "move in the list (wheel scrolls, click selects)",
+        "reload (others' changes also show within 10 s)",
+        "quit from anywhere",
+        "then never again.",
+    ] {
+        assert!(all.contains(what), "{what} is cut: {screen:#?}");
+    }
+}
+
+#[test]
+fn the_scope_grid_and_the_matrix_say_there_is_more() {
+    let mut s = state();
+    s.size = (80, 24);
+    send(&mut s, [ch('a'), key(KeyCode::Tab)]);
+    let all = rows(&buffer(&s, 80, 24)).join("\n");
+    assert!(all.contains("↓ 5 more"), "{all}");
+    send(&mut s, [key(KeyCode::End)]);
+    let screen = rows(&buffer(&s, 80, 24));
+    let marks: Vec<&String> = screen.iter().filter(|r| r.contains(" more ")).collect();
+    assert_eq!(marks.len(), 1, "{screen:#?}");
+    assert!(
+        marks[0].contains("↑ 4 more") && !marks[0].contains("↓ "),
+        "{screen:#?}"
+    );
+
+    let mut s = state();
+    s.size = (80, 24);
+    send(&mut s, [ch('S'), ch('m')]);
+    let all = rows(&buffer(&s, 80, 24)).join("\n");
+    assert!(all.contains("→ 11 more"), "{all}");
+    for _ in 0..6 {
+        send(&mut s, [key(KeyCode::Right)]);
+    }
+    let all = rows(&buffer(&s, 80, 24)).join("\n");
+    assert!(
+        all.contains("← 2 more") && all.contains("→ 9 more"),
+        "{all}"
+    );
+}
+
+/// Where a popup titled `title` has its top-left corner.
+fn popup_corner(buf: &ratatui::buffer::Buffer, title: &str) -> Option<(u16, u16)> {
+    let rows = rows(buf);
+    let width = |s: &str| unicode_width::UnicodeWidthStr::width(s) as u16;
+    rows.iter().enumerate().find_map(|(y, row)| {
+        let at = row.find(&format!("┌{title}"))?;
+        Some((width(&row[..at]), y as u16))
+    })
+}
+
+/// A wide character just left of a popup covers two cells: drawn as is, its
+/// right half swallowed the popup's left border.
+#[test]
+fn popups_over_wide_characters_keep_their_left_border() {
+    let popups = [
+        ('?', " Keys "),
+        ('a', " Add an application "),
+        ('e', " Rename "),
+        ('R', " Reset client secret? "),
+        ('d', " Delete application? "),
+        ('s', " Scopes of "),
+        ('t', " Token test"),
+    ];
+    for (w, h) in SIZES.into_iter().chain([(60, 20), (90, 30), (100, 30)]) {
+        for hostile in [false, true] {
+            for (key, title) in popups {
+                let mut s = state();
+                s.size = (w, h);
+                if hostile {
+                    hostile_state(&mut s);
+                }
+                s.reveals
+                    .insert(s.selected_app().unwrap().client_id.clone(), reveal(0, 600));
+                send(&mut s, [ch(key)]);
+                let buf = buffer(&s, w, h);
+                let (x, y0) = popup_corner(&buf, title)
+                    .unwrap_or_else(|| panic!("{title} at {w}x{h}: {:#?}", rows(&buf)));
+                for y in y0 + 1..h {
+                    match buf[(x, y)].symbol() {
+                        "│" => {}
+                        "└" => break,
+                        other => panic!(
+                            "{title} at {w}x{h}: {other:?} at ({x}, {y}): {:#?}",
+                            rows(&buf)
+                        ),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The add dialog is a little narrower than an 80-column screen: the columns
+/// beside it are cleared, not left showing pieces of the screen behind.
+#[test]
+fn no_stray_characters_beside_the_add_dialog() {
+    let mut s = state();
+    s.size = (80, 24);
+    send(&mut s, [ch('a')]);
+    let buf = buffer(&s, 80, 24);
+    for y in 2..20 {
+        for x in [1, 78] {
+            let sym = buf[(x, y)].symbol();
+            assert_eq!(sym, " ", "({x}, {y}) shows {sym:?}");
+        }
+    }
+}

@@ -279,13 +279,13 @@ pub struct State {
 /// A copy whose clipboard clear is due at `clears_at`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CopyNote {
-    /// `✓ Client secret copied (OSC 52)`: the status text without the countdown.
+    /// `✓ Client secret sent to your terminal (OSC 52)`: the status text without the countdown.
     pub text: String,
     pub clears_at: DateTime<Utc>,
 }
 
 impl CopyNote {
-    /// `✓ Client secret copied (OSC 52) · clears in 0:42`.
+    /// `✓ Client secret sent to your terminal (OSC 52) · clears in 0:42`.
     pub fn status(&self, now: DateTime<Utc>) -> String {
         let left = (self.clears_at - now).num_seconds().max(0);
         format!("{} · clears in {}:{:02}", self.text, left / 60, left % 60)

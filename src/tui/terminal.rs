@@ -4,10 +4,11 @@
 
 use std::io::{self, Stdout, Write};
 
+use crossterm::cursor::MoveTo;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -35,11 +36,18 @@ pub fn setup() -> io::Result<(Term, Guard)> {
 
 /// Best effort: each step runs even if an earlier one failed (after SIGHUP the
 /// terminal may already be gone).
+///
+/// The alternate screen is blanked before it is left: after the terminal has
+/// been resized (narrower, then wider than at the start), tmux carries part of
+/// the alternate screen over to the main screen when it is left, and with it
+/// a secret on display. A blank screen carries nothing.
 pub fn restore() {
     let mut out = io::stdout();
     let _ = execute!(
         out,
         DisableMouseCapture,
+        Clear(ClearType::All),
+        MoveTo(0, 0),
         LeaveAlternateScreen,
         crossterm::cursor::Show
     );

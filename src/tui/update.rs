@@ -221,7 +221,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Copied { what, result } => match result {
             Ok(copy) => {
-                let mut text = format!("✓ {what} copied ({})", copy.how);
+                let mut text = format!("✓ {what} {}", copy.how);
                 if let Some(why) = copy.fell_back {
                     text.push_str(&format!(", the system clipboard failed: {why}"));
                 }

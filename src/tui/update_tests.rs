@@ -429,12 +429,12 @@ fn c_copies_the_client_id() {
         &mut s,
         [Msg::Copied {
             what: "Client ID",
-            result: Ok(CopyInfo::plain("OSC 52")),
+            result: Ok(CopyInfo::plain("sent to your terminal (OSC 52)")),
         }],
     );
     assert_eq!(
         s.status.as_ref().unwrap().text,
-        "✓ Client ID copied (OSC 52)"
+        "✓ Client ID sent to your terminal (OSC 52)"
     );
 }
 
@@ -564,7 +564,7 @@ fn errors_stay_until_esc_dismisses_them() {
         &mut s,
         [Msg::Copied {
             what: "Client ID",
-            result: Ok(CopyInfo::plain("OSC 52")),
+            result: Ok(CopyInfo::plain("sent to your terminal (OSC 52)")),
         }],
     );
     assert_eq!(
@@ -685,7 +685,7 @@ fn a_copy_counts_down_in_the_status_line_then_asks_for_the_clear() {
         [Msg::Copied {
             what: "Client secret",
             result: Ok(CopyInfo {
-                how: "OSC 52",
+                how: "sent to your terminal (OSC 52)",
                 clears_at: Some(clears_at),
                 fell_back: None,
             }),
@@ -693,14 +693,14 @@ fn a_copy_counts_down_in_the_status_line_then_asks_for_the_clear() {
     );
     assert_eq!(
         s.status.as_ref().unwrap().text,
-        "✓ Client secret copied (OSC 52) · clears in 0:45"
+        "✓ Client secret sent to your terminal (OSC 52) · clears in 0:45"
     );
     assert!(s.needs_tick(), "the countdown ticks");
     s.now += Duration::seconds(3);
     assert!(send(&mut s, [Msg::Tick]).is_empty());
     assert_eq!(
         s.status.as_ref().unwrap().text,
-        "✓ Client secret copied (OSC 52) · clears in 0:42"
+        "✓ Client secret sent to your terminal (OSC 52) · clears in 0:42"
     );
     s.now = clears_at;
     let fx = send(&mut s, [Msg::Tick]);
@@ -724,7 +724,7 @@ fn a_fallback_copy_says_why_the_system_clipboard_was_not_used() {
         [Msg::Copied {
             what: "Client ID",
             result: Ok(CopyInfo {
-                how: "OSC 52",
+                how: "sent to your terminal (OSC 52)",
                 clears_at: None,
                 fell_back: Some("no answer within 1.5 s".into()),
             }),

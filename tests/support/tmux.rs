@@ -122,6 +122,24 @@ impl Pane {
         panic!("'{needle}' never went away:\n{}", self.screen());
     }
 
+    /// Resizes the window to `width` x `height` and polls until keyward's UI
+    /// has redrawn at the new width (its header ends with "? help" in the
+    /// last columns).
+    pub fn resize(&self, width: u16, height: u16) {
+        let (w, h) = (width.to_string(), height.to_string());
+        self.run(&["resize-window", "-t", &self.session, "-x", &w, "-y", &h]);
+        let mut screen = String::new();
+        for _ in 0..150 {
+            screen = self.screen();
+            let header = screen.lines().next().unwrap_or_default().trim_end();
+            if header.ends_with("? help") && header.chars().count() == usize::from(width) - 1 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the UI never redrew at {width}x{height}:\n{screen}");
+    }
+
     /// Polls until the session has ended.
     pub fn wait_closed(&self) {
         for _ in 0..150 {

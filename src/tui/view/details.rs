@@ -1,10 +1,11 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use super::text::{fit, truncate};
+use super::text::{fit, truncate, wrap};
 use super::theme::Theme;
 use crate::tui::state::State;
 use crate::tui::update::mm_ss;
@@ -33,16 +34,29 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     let label = |s: &str| Span::styled(fit(s, LABEL), t.bold());
     let mut lines: Vec<Line> = Vec::new();
 
-    // The client ID is public: shown in full, wrapped if the pane is narrow.
-    let id = app.client_id.as_str();
-    for (n, chunk) in chunks(id, value_w.max(8)).into_iter().enumerate() {
-        let head = if n == 0 {
-            label("Client ID")
-        } else {
-            label("")
-        };
-        lines.push(Line::from(vec![head, Span::raw(chunk)]));
+    // An admin client holds no catalog scope, so "0 scopes" would make it look
+    // harmless: it says what it is before anything else.
+    if app.admin {
+        for (n, piece) in wrap(ADMIN_NOTE, w, w).into_iter().enumerate() {
+            let (head, rest) = if n == 0 {
+                piece.split_at(piece.find(':').map_or(0, |i| i + 1))
+            } else {
+                ("", piece.as_str())
+            };
+            lines.push(Line::from(vec![
+                Span::styled(head.to_owned(), t.write()),
+                Span::styled(rest.to_owned(), t.warn()),
+            ]));
+        }
     }
+
+    // The client ID is public: shown in full, on one line.
+    lines.extend(labelled(
+        label("Client ID"),
+        app.client_id.as_str(),
+        w,
+        Style::new(),
+    ));
     lines.push(Line::from(vec![
         label(""),
         Span::styled("c", t.key()),
@@ -53,14 +67,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
         Some(r) => {
             let secret = r.secret.expose();
             if state.unmasked {
-                for (n, chunk) in chunks(secret, value_w.max(8)).into_iter().enumerate() {
-                    let head = if n == 0 {
-                        label("Client secret")
-                    } else {
-                        label("")
-                    };
-                    lines.push(Line::from(vec![head, Span::styled(chunk, t.warn())]));
-                }
+                lines.extend(labelled(label("Client secret"), secret, w, t.warn()));
             } else {
                 let dots = "•".repeat(value_w.clamp(4, 20));
                 lines.push(Line::from(vec![label("Client secret"), Span::raw(dots)]));
@@ -124,10 +131,10 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
         Span::raw(format!("{} UTC", fmt(app.updated_at))),
     ]));
     lines.push(Line::from(Span::styled(
-        format!("Scopes ({})", app.grants.len()),
+        format!("Scopes ({})", app.grants.len() + usize::from(app.admin)),
         t.bold(),
     )));
-    if app.grants.is_empty() {
+    if app.grants.is_empty() && !app.admin {
         lines.push(Line::from(vec![
             Span::styled("  none yet: ", t.dim()),
             Span::styled("s", t.key()),
@@ -168,18 +175,45 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
         lines.push(Line::from(vec![
             Span::raw("  "),
             Span::styled(crate::model::ADMIN_SCOPE, t.write()),
+            Span::styled(
+                truncate(
+                    "  the admin API: every application",
+                    w.saturating_sub(2 + crate::model::ADMIN_SCOPE.len()),
+                ),
+                t.dim(),
+            ),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// `s` in pieces of at most `width` characters (IDs and secrets are ASCII).
-fn chunks(s: &str, width: usize) -> Vec<String> {
-    s.chars()
-        .collect::<Vec<_>>()
-        .chunks(width.max(1))
-        .map(|c| c.iter().collect())
-        .collect()
+/// Says what an admin client is, first thing in its details.
+const ADMIN_NOTE: &str = "Admin client: holds keyward:admin, opens the admin API";
+
+/// A value (an ID, a secret) after its label when both fit, else on a line of
+/// its own from the pane's left edge: never broken, so a mouse selection
+/// copies it whole. Only a pane too narrow for the value alone breaks it.
+fn labelled<'a>(label: Span<'a>, value: &str, width: usize, style: Style) -> Vec<Line<'a>> {
+    let value_w = value.width();
+    if label.content.width() + value_w <= width {
+        return vec![Line::from(vec![
+            label,
+            Span::styled(value.to_owned(), style),
+        ])];
+    }
+    let mut lines = vec![Line::from(label)];
+    if value_w <= width {
+        lines.push(Line::from(Span::styled(value.to_owned(), style)));
+    } else {
+        let chars: Vec<char> = value.chars().collect();
+        for piece in chars.chunks(width.max(1)) {
+            lines.push(Line::from(Span::styled(
+                piece.iter().collect::<String>(),
+                style,
+            )));
+        }
+    }
+    lines
 }
 
 /// The first-run greeting, or a hint when the filter hides everything.

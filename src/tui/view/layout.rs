@@ -15,20 +15,40 @@ pub struct Areas {
     pub status: Rect,
 }
 
-/// Below this width the list and the details stack instead of sitting side by side.
-pub const SIDE_BY_SIDE_MIN_WIDTH: u16 = 70;
+/// Below this width the list and the details stack instead of sitting side by
+/// side: narrower, the details pane could not hold a secret on one line.
+pub const SIDE_BY_SIDE_MIN_WIDTH: u16 = 80;
 
+/// The details pane's least width side by side: a secret (48 characters) on a
+/// line of its own between the borders, so a mouse selection copies it whole.
+const DETAILS_MIN_WIDTH: u16 = crate::model::SECRET_LEN as u16 + 2;
+
+/// The screen with a one-line status (what `update` pages and clicks by).
 pub fn areas(area: Rect) -> Areas {
+    areas_with_status(area, 1)
+}
+
+/// The screen with `status_h` lines of status at the bottom: a long message
+/// takes rows from the body rather than being cut.
+pub fn areas_with_status(area: Rect, status_h: u16) -> Areas {
     let h = area.height;
+    let status_h = if h >= 2 {
+        status_h.clamp(1, h.saturating_sub(4).max(1))
+    } else {
+        0
+    };
     let row = |y: u16, height: u16| Rect::new(area.x, area.y + y, area.width, height);
     let header = row(0, h.min(1));
-    let footer_y = h.saturating_sub(2).max(1);
+    let footer_y = h.saturating_sub(1 + status_h).max(1);
     let footer = row(footer_y.min(h), if h >= 3 { 1 } else { 0 });
-    let status = row(h.saturating_sub(1), if h >= 2 { 1 } else { 0 });
+    let status = row(h.saturating_sub(status_h), status_h);
     let body_h = footer_y.saturating_sub(1);
     let body = row(1.min(h), body_h);
     let (list, details) = if area.width >= SIDE_BY_SIDE_MIN_WIDTH {
-        let lw = (area.width * 9 / 20).max(30).min(area.width);
+        let lw = (area.width * 9 / 20)
+            .min(area.width.saturating_sub(DETAILS_MIN_WIDTH))
+            .max(30)
+            .min(area.width);
         (
             Rect::new(body.x, body.y, lw, body.height),
             Rect::new(body.x + lw, body.y, area.width - lw, body.height),

@@ -41,7 +41,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     }
     if state.visible.is_empty() {
         let text = if total == 0 {
-            " No applications yet: press a".to_owned()
+            " None yet: a adds one".to_owned()
         } else {
             format!(" Nothing matches /{}; Esc clears", state.filter.query)
         };
@@ -78,7 +78,13 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
                 row.push_str(&fit(&a.client_id.short(), 9));
             }
             row.push(' ');
-            row.push_str(&right(&format!("{} sc", a.grants.len()), 5));
+            // An admin client holds no catalog scope: "0 sc" would look harmless.
+            let scopes = if a.admin {
+                "admin".to_owned()
+            } else {
+                format!("{} sc", a.grants.len())
+            };
+            row.push_str(&right(&scopes, 5));
             if show_date {
                 row.push(' ');
                 row.push_str(&a.created_at.format("%Y-%m-%d").to_string());

@@ -20,16 +20,24 @@ pub fn view(state: &State, frame: &mut Frame) {
         color: !state.no_color,
     };
     let area = frame.area();
-    let a = layout::areas(area);
+    let status = footer::status_lines(state, area.width, status_max_lines(area.height), t);
+    let a = layout::areas_with_status(area, status.len() as u16);
     header::draw(state, frame, a.header, t);
     list::draw(state, frame, a.list, t);
     details::draw(state, frame, a.details, t);
     footer::draw_keys(state, frame, a.footer, t);
-    footer::draw_status(state, frame, a.status, t);
+    footer::draw_status(status, frame, a.status);
     if let Some(p) = &state.popup {
         popups::draw(state, p, frame, area, t);
     }
     scrub(frame.buffer_mut());
+}
+
+/// How many rows a long status message may take from the body: a third of
+/// the screen, so an error of several hundred characters is read in full
+/// (the body shrinks until Esc dismisses it).
+fn status_max_lines(height: u16) -> usize {
+    (height as usize / 3).max(1)
 }
 
 /// The last line of defence: text is cleaned where it is drawn, but a cell

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use super::dialog;
+use super::{Hidden, dialog, more_marks};
 use crate::model::Access;
 use crate::tui::state::{Browser, BrowserFocus, State};
 use crate::tui::update::holders;
@@ -31,7 +31,8 @@ pub fn draw(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme)
     let inner = block.inner(r);
     frame.render_widget(block, r);
     if b.matrix {
-        draw_matrix(state, b, frame, inner, t);
+        let hidden = draw_matrix(state, b, frame, inner, t);
+        more_marks(frame, r, hidden, t);
         return;
     }
     let left_w = inner.width / 2;
@@ -46,10 +47,13 @@ pub fn draw(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme)
     // Left: every scope by product, with the levels it offers.
     let lw = left.width as usize;
     let mut lines: Vec<Line> = Vec::new();
+    // Which lines are scopes (the others are product titles).
+    let mut is_scope: Vec<bool> = Vec::new();
     let mut cursor_line = 0;
     let mut i = 0;
     for g in state.catalog.groups() {
         lines.push(Line::from(Span::styled(truncate(&g.title, lw), t.title())));
+        is_scope.push(false);
         for s in &g.scopes {
             let here = i == b.scope;
             if here {
@@ -83,16 +87,26 @@ pub fn draw(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme)
                 ratatui::style::Style::new()
             };
             lines.push(Line::from(Span::styled(fit(&text, lw), style)));
+            is_scope.push(true);
             i += 1;
         }
     }
     let list_h = left.height.saturating_sub(3) as usize;
     let offset = cursor_line.saturating_sub(list_h.saturating_sub(1));
+    let count = |range: &[bool]| range.iter().filter(|&&s| s).count();
+    let hidden = Hidden {
+        above: count(&is_scope[..offset.min(is_scope.len())]),
+        below: count(is_scope.get(offset + list_h..).unwrap_or_default()),
+        ..Hidden::default()
+    };
     let shown: Vec<Line> = lines.into_iter().skip(offset).take(list_h).collect();
     frame.render_widget(
         Paragraph::new(shown),
         Rect::new(left.x, left.y, left.width, list_h as u16),
     );
+    // Under the scope list, which is what scrolls.
+    let under_list = Rect::new(r.x, r.y, (left.width + 2).min(r.width), r.height);
+    more_marks(frame, under_list, hidden, t);
     let Some(def) = state.catalog.scopes().nth(b.scope) else {
         return;
     };
@@ -171,7 +185,7 @@ pub fn draw(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme)
     frame.render_widget(Paragraph::new(lines), right);
 }
 
-fn draw_matrix(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme) {
+fn draw_matrix(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme) -> Hidden {
     let scopes: Vec<_> = state.catalog.scopes().collect();
     let apps = state.apps();
     let w = area.width as usize;
@@ -207,6 +221,12 @@ fn draw_matrix(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: The
             t.dim(),
         )));
     }
+    let hidden = Hidden {
+        above: offset.min(apps.len()),
+        below: apps.len().saturating_sub(offset + rows),
+        left: first_col,
+        right: scopes.len().saturating_sub(first_col + cols.len()),
+    };
     for (i, a) in apps.iter().enumerate().skip(offset).take(rows) {
         let here = i == b.app;
         let mut spans = vec![Span::styled(
@@ -273,4 +293,5 @@ fn draw_matrix(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: The
             ),
         );
     }
+    hidden
 }

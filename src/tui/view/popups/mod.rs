@@ -35,11 +35,58 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
 }
 
 pub(super) fn dialog<'a>(frame: &mut Frame, r: Rect, title: &str, t: Theme) -> Block<'a> {
-    frame.render_widget(Clear, r);
+    clear_under(frame, r);
     Block::bordered().title(Span::styled(
         crate::text::one_line(title).into_owned(),
         t.title(),
     ))
+}
+
+/// Clears the popup's area and one column either side of it. The margin
+/// matters twice: a wide character (日, 🔑) just left of the popup covers two
+/// cells, and the terminal would draw its right half over the popup's left
+/// border; and a dialog a few columns narrower than the screen would
+/// otherwise sit between stray characters of the screen behind it.
+fn clear_under(frame: &mut Frame, r: Rect) {
+    let screen = frame.area();
+    let left = r.x.saturating_sub(1).max(screen.x);
+    let right = (r.x + r.width + 1).min(screen.x + screen.width);
+    let margin = Rect::new(left, r.y, right.saturating_sub(left), r.height);
+    frame.render_widget(Clear, margin.intersection(screen));
+}
+
+/// Marks on the bottom border of a popup (`r`) when its list goes on past
+/// what is shown: `↑ 3 more`, `↓ 7 more`, `← 1 more`, `→ 9 more`.
+pub(super) fn more_marks(frame: &mut Frame, r: Rect, hidden: Hidden, t: Theme) {
+    let marks: Vec<String> = [
+        (hidden.above, "↑"),
+        (hidden.below, "↓"),
+        (hidden.left, "←"),
+        (hidden.right, "→"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, arrow)| format!("{arrow} {n} more"))
+    .collect();
+    if marks.is_empty() || r.height < 2 || r.width < 4 {
+        return;
+    }
+    let text = format!(" {} ", marks.join(" · "));
+    let w = (text.width() as u16).min(r.width - 2);
+    let at = Rect::new(r.x + r.width - 2 - w, r.y + r.height - 1, w, 1);
+    frame.render_widget(
+        ratatui::widgets::Paragraph::new(Span::styled(text, t.key())),
+        at,
+    );
+}
+
+/// How much of a scrolled list lies outside the view, in each direction.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Hidden {
+    pub above: usize,
+    pub below: usize,
+    pub left: usize,
+    pub right: usize,
 }
 
 pub(super) fn input_line<'a>(

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use super::{dialog, input_line};
+use super::{Hidden, dialog, input_line, more_marks};
 use crate::model::Access;
 use crate::tui::state::{AddFocus, AddForm, ScopeGrid, State};
 use crate::tui::view::layout::centered;
@@ -42,7 +42,8 @@ pub fn draw_add(state: &State, form: &AddForm, frame: &mut Frame, area: Rect, t:
         inner.width,
         inner.height - head.height,
     );
-    draw_grid(state, &form.grid, !focus_name, frame, rest, t);
+    let hidden = draw_grid(state, &form.grid, !focus_name, frame, rest, t);
+    more_marks(frame, r, hidden, t);
 }
 
 pub fn draw_editor(
@@ -57,7 +58,8 @@ pub fn draw_editor(
     let block = dialog(frame, r, &format!(" Scopes of {} ", truncate(name, 50)), t);
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    draw_grid(state, grid, true, frame, inner, t);
+    let hidden = draw_grid(state, grid, true, frame, inner, t);
+    more_marks(frame, r, hidden, t);
 }
 
 fn draw_grid(
@@ -67,16 +69,20 @@ fn draw_grid(
     frame: &mut Frame,
     area: Rect,
     t: Theme,
-) {
+) -> Hidden {
     if area.height < 3 {
-        return;
+        return Hidden::default();
     }
     let w = area.width as usize;
     let mut lines: Vec<Line> = Vec::new();
+    // Which lines are scopes (the others are product titles), to count what
+    // lies above and below the view.
+    let mut is_scope: Vec<bool> = Vec::new();
     let mut cursor_line = 0;
     let mut row = 0;
     for g in state.catalog.groups() {
         lines.push(Line::from(Span::styled(truncate(&g.title, w), t.title())));
+        is_scope.push(false);
         for s in &g.scopes {
             let Some(r) = grid.rows.get(row) else { break };
             let here = focused && row == grid.cursor;
@@ -118,6 +124,7 @@ fn draw_grid(
                 spans.push(Span::styled(truncate(&s.title, w - used - 1), t.dim()));
             }
             lines.push(Line::from(spans));
+            is_scope.push(true);
             row += 1;
         }
     }
@@ -126,6 +133,12 @@ fn draw_grid(
     let offset = cursor_line
         .saturating_sub(list_h.saturating_sub(1))
         .min(lines.len().saturating_sub(list_h));
+    let count = |range: &[bool]| range.iter().filter(|&&s| s).count();
+    let hidden = Hidden {
+        above: count(&is_scope[..offset.min(is_scope.len())]),
+        below: count(is_scope.get(offset + list_h..).unwrap_or_default()),
+        ..Hidden::default()
+    };
     let shown: Vec<Line> = lines.into_iter().skip(offset).take(list_h).collect();
     frame.render_widget(
         Paragraph::new(shown),
@@ -146,4 +159,5 @@ fn draw_grid(
             area.height - list_h as u16,
         ),
     );
+    hidden
 }
