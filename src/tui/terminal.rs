@@ -4,7 +4,9 @@
 
 use std::io::{self, Stdout, Write};
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -28,7 +30,14 @@ pub fn setup() -> io::Result<(Term, Guard)> {
     enable_raw_mode()?;
     let guard = Guard;
     let mut out = io::stdout();
-    execute!(out, EnterAlternateScreen, EnableMouseCapture)?;
+    // Bracketed paste: a paste arrives as text, never as keys that could
+    // confirm a dialog.
+    execute!(
+        out,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )?;
     let term = Terminal::new(CrosstermBackend::new(out))?;
     Ok((term, guard))
 }
@@ -39,6 +48,7 @@ pub fn restore() {
     let mut out = io::stdout();
     let _ = execute!(
         out,
+        DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
         crossterm::cursor::Show

@@ -41,6 +41,7 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
         Some(Popup::DeleteConfirm { .. }) => {
             vec![("type", "the name"), ("Enter", "delete"), ("Esc", "cancel")]
         }
+        Some(Popup::QuitConfirm { .. }) => vec![("y", "quit"), ("n/Esc", "stay")],
         Some(Popup::Help) => vec![("Esc/q", "close")],
         Some(Popup::Token(p)) if p.result.is_some() => vec![("t", "again"), ("Esc/q", "close")],
         Some(Popup::Token(_)) => vec![("Esc/q", "close")],
