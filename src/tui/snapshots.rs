@@ -439,3 +439,12 @@ fn no_control_or_bidi_character_reaches_a_cell() {
         "{row:?}"
     );
 }
+
+#[test]
+fn quit_confirm() {
+    check("quit_confirm", |s| {
+        s.reveals.insert(id(1), reveal(1, 600));
+        send(s, [ch('q')]);
+        assert!(!s.quit);
+    });
+}
