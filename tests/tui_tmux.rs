@@ -644,7 +644,19 @@ fn a_paste_of_ready_never_resets_the_selected_secret() {
     // The same text sent as keys, in one burst, as a terminal without
     // bracketed paste (or a hostile one) sends it.
     t.text("Ready");
-    let screen = t.wait_for("Reset cancelled");
+    let mut screen = String::new();
+    for _ in 0..150 {
+        screen = t.screen();
+        if screen.contains("Reset cancelled") || screen.contains("New secret") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        !screen.contains("New secret"),
+        "the paste reset it:\n{screen}"
+    );
+    assert!(screen.contains("Reset cancelled"), "{screen}");
     assert!(!screen.contains("Reset client secret?"), "{screen}");
     // Whatever a confirmed reset would have started has ended by the time a
     // reload issued after it answers.
