@@ -4,19 +4,23 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::effect::Effect;
-use super::msg::Msg;
+use super::msg::{CallResult, Msg};
 use super::state::{
     AddFocus, AddForm, Browser, BrowserFocus, CopyNote, Fresh, Guard, Input, Popup, ScopeGrid,
     State, Status, StatusKind, TokenPanel,
 };
 use super::view::layout;
 use crate::model::{AppName, Application, ClientId, ClientSecret, NewApplication};
+use crate::registry::Issued;
 
 /// What the status line says when a key needs a selected application.
 const NOTHING_SELECTED: &str = "No application selected: press a to add one";
 
 /// How the status line starts when a quiet reload failed.
 const CANNOT_RELOAD: &str = "Cannot reload: ";
+
+/// How the status line starts when listing a region failed.
+const CANNOT_LIST: &str = "Cannot list applications: ";
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
@@ -44,49 +48,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             ensure_visible(state);
             state.dirty = true;
         }
-        Msg::Tick => {
-            tick_clipboard(state, &mut effects);
-            if state.pending > 0 {
-                state.spinner = state.spinner.wrapping_add(1);
-                state.dirty = true;
-            }
-            if state
-                .selected_app()
-                .is_some_and(|a| state.reveals.contains_key(&a.client_id))
-                || matches!(state.popup, Some(Popup::Token(_)))
-            {
-                // A countdown on screen moved on by a second.
-                state.dirty = true;
-            }
-        }
-        Msg::Loaded { region, result } => {
-            finish_call(state);
-            match result {
-                Ok(apps) => {
-                    // Taken before the list changes under `visible`'s indices.
-                    let keep = state.selected_app().map(|a| a.client_id.clone());
-                    if let Some(r) = state.regions.get_mut(region) {
-                        r.apps = apps;
-                        r.loaded = true;
-                    }
-                    if region == state.active {
-                        state.refilter(keep);
-                        ensure_visible(state);
-                    }
-                    after_reload(state, region);
-                    if let Some(r) = state.regions.get(region)
-                        && state
-                            .status
-                            .as_ref()
-                            .is_some_and(|s| s.text == reloading(r))
-                    {
-                        let text = format!("Reloaded {}: {} applications", r.name, r.apps.len());
-                        info(state, text);
-                    }
-                }
-                Err(e) => error(state, format!("Cannot list applications: {e}")),
-            }
-        }
+        Msg::Tick => on_tick(state, &mut effects),
+        Msg::Loaded { region, result } => on_loaded(state, region, result),
         Msg::Poll => {
             let idle = state.pending == 0 && !state.refreshing;
             let known = state
@@ -105,151 +68,20 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             region,
             fingerprint,
             result,
-        } => {
-            state.refreshing = false;
-            match result {
-                Ok(apps) => {
-                    // Taken before the list changes under `visible`'s indices.
-                    let keep = state.selected_app().map(|a| a.client_id.clone());
-                    let mut changed = false;
-                    if let Some(r) = state.regions.get_mut(region) {
-                        r.fingerprint = fingerprint;
-                        if let Some(apps) = apps
-                            && apps != r.apps
-                        {
-                            r.apps = apps;
-                            r.loaded = true;
-                            changed = true;
-                        }
-                    }
-                    // Only a real change redraws; the selection follows its
-                    // client ID and any open dialog stays as it is.
-                    if changed && region == state.active {
-                        state.refilter(keep);
-                        ensure_visible(state);
-                        state.dirty = true;
-                    }
-                    if changed {
-                        after_reload(state, region);
-                    }
-                    // The registry answers again: a reload error is old news.
-                    if state
-                        .status
-                        .as_ref()
-                        .is_some_and(|s| s.text.starts_with(CANNOT_RELOAD))
-                    {
-                        state.status = None;
-                        state.dirty = true;
-                    }
-                }
-                Err(e) => {
-                    let text = format!("{CANNOT_RELOAD}{e}");
-                    if state.status.as_ref().is_none_or(|s| s.text != text) {
-                        error(state, text);
-                    }
-                }
-            }
-        }
-        Msg::Created { region, result } => {
-            finish_call(state);
-            match result {
-                Ok(issued) => {
-                    state.retry = None;
-                    let id = issued.application.client_id.clone();
-                    let name = issued.application.client_name.to_string();
-                    remember_fresh(state, region, &issued);
-                    upsert(state, region, issued.application);
-                    state.reveals.insert(id.clone(), issued.reveal);
-                    if region == state.active {
-                        state.filter = Default::default();
-                        state.refilter(Some(id));
-                        state.unmasked = false;
-                        ensure_visible(state);
-                    }
-                    info(
-                        state,
-                        format!(
-                            "Added {name}. Its secret can be seen for {}: v shows it, y copies it",
-                            mm_ss(state.window_secs)
-                        ),
-                    );
-                }
-                Err(e) => {
-                    if matches!(state.retry, Some(Popup::Add(_))) {
-                        reopen(state, e.clone());
-                    }
-                    error(state, format!("Cannot add the application: {e}"));
-                }
-            }
-        }
+        } => on_refreshed(state, region, fingerprint, result),
+        Msg::Created { region, result } => on_created(state, region, result),
         Msg::Updated {
             region,
             what,
             result,
-        } => {
-            finish_call(state);
-            match result {
-                Ok(app) => {
-                    state.retry = None;
-                    let text = format!("{what} {}", app.client_name);
-                    upsert(state, region, app);
-                    info(state, text);
-                }
-                Err(e) => {
-                    if matches!(state.retry, Some(Popup::Rename { .. })) {
-                        reopen(state, e.clone());
-                    }
-                    error(state, format!("Cannot save: {e}"));
-                }
-            }
-        }
-        Msg::SecretReset { region, result } => {
-            finish_call(state);
-            match result {
-                Ok(issued) => {
-                    let name = issued.application.client_name.to_string();
-                    let id = issued.application.client_id.clone();
-                    remember_fresh(state, region, &issued);
-                    upsert(state, region, issued.application);
-                    state.reveals.insert(id, issued.reveal);
-                    state.unmasked = false;
-                    info(
-                        state,
-                        format!(
-                            "New secret for {name}; the old one no longer works. Visible for {}: v shows, y copies",
-                            mm_ss(state.window_secs)
-                        ),
-                    );
-                }
-                Err(e) => error(state, format!("Cannot reset the secret: {e}")),
-            }
-        }
+        } => on_updated(state, region, what, result),
+        Msg::SecretReset { region, result } => on_secret_reset(state, region, result),
         Msg::Deleted {
             region,
             id,
             name,
             result,
-        } => {
-            finish_call(state);
-            match result {
-                Ok(()) => {
-                    if let Some(r) = state.regions.get_mut(region) {
-                        r.apps.retain(|a| a.client_id != id);
-                    }
-                    state.reveals.remove(&id);
-                    state.fresh.remove(&id);
-                    if region == state.active {
-                        state.refilter(None);
-                        ensure_visible(state);
-                    }
-                    info(
-                        state,
-                        format!("Deleted {name}; its credentials no longer work"),
-                    );
-                }
-                Err(e) => error(state, format!("Cannot delete {name}: {e}")),
-            }
-        }
+        } => on_deleted(state, region, id, name, result),
         Msg::Copied { what, result } => match result {
             Ok(copy) => {
                 mark_copied(state, what);
@@ -292,9 +124,216 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     effects
 }
 
+/// The one-second timer.
+fn on_tick(state: &mut State, effects: &mut Vec<Effect>) {
+    tick_clipboard(state, effects);
+    if state.pending > 0 {
+        state.spinner = state.spinner.wrapping_add(1);
+        state.dirty = true;
+    }
+    if state
+        .selected_app()
+        .is_some_and(|a| state.reveals.contains_key(&a.client_id))
+        || matches!(state.popup, Some(Popup::Token(_)))
+    {
+        // A countdown on screen moved on by a second.
+        state.dirty = true;
+    }
+}
+
+/// An add finished.
+fn on_created(state: &mut State, region: usize, result: CallResult<Issued>) {
+    finish_call(state);
+    match result {
+        Ok(issued) => {
+            state.retry = None;
+            let id = issued.application.client_id.clone();
+            let name = issued.application.client_name.to_string();
+            remember_fresh(state, region, &issued);
+            upsert(state, region, issued.application);
+            state.reveals.insert(id.clone(), issued.reveal);
+            if region == state.active {
+                state.filter = Default::default();
+                state.refilter(Some(id));
+                state.unmasked = false;
+                ensure_visible(state);
+            }
+            info(
+                state,
+                format!(
+                    "Added {name}. Its secret can be seen for {}: v shows it, y copies it",
+                    mm_ss(state.window_secs)
+                ),
+            );
+        }
+        Err(e) => {
+            if matches!(state.retry, Some(Popup::Add(_))) {
+                reopen(state, e.clone());
+            }
+            error(state, format!("Cannot add the application: {e}"));
+        }
+    }
+}
+
+/// A rename or a scope change finished.
+fn on_updated(state: &mut State, region: usize, what: &str, result: CallResult<Application>) {
+    finish_call(state);
+    match result {
+        Ok(app) => {
+            state.retry = None;
+            let text = format!("{what} {}", app.client_name);
+            upsert(state, region, app);
+            info(state, text);
+        }
+        Err(e) => {
+            if matches!(state.retry, Some(Popup::Rename { .. })) {
+                reopen(state, e.clone());
+            }
+            error(state, format!("Cannot save: {e}"));
+        }
+    }
+}
+
+/// A secret reset finished.
+fn on_secret_reset(state: &mut State, region: usize, result: CallResult<Issued>) {
+    finish_call(state);
+    match result {
+        Ok(issued) => {
+            let name = issued.application.client_name.to_string();
+            let id = issued.application.client_id.clone();
+            remember_fresh(state, region, &issued);
+            upsert(state, region, issued.application);
+            state.reveals.insert(id, issued.reveal);
+            state.unmasked = false;
+            info(
+                state,
+                format!(
+                    "New secret for {name}; the old one no longer works. Visible for {}: v shows, y copies",
+                    mm_ss(state.window_secs)
+                ),
+            );
+        }
+        Err(e) => error(state, format!("Cannot reset the secret: {e}")),
+    }
+}
+
+/// A delete finished.
+fn on_deleted(
+    state: &mut State,
+    region: usize,
+    id: ClientId,
+    name: String,
+    result: CallResult<()>,
+) {
+    finish_call(state);
+    match result {
+        Ok(()) => {
+            if let Some(r) = state.regions.get_mut(region) {
+                r.apps.retain(|a| a.client_id != id);
+            }
+            state.reveals.remove(&id);
+            state.fresh.remove(&id);
+            if region == state.active {
+                state.refilter(None);
+                ensure_visible(state);
+            }
+            info(
+                state,
+                format!("Deleted {name}; its credentials no longer work"),
+            );
+        }
+        Err(e) => error(state, format!("Cannot delete {name}: {e}")),
+    }
+}
+
+/// A list asked for by `r`, a region switch or the start.
+fn on_loaded(state: &mut State, region: usize, result: CallResult<Vec<Application>>) {
+    finish_call(state);
+    let apps = match result {
+        Ok(apps) => apps,
+        Err(e) => return error(state, format!("{CANNOT_LIST}{e}")),
+    };
+    // Taken before the list changes under `visible`'s indices.
+    let keep = state.selected_app().map(|a| a.client_id.clone());
+    if let Some(r) = state.regions.get_mut(region) {
+        r.apps = apps;
+        r.loaded = true;
+    }
+    if region == state.active {
+        state.refilter(keep);
+        ensure_visible(state);
+    }
+    clear_list_error(state);
+    after_reload(state, region);
+    if let Some(r) = state.regions.get(region)
+        && state
+            .status
+            .as_ref()
+            .is_some_and(|s| s.text == reloading(r))
+    {
+        let text = format!("Reloaded {}: {} applications", r.name, r.apps.len());
+        info(state, text);
+    }
+}
+
+/// A quiet reload: `None` when the fingerprint said nothing changed.
+fn on_refreshed(
+    state: &mut State,
+    region: usize,
+    fingerprint: Option<String>,
+    result: CallResult<Option<Vec<Application>>>,
+) {
+    state.refreshing = false;
+    let apps = match result {
+        Ok(apps) => apps,
+        Err(e) => {
+            let text = format!("{CANNOT_RELOAD}{e}");
+            if state.status.as_ref().is_none_or(|s| s.text != text) {
+                error(state, text);
+            }
+            return;
+        }
+    };
+    // Taken before the list changes under `visible`'s indices.
+    let keep = state.selected_app().map(|a| a.client_id.clone());
+    let mut changed = false;
+    if let Some(r) = state.regions.get_mut(region) {
+        r.fingerprint = fingerprint;
+        if let Some(apps) = apps
+            && apps != r.apps
+        {
+            r.apps = apps;
+            r.loaded = true;
+            changed = true;
+        }
+    }
+    clear_list_error(state);
+    // Only a real change redraws; the selection follows its client ID, and a
+    // dialog stays open unless its application is gone or renamed.
+    if changed {
+        if region == state.active {
+            state.refilter(keep);
+            ensure_visible(state);
+            state.dirty = true;
+        }
+        after_reload(state, region);
+    }
+}
+
+/// The registry listed again: an error from an earlier list is old news.
+fn clear_list_error(state: &mut State) {
+    if state.status.as_ref().is_some_and(|s| {
+        s.kind == StatusKind::Error
+            && (s.text.starts_with(CANNOT_RELOAD) || s.text.starts_with(CANNOT_LIST))
+    }) {
+        state.status = None;
+        state.dirty = true;
+    }
+}
+
 /// Notes a secret this session made, to tell later whether it was reset
 /// elsewhere and whether the user has seen or copied it.
-fn remember_fresh(state: &mut State, region: usize, issued: &crate::registry::Issued) {
+fn remember_fresh(state: &mut State, region: usize, issued: &Issued) {
     state.fresh.insert(
         issued.application.client_id.clone(),
         Fresh {
