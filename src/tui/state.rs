@@ -1,6 +1,6 @@
 //! The UI's state: plain data, no I/O. `update` changes it, `view` draws it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -284,9 +284,9 @@ pub struct State {
     pub reveals: HashMap<ClientId, SecretReveal>,
     /// What is known of each secret in `reveals` that this session made.
     pub fresh: HashMap<ClientId, Fresh>,
-    /// The application whose secret a `y` is copying, marked delivered once
-    /// the copy succeeds.
-    pub copying_secret: Option<ClientId>,
+    /// The applications whose secrets `y` is copying, oldest first: each is
+    /// marked delivered once its copy succeeds.
+    pub copying_secrets: VecDeque<ClientId>,
     /// Counts the terminal's input bursts (the events of one read): a key that
     /// comes on its own or first in a burst starts a new one.
     pub burst: u64,
@@ -351,7 +351,7 @@ impl State {
             filter: Filter::default(),
             reveals: HashMap::new(),
             fresh: HashMap::new(),
-            copying_secret: None,
+            copying_secrets: VecDeque::new(),
             burst: 0,
             dropped_burst: None,
             unmasked: false,

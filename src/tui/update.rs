@@ -84,7 +84,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         } => on_deleted(state, region, id, name, result),
         Msg::Copied { what, result } => match result {
             Ok(copy) => {
-                mark_copied(state, what);
+                copy_done(state, what, true);
                 let mut text = format!("✓ {what} copied ({})", copy.how);
                 if let Some(why) = copy.fell_back {
                     text.push_str(&format!(", the system clipboard failed: {why}"));
@@ -99,7 +99,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 }
             }
             Err(e) => {
-                state.copying_secret = None;
+                copy_done(state, what, false);
                 error(
                     state,
                     format!("Cannot copy the {}: {e}", what.to_lowercase()),
@@ -344,14 +344,16 @@ fn remember_fresh(state: &mut State, region: usize, issued: &Issued) {
     );
 }
 
-/// A finished copy of the secret delivers it: quitting no longer loses it.
-fn mark_copied(state: &mut State, what: &str) {
-    let Some(id) = state.copying_secret.take() else {
+/// A copy finished: a secret copied without failure is delivered, so quitting
+/// no longer loses it. Copies finish in the order `y` asked for them.
+fn copy_done(state: &mut State, what: &str, copied: bool) {
+    if what != SECRET_COPY {
+        return;
+    }
+    let Some(id) = state.copying_secrets.pop_front() else {
         return;
     };
-    if what == SECRET_COPY
-        && let Some(fresh) = state.fresh.get_mut(&id)
-    {
+    if copied && let Some(fresh) = state.fresh.get_mut(&id) {
         fresh.delivered = true;
     }
 }
@@ -830,7 +832,7 @@ fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<E
                     what: SECRET_COPY,
                     text: r.secret.clone(),
                 });
-                state.copying_secret = Some(id);
+                state.copying_secrets.push_back(id);
             }
             None => error(
                 state,

@@ -1405,3 +1405,30 @@ fn esc_and_a_key_read_together_as_alt_key_are_both_taken() {
     let fx = send(&mut s, [ch('R'), alt('y')]);
     assert!(fx.is_empty() && s.popup.is_none());
 }
+
+#[test]
+fn only_the_secret_copy_finishing_delivers_the_secret() {
+    let mut s = with_fresh_secret();
+    send(&mut s, [ch('y'), ch('c')]);
+    send(
+        &mut s,
+        [Msg::Copied {
+            what: "Client ID",
+            result: Ok(CopyInfo::plain("OSC 52")),
+        }],
+    );
+    send(&mut s, [ch('q')]);
+    assert!(!s.quit, "the client ID is not the secret");
+    send(
+        &mut s,
+        [
+            key(KeyCode::Esc),
+            Msg::Copied {
+                what: "Client secret",
+                result: Ok(CopyInfo::plain("OSC 52")),
+            },
+            ch('q'),
+        ],
+    );
+    assert!(s.quit);
+}
