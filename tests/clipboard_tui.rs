@@ -100,6 +100,17 @@ impl Ui {
 
     fn quit(&self) {
         self.keys(&["q"]);
+        // A new secret that was neither shown nor copied makes q ask first.
+        for _ in 0..50 {
+            if !self.alive() {
+                return;
+            }
+            if self.screen().contains("Quit and lose") {
+                self.keys(&["y"]);
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
         self.wait_closed();
     }
 }

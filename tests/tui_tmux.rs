@@ -374,7 +374,7 @@ fn add_in_ui(t: &Tmux, name: &str) -> String {
 }
 
 #[test]
-fn t_mints_a_token_locally_and_a_reset_elsewhere_makes_it_fail() {
+fn t_mints_a_token_locally_and_a_reset_elsewhere_drops_the_dead_secret() {
     if !has_tmux() {
         panic!("tmux is not installed: run scripts/test, which installs it");
     }
@@ -397,12 +397,18 @@ fn t_mints_a_token_locally_and_a_reset_elsewhere_makes_it_fail() {
     t.keys(&["Escape"]);
     t.wait_gone("Token test:");
 
-    // Another process resets the secret: the one the UI still shows is refused.
+    // Another process resets the secret: the next reload drops the dead one
+    // and says so, instead of keeping it on offer.
     t.cli(&["apps", "reset-secret", &id, "--yes", "--json"]);
+    t.keys(&["r"]);
+    let screen = t.wait_for("was reset elsewhere at");
+    assert!(screen.contains("Secret of Token app"), "{screen}");
+    assert!(!screen.contains("v shows"), "no secret on offer:\n{screen}");
     t.keys(&["t"]);
-    let screen = t.wait_for("invalid_client");
-    assert!(screen.contains("client authentication failed"), "{screen}");
-    t.keys(&["q", "q"]);
+    t.wait_for("No token test for Token app");
+    // Nothing left to lose: q quits at once.
+    t.keys(&["q"]);
+    t.wait_closed();
 }
 
 /// Kills the `keyward serve` child when the test ends, however it ends.
@@ -629,4 +635,102 @@ fn t_on_a_remote_region_asks_that_server() {
     assert!(screen.contains(&id), "{screen}");
     assert!(screen.contains("ess:account:read"), "{screen}");
     t.keys(&["q", "q"]);
+}
+
+/// Adds `name` with the CLI and waits for the running UI to list it.
+fn add_by_cli(t: &Tmux, name: &str) -> String {
+    let app = t.cli(&["apps", "add", "--region", "us", "--name", name, "--json"]);
+    t.keys(&["r"]);
+    t.wait_for(name);
+    app["client_id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_paste_of_ready_never_resets_the_selected_secret() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let t = Tmux::start_with("paste", false);
+    t.wait_for("No applications in US yet");
+    let id = add_by_cli(&t, "Production API");
+    let before = t.cli(&["apps", "show", &id, "--json"]);
+    // A reset would show as a new issue time, which has whole seconds.
+    wait_until_next_second();
+
+    // A bracketed paste (tmux pastes with the markers, as keyward asks): text.
+    t.tmux(&["set-buffer", "-b", "kwpaste", "Ready"]);
+    t.tmux(&["paste-buffer", "-p", "-d", "-b", "kwpaste", "-t", "kw"]);
+    t.wait_for("Paste ignored");
+
+    // The same text sent as keys, in one burst, as a terminal without
+    // bracketed paste (or a hostile one) sends it.
+    t.text("Ready");
+    let mut screen = String::new();
+    for _ in 0..150 {
+        screen = t.screen();
+        if screen.contains("Reset cancelled") || screen.contains("New secret") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        !screen.contains("New secret"),
+        "the paste reset it:\n{screen}"
+    );
+    assert!(screen.contains("Reset cancelled"), "{screen}");
+    assert!(!screen.contains("Reset client secret?"), "{screen}");
+    // Whatever a confirmed reset would have started has ended by the time a
+    // reload issued after it answers.
+    t.keys(&["r"]);
+    let screen = t.wait_for("Reloaded US");
+    assert!(!screen.contains("New secret"), "{screen}");
+    let after = t.cli(&["apps", "show", &id, "--json"]);
+    assert_eq!(
+        after["client_secret_issued_at"], before["client_secret_issued_at"],
+        "the secret was reset"
+    );
+    assert_eq!(after["updated_at"], before["updated_at"]);
+    t.keys(&["q"]);
+    t.wait_closed();
+}
+
+#[test]
+fn quitting_asks_before_losing_a_new_secret_nobody_saw() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let t = Tmux::start_with("quit", false);
+    t.wait_for("No applications in US yet");
+    add_in_ui(&t, "Unseen app");
+    t.keys(&["q"]);
+    let screen = t.wait_for("Quit and lose the new secret?");
+    assert!(screen.contains("Unseen app"), "{screen}");
+    t.keys(&["n"]);
+    t.wait_for("Not quitting");
+    assert!(t.alive());
+    // Ctrl-C asks too; a second Ctrl-C quits anyway.
+    t.keys(&["C-c"]);
+    t.wait_for("Quit and lose the new secret?");
+    assert!(t.alive());
+    t.keys(&["C-c"]);
+    t.wait_closed();
+}
+
+#[test]
+fn esc_and_a_key_sent_at_once_are_both_taken() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let t = Tmux::start_with("escape", false);
+    t.wait_for("No applications in US yet");
+    t.keys(&["?"]);
+    t.wait_for("Esc/q close");
+    // One send-keys: with escape-time 0 both reach keyward in one write, which
+    // crossterm reads as Alt-a. Esc closes help, a opens the add dialog.
+    t.tmux(&["send-keys", "-t", "kw", "Escape", "a"]);
+    t.wait_for("Add an application");
+    t.keys(&["Escape"]);
+    t.wait_gone("Add an application");
+    t.keys(&["q"]);
+    t.wait_closed();
 }

@@ -147,3 +147,13 @@ pub fn ch(c: char) -> Msg {
 pub fn ctrl(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
+
+/// A key that came in the same read as the key before it.
+pub fn burst(c: char) -> Msg {
+    Msg::BurstKey(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+/// How crossterm reports Esc and `c` arriving in one read.
+pub fn alt(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT))
+}

@@ -122,45 +122,52 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
         if state.quit {
             break;
         }
-        let msg = tokio::select! {
+        let msgs = tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Msg::Key(k),
-                Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
-                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
-                Some(Ok(_)) => continue,
+                Some(Ok(first)) => {
+                    let burst = read_burst(first).context("cannot read the terminal")?;
+                    burst_msgs(burst)
+                }
                 Some(Err(e)) => return Err(e).context("cannot read the terminal"),
                 None => break,
             },
-            Some(m) = rx.recv() => m,
+            Some(m) = rx.recv() => vec![m],
             // Between frames: a clipboard escape never lands inside a drawn frame.
-            Some(done) = clip_rx.recv() => copy::finish(done, term.backend_mut()),
-            _ = tick.tick(), if state.needs_tick() => Msg::Tick,
-            _ = poll.tick() => Msg::Poll,
+            Some(done) = clip_rx.recv() => vec![copy::finish(done, term.backend_mut())],
+            _ = tick.tick(), if state.needs_tick() => vec![Msg::Tick],
+            _ = poll.tick() => vec![Msg::Poll],
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
         };
         state.now = Utc::now();
-        debug_panic_on_request(&msg);
-        for effect in update::update(&mut state, msg) {
-            match effect {
-                Effect::Copy { what, text } => copy::start_copy(&clipboard, what, text, &clip_tx),
-                Effect::ClearClipboard => copy::start_clear(&clipboard, &clip_tx),
-                Effect::TestToken {
-                    region,
-                    id,
-                    secret,
-                    scopes,
-                } => {
-                    let Some(via) = vias.get(region).cloned() else {
-                        continue;
-                    };
-                    let tx = tx.clone();
-                    tokio::spawn(async move {
-                        let result = token::test(via, id.clone(), secret, scopes).await;
-                        let _ = tx.send(Msg::TokenTested { id, result });
-                    });
+        for msg in msgs {
+            debug_panic_on_request(&msg);
+            for effect in update::update(&mut state, msg) {
+                match effect {
+                    Effect::Copy { what, text } => {
+                        copy::start_copy(&clipboard, what, text, &clip_tx)
+                    }
+                    Effect::ClearClipboard => copy::start_clear(&clipboard, &clip_tx),
+                    Effect::TestToken {
+                        region,
+                        id,
+                        secret,
+                        scopes,
+                    } => {
+                        let Some(via) = vias.get(region).cloned() else {
+                            continue;
+                        };
+                        let tx = tx.clone();
+                        tokio::spawn(async move {
+                            let result = token::test(via, id.clone(), secret, scopes).await;
+                            let _ = tx.send(Msg::TokenTested { id, result });
+                        });
+                    }
+                    other => spawn(&registries, other, &tx),
                 }
-                other => spawn(&registries, other, &tx),
+            }
+            if state.quit {
+                break;
             }
         }
     }
@@ -173,7 +180,7 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
 /// have no such key.
 #[cfg(debug_assertions)]
 fn debug_panic_on_request(msg: &Msg) {
-    if let Msg::Key(k) = msg
+    if let Msg::Key(k) | Msg::BurstKey(k) = msg
         && k.code == crossterm::event::KeyCode::F(12)
         && std::env::var_os("KEYWARD_DEBUG_PANIC").is_some()
     {
@@ -183,6 +190,45 @@ fn debug_panic_on_request(msg: &Msg) {
 
 #[cfg(not(debug_assertions))]
 fn debug_panic_on_request(_: &Msg) {}
+
+/// Most events taken as one burst, so a flood cannot hold the loop.
+const BURST_MAX: usize = 1024;
+
+/// `first` and every event already waiting behind it: what one read of the
+/// terminal brought (a paste sent as keys, keys typed faster than the UI
+/// reads). Non-blocking; the stream and these calls share crossterm's reader.
+fn read_burst(first: Event) -> std::io::Result<Vec<Event>> {
+    let mut burst = vec![first];
+    while burst.len() < BURST_MAX && crossterm::event::poll(Duration::ZERO)? {
+        burst.push(crossterm::event::read()?);
+    }
+    Ok(burst)
+}
+
+/// The messages of one burst: its first key starts a new input burst, the
+/// keys after it are marked as its own, so they never confirm a dialog it
+/// opened.
+fn burst_msgs(events: Vec<Event>) -> Vec<Msg> {
+    let mut first_key = true;
+    events
+        .into_iter()
+        .filter_map(|ev| match ev {
+            Event::Key(k) if k.kind != KeyEventKind::Release => {
+                let msg = if first_key {
+                    Msg::Key(k)
+                } else {
+                    Msg::BurstKey(k)
+                };
+                first_key = false;
+                Some(msg)
+            }
+            Event::Mouse(m) => Some(Msg::Mouse(m)),
+            Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+            Event::Paste(text) => Some(Msg::Paste(text)),
+            _ => None,
+        })
+        .collect()
+}
 
 /// How often the UI looks for changes made by other processes.
 const POLL: Duration = Duration::from_secs(10);
@@ -288,3 +334,33 @@ mod fixtures;
 mod snapshots;
 #[cfg(test)]
 mod update_tests;
+
+#[cfg(test)]
+mod burst_tests {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+
+    use super::{Msg, burst_msgs};
+
+    #[test]
+    fn keys_after_the_first_of_a_read_are_marked_as_its_burst() {
+        let k = |c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        let msgs = burst_msgs(vec![
+            k('R'),
+            Event::Paste("x".into()),
+            k('e'),
+            Event::Resize(80, 24),
+            k('y'),
+        ]);
+        let kinds: Vec<&str> = msgs
+            .iter()
+            .map(|m| match m {
+                Msg::Key(_) => "key",
+                Msg::BurstKey(_) => "burst",
+                Msg::Paste(_) => "paste",
+                Msg::Resize(..) => "resize",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["key", "paste", "burst", "resize", "burst"]);
+    }
+}

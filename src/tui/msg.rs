@@ -13,7 +13,15 @@ pub type CallResult<T> = Result<T, String>;
 
 #[derive(Debug)]
 pub enum Msg {
+    /// A key that came on its own, or first among the events of one read of
+    /// the terminal: it starts a new input burst.
     Key(KeyEvent),
+    /// A key that came in the same read as the key before it (a paste without
+    /// bracketed paste, or keys typed faster than the UI reads): it belongs to
+    /// that key's burst, so it never confirms a dialog that burst opened.
+    BurstKey(KeyEvent),
+    /// Text pasted with bracketed paste: text, never commands.
+    Paste(String),
     Mouse(MouseEvent),
     Resize(u16, u16),
     /// The one-second timer, running only while something counts down or spins.

@@ -693,3 +693,12 @@ fn no_stray_characters_beside_the_add_dialog() {
         }
     }
 }
+
+#[test]
+fn quit_confirm() {
+    check("quit_confirm", |s| {
+        s.reveals.insert(id(1), reveal(1, 600));
+        send(s, [ch('q')]);
+        assert!(!s.quit);
+    });
+}

@@ -1,6 +1,6 @@
 //! The UI's state: plain data, no I/O. `update` changes it, `view` draws it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -177,6 +177,8 @@ pub enum Popup {
     Add(AddForm),
     Rename {
         id: ClientId,
+        /// The name when the dialog opened, to tell a rename made elsewhere.
+        name: String,
         input: Input,
         error: Option<String>,
     },
@@ -188,16 +190,44 @@ pub enum Popup {
     ResetConfirm {
         id: ClientId,
         name: String,
+        guard: Guard,
     },
     DeleteConfirm {
         id: ClientId,
         name: String,
         input: Input,
         error: Option<String>,
+        guard: Guard,
+    },
+    /// Quitting would lose secrets made in this session that were neither
+    /// shown nor copied: the names of their applications.
+    QuitConfirm {
+        names: Vec<String>,
+        guard: Guard,
     },
     Help,
     Browser(Browser),
     Token(TokenPanel),
+}
+
+/// What every dangerous confirmation (reset, delete, quit with a fresh secret
+/// unseen) remembers so that a paste or a burst of keys never confirms it: the
+/// input burst that opened it. Keys from that same burst cancel it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Guard {
+    pub opened_in: u64,
+}
+
+/// A secret made in this session, while its window is open: what tells that
+/// it was reset elsewhere, and whether the user has it yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fresh {
+    pub region: usize,
+    /// The application's `secret_issued_at` that came with it: a later one in
+    /// a reload means the secret was reset elsewhere and this one is dead.
+    pub issued_at: DateTime<Utc>,
+    /// Shown with `v` or copied with `y`: quitting no longer loses it.
+    pub delivered: bool,
 }
 
 /// The token test (`t`): what was asked, and the answer once it came.
@@ -252,6 +282,17 @@ pub struct State {
     pub filter: Filter,
     /// Secrets still inside their window, by client ID. Dropping one wipes it.
     pub reveals: HashMap<ClientId, SecretReveal>,
+    /// What is known of each secret in `reveals` that this session made.
+    pub fresh: HashMap<ClientId, Fresh>,
+    /// The applications whose secrets `y` is copying, oldest first: each is
+    /// marked delivered once its copy succeeds.
+    pub copying_secrets: VecDeque<ClientId>,
+    /// Counts the terminal's input bursts (the events of one read): a key that
+    /// comes on its own or first in a burst starts a new one.
+    pub burst: u64,
+    /// A burst whose remaining keys are dropped: it cancelled a dangerous
+    /// confirmation it had opened.
+    pub dropped_burst: Option<u64>,
     /// Whether the selected application's visible secret is unmasked (`v`).
     pub unmasked: bool,
     pub popup: Option<Popup>,
@@ -309,6 +350,10 @@ impl State {
             offset: 0,
             filter: Filter::default(),
             reveals: HashMap::new(),
+            fresh: HashMap::new(),
+            copying_secrets: VecDeque::new(),
+            burst: 0,
+            dropped_burst: None,
             unmasked: false,
             popup: None,
             retry: None,
@@ -344,6 +389,27 @@ impl State {
     /// The selected application's secret, if its window is still open.
     pub fn reveal_of(&self, id: &ClientId) -> Option<&SecretReveal> {
         self.reveals.get(id).filter(|r| r.is_visible_at(self.now))
+    }
+
+    /// The names of applications whose secret, made in this session and
+    /// still in its window, was neither shown nor copied: quitting loses it.
+    pub fn undelivered(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .reveals
+            .iter()
+            .filter(|(id, r)| {
+                r.is_visible_at(self.now) && self.fresh.get(*id).is_none_or(|f| !f.delivered)
+            })
+            .filter_map(|(id, _)| {
+                self.regions
+                    .iter()
+                    .flat_map(|r| &r.apps)
+                    .find(|a| &a.client_id == id)
+                    .map(|a| a.client_name.to_string())
+            })
+            .collect();
+        names.sort();
+        names
     }
 
     /// Whether the timer must run: a countdown is visible or a call is in flight.

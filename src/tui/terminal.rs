@@ -5,7 +5,9 @@
 use std::io::{self, Stdout, Write};
 
 use crossterm::cursor::MoveTo;
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -29,7 +31,14 @@ pub fn setup() -> io::Result<(Term, Guard)> {
     enable_raw_mode()?;
     let guard = Guard;
     let mut out = io::stdout();
-    execute!(out, EnterAlternateScreen, EnableMouseCapture)?;
+    // Bracketed paste: a paste arrives as text, never as keys that could
+    // confirm a dialog.
+    execute!(
+        out,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )?;
     let term = Terminal::new(CrosstermBackend::new(out))?;
     Ok((term, guard))
 }
@@ -45,6 +54,7 @@ pub fn restore() {
     let mut out = io::stdout();
     let _ = execute!(
         out,
+        DisableBracketedPaste,
         DisableMouseCapture,
         Clear(ClearType::All),
         MoveTo(0, 0),

@@ -4,24 +4,43 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::effect::Effect;
-use super::msg::Msg;
+use super::msg::{CallResult, Msg};
 use super::state::{
-    AddFocus, AddForm, Browser, BrowserFocus, CopyNote, Input, Popup, ScopeGrid, State, Status,
-    StatusKind, TokenPanel,
+    AddFocus, AddForm, Browser, BrowserFocus, CopyNote, Fresh, Guard, Input, Popup, ScopeGrid,
+    State, Status, StatusKind, TokenPanel,
 };
 use super::view::layout;
 use crate::model::{AppName, Application, ClientId, ClientSecret, NewApplication};
+use crate::registry::Issued;
 
 /// What the status line says when a key needs a selected application.
 const NOTHING_SELECTED: &str = "No application selected: press a to add one";
+
+/// How the status line starts when a quiet reload failed.
+const CANNOT_RELOAD: &str = "Cannot reload: ";
+
+/// How the status line starts when listing a region failed.
+const CANNOT_LIST: &str = "Cannot list applications: ";
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
     expire(state);
     match msg {
         Msg::Key(key) => {
+            state.burst += 1;
             state.dirty = true;
             on_key(state, key, &mut effects);
+        }
+        // The rest of a burst that cancelled a dangerous confirmation is
+        // dropped too: it was never meant as keys (a paste, most likely).
+        Msg::BurstKey(_) if state.dropped_burst == Some(state.burst) => {}
+        Msg::BurstKey(key) => {
+            state.dirty = true;
+            on_key(state, key, &mut effects);
+        }
+        Msg::Paste(text) => {
+            state.dirty = true;
+            on_paste(state, &text);
         }
         Msg::Mouse(m) => on_mouse(state, m, &mut effects),
         Msg::Resize(w, h) => {
@@ -29,48 +48,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             ensure_visible(state);
             state.dirty = true;
         }
-        Msg::Tick => {
-            tick_clipboard(state, &mut effects);
-            if state.pending > 0 {
-                state.spinner = state.spinner.wrapping_add(1);
-                state.dirty = true;
-            }
-            if state
-                .selected_app()
-                .is_some_and(|a| state.reveals.contains_key(&a.client_id))
-                || matches!(state.popup, Some(Popup::Token(_)))
-            {
-                // A countdown on screen moved on by a second.
-                state.dirty = true;
-            }
-        }
-        Msg::Loaded { region, result } => {
-            finish_call(state);
-            match result {
-                Ok(apps) => {
-                    // Taken before the list changes under `visible`'s indices.
-                    let keep = state.selected_app().map(|a| a.client_id.clone());
-                    if let Some(r) = state.regions.get_mut(region) {
-                        r.apps = apps;
-                        r.loaded = true;
-                    }
-                    if region == state.active {
-                        state.refilter(keep);
-                        ensure_visible(state);
-                    }
-                    if let Some(r) = state.regions.get(region)
-                        && state
-                            .status
-                            .as_ref()
-                            .is_some_and(|s| s.text == reloading(r))
-                    {
-                        let text = format!("Reloaded {}: {} applications", r.name, r.apps.len());
-                        info(state, text);
-                    }
-                }
-                Err(e) => error(state, format!("Cannot list applications: {e}")),
-            }
-        }
+        Msg::Tick => on_tick(state, &mut effects),
+        Msg::Loaded { region, result } => on_loaded(state, region, result),
         Msg::Poll => {
             let idle = state.pending == 0 && !state.refreshing;
             let known = state
@@ -89,138 +68,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             region,
             fingerprint,
             result,
-        } => {
-            state.refreshing = false;
-            match result {
-                Ok(apps) => {
-                    // Taken before the list changes under `visible`'s indices.
-                    let keep = state.selected_app().map(|a| a.client_id.clone());
-                    let mut changed = false;
-                    if let Some(r) = state.regions.get_mut(region) {
-                        r.fingerprint = fingerprint;
-                        if let Some(apps) = apps
-                            && apps != r.apps
-                        {
-                            r.apps = apps;
-                            r.loaded = true;
-                            changed = true;
-                        }
-                    }
-                    // Only a real change redraws; the selection follows its
-                    // client ID and any open dialog stays as it is.
-                    if changed && region == state.active {
-                        state.refilter(keep);
-                        ensure_visible(state);
-                        state.dirty = true;
-                    }
-                }
-                Err(e) => {
-                    let text = format!("Cannot reload: {e}");
-                    if state.status.as_ref().is_none_or(|s| s.text != text) {
-                        error(state, text);
-                    }
-                }
-            }
-        }
-        Msg::Created { region, result } => {
-            finish_call(state);
-            match result {
-                Ok(issued) => {
-                    state.retry = None;
-                    let id = issued.application.client_id.clone();
-                    let name = issued.application.client_name.to_string();
-                    upsert(state, region, issued.application);
-                    state.reveals.insert(id.clone(), issued.reveal);
-                    if region == state.active {
-                        state.filter = Default::default();
-                        state.refilter(Some(id));
-                        state.unmasked = false;
-                        ensure_visible(state);
-                    }
-                    info(
-                        state,
-                        format!(
-                            "Added {name}. Its secret can be seen for {}: v shows it, y copies it",
-                            mm_ss(state.window_secs)
-                        ),
-                    );
-                }
-                Err(e) => {
-                    if matches!(state.retry, Some(Popup::Add(_))) {
-                        reopen(state, e.clone());
-                    }
-                    error(state, format!("Cannot add the application: {e}"));
-                }
-            }
-        }
+        } => on_refreshed(state, region, fingerprint, result),
+        Msg::Created { region, result } => on_created(state, region, result),
         Msg::Updated {
             region,
             what,
             result,
-        } => {
-            finish_call(state);
-            match result {
-                Ok(app) => {
-                    state.retry = None;
-                    let text = format!("{what} {}", app.client_name);
-                    upsert(state, region, app);
-                    info(state, text);
-                }
-                Err(e) => {
-                    if matches!(state.retry, Some(Popup::Rename { .. })) {
-                        reopen(state, e.clone());
-                    }
-                    error(state, format!("Cannot save: {e}"));
-                }
-            }
-        }
-        Msg::SecretReset { region, result } => {
-            finish_call(state);
-            match result {
-                Ok(issued) => {
-                    let name = issued.application.client_name.to_string();
-                    let id = issued.application.client_id.clone();
-                    upsert(state, region, issued.application);
-                    state.reveals.insert(id, issued.reveal);
-                    state.unmasked = false;
-                    info(
-                        state,
-                        format!(
-                            "New secret for {name}; the old one no longer works. Visible for {}: v shows, y copies",
-                            mm_ss(state.window_secs)
-                        ),
-                    );
-                }
-                Err(e) => error(state, format!("Cannot reset the secret: {e}")),
-            }
-        }
+        } => on_updated(state, region, what, result),
+        Msg::SecretReset { region, result } => on_secret_reset(state, region, result),
         Msg::Deleted {
             region,
             id,
             name,
             result,
-        } => {
-            finish_call(state);
-            match result {
-                Ok(()) => {
-                    if let Some(r) = state.regions.get_mut(region) {
-                        r.apps.retain(|a| a.client_id != id);
-                    }
-                    state.reveals.remove(&id);
-                    if region == state.active {
-                        state.refilter(None);
-                        ensure_visible(state);
-                    }
-                    info(
-                        state,
-                        format!("Deleted {name}; its credentials no longer work"),
-                    );
-                }
-                Err(e) => error(state, format!("Cannot delete {name}: {e}")),
-            }
-        }
+        } => on_deleted(state, region, id, name, result),
         Msg::Copied { what, result } => match result {
             Ok(copy) => {
+                copy_done(state, what, true);
                 let mut text = format!("✓ {what} {}", copy.how);
                 if let Some(why) = copy.fell_back {
                     text.push_str(&format!(", the system clipboard failed: {why}"));
@@ -234,10 +98,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     None => info(state, text),
                 }
             }
-            Err(e) => error(
-                state,
-                format!("Cannot copy the {}: {e}", what.to_lowercase()),
-            ),
+            Err(e) => {
+                copy_done(state, what, false);
+                error(
+                    state,
+                    format!("Cannot copy the {}: {e}", what.to_lowercase()),
+                )
+            }
         },
         Msg::TokenTested { id, result } => {
             finish_call(state);
@@ -255,6 +122,315 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         },
     }
     effects
+}
+
+/// The one-second timer.
+fn on_tick(state: &mut State, effects: &mut Vec<Effect>) {
+    tick_clipboard(state, effects);
+    if state.pending > 0 {
+        state.spinner = state.spinner.wrapping_add(1);
+        state.dirty = true;
+    }
+    if state
+        .selected_app()
+        .is_some_and(|a| state.reveals.contains_key(&a.client_id))
+        || matches!(state.popup, Some(Popup::Token(_)))
+    {
+        // A countdown on screen moved on by a second.
+        state.dirty = true;
+    }
+}
+
+/// An add finished.
+fn on_created(state: &mut State, region: usize, result: CallResult<Issued>) {
+    finish_call(state);
+    match result {
+        Ok(issued) => {
+            state.retry = None;
+            let id = issued.application.client_id.clone();
+            let name = issued.application.client_name.to_string();
+            remember_fresh(state, region, &issued);
+            upsert(state, region, issued.application);
+            state.reveals.insert(id.clone(), issued.reveal);
+            if region == state.active {
+                state.filter = Default::default();
+                state.refilter(Some(id));
+                state.unmasked = false;
+                ensure_visible(state);
+            }
+            info(
+                state,
+                format!(
+                    "Added {name}. Its secret can be seen for {}: v shows it, y copies it",
+                    mm_ss(state.window_secs)
+                ),
+            );
+        }
+        Err(e) => {
+            if matches!(state.retry, Some(Popup::Add(_))) {
+                reopen(state, e.clone());
+            }
+            error(state, format!("Cannot add the application: {e}"));
+        }
+    }
+}
+
+/// A rename or a scope change finished.
+fn on_updated(state: &mut State, region: usize, what: &str, result: CallResult<Application>) {
+    finish_call(state);
+    match result {
+        Ok(app) => {
+            state.retry = None;
+            let text = format!("{what} {}", app.client_name);
+            upsert(state, region, app);
+            info(state, text);
+        }
+        Err(e) => {
+            if matches!(state.retry, Some(Popup::Rename { .. })) {
+                reopen(state, e.clone());
+            }
+            error(state, format!("Cannot save: {e}"));
+        }
+    }
+}
+
+/// A secret reset finished.
+fn on_secret_reset(state: &mut State, region: usize, result: CallResult<Issued>) {
+    finish_call(state);
+    match result {
+        Ok(issued) => {
+            let name = issued.application.client_name.to_string();
+            let id = issued.application.client_id.clone();
+            remember_fresh(state, region, &issued);
+            upsert(state, region, issued.application);
+            state.reveals.insert(id, issued.reveal);
+            state.unmasked = false;
+            info(
+                state,
+                format!(
+                    "New secret for {name}; the old one no longer works. Visible for {}: v shows, y copies",
+                    mm_ss(state.window_secs)
+                ),
+            );
+        }
+        Err(e) => error(state, format!("Cannot reset the secret: {e}")),
+    }
+}
+
+/// A delete finished.
+fn on_deleted(
+    state: &mut State,
+    region: usize,
+    id: ClientId,
+    name: String,
+    result: CallResult<()>,
+) {
+    finish_call(state);
+    match result {
+        Ok(()) => {
+            if let Some(r) = state.regions.get_mut(region) {
+                r.apps.retain(|a| a.client_id != id);
+            }
+            state.reveals.remove(&id);
+            state.fresh.remove(&id);
+            if region == state.active {
+                state.refilter(None);
+                ensure_visible(state);
+            }
+            info(
+                state,
+                format!("Deleted {name}; its credentials no longer work"),
+            );
+        }
+        Err(e) => error(state, format!("Cannot delete {name}: {e}")),
+    }
+}
+
+/// A list asked for by `r`, a region switch or the start.
+fn on_loaded(state: &mut State, region: usize, result: CallResult<Vec<Application>>) {
+    finish_call(state);
+    let apps = match result {
+        Ok(apps) => apps,
+        Err(e) => return error(state, format!("{CANNOT_LIST}{e}")),
+    };
+    // Taken before the list changes under `visible`'s indices.
+    let keep = state.selected_app().map(|a| a.client_id.clone());
+    if let Some(r) = state.regions.get_mut(region) {
+        r.apps = apps;
+        r.loaded = true;
+    }
+    if region == state.active {
+        state.refilter(keep);
+        ensure_visible(state);
+    }
+    clear_list_error(state);
+    after_reload(state, region);
+    if let Some(r) = state.regions.get(region)
+        && state
+            .status
+            .as_ref()
+            .is_some_and(|s| s.text == reloading(r))
+    {
+        let text = format!("Reloaded {}: {} applications", r.name, r.apps.len());
+        info(state, text);
+    }
+}
+
+/// A quiet reload: `None` when the fingerprint said nothing changed.
+fn on_refreshed(
+    state: &mut State,
+    region: usize,
+    fingerprint: Option<String>,
+    result: CallResult<Option<Vec<Application>>>,
+) {
+    state.refreshing = false;
+    let apps = match result {
+        Ok(apps) => apps,
+        Err(e) => {
+            let text = format!("{CANNOT_RELOAD}{e}");
+            if state.status.as_ref().is_none_or(|s| s.text != text) {
+                error(state, text);
+            }
+            return;
+        }
+    };
+    // Taken before the list changes under `visible`'s indices.
+    let keep = state.selected_app().map(|a| a.client_id.clone());
+    let mut changed = false;
+    if let Some(r) = state.regions.get_mut(region) {
+        r.fingerprint = fingerprint;
+        if let Some(apps) = apps
+            && apps != r.apps
+        {
+            r.apps = apps;
+            r.loaded = true;
+            changed = true;
+        }
+    }
+    clear_list_error(state);
+    // Only a real change redraws; the selection follows its client ID, and a
+    // dialog stays open unless its application is gone or renamed.
+    if changed {
+        if region == state.active {
+            state.refilter(keep);
+            ensure_visible(state);
+            state.dirty = true;
+        }
+        after_reload(state, region);
+    }
+}
+
+/// The registry listed again: an error from an earlier list is old news.
+fn clear_list_error(state: &mut State) {
+    if state.status.as_ref().is_some_and(|s| {
+        s.kind == StatusKind::Error
+            && (s.text.starts_with(CANNOT_RELOAD) || s.text.starts_with(CANNOT_LIST))
+    }) {
+        state.status = None;
+        state.dirty = true;
+    }
+}
+
+/// Notes a secret this session made, to tell later whether it was reset
+/// elsewhere and whether the user has seen or copied it.
+fn remember_fresh(state: &mut State, region: usize, issued: &Issued) {
+    state.fresh.insert(
+        issued.application.client_id.clone(),
+        Fresh {
+            region,
+            issued_at: issued.application.secret_issued_at,
+            delivered: false,
+        },
+    );
+}
+
+/// A copy finished: a secret copied without failure is delivered, so quitting
+/// no longer loses it. Copies finish in the order `y` asked for them.
+fn copy_done(state: &mut State, what: &str, copied: bool) {
+    if what != SECRET_COPY {
+        return;
+    }
+    let Some(id) = state.copying_secrets.pop_front() else {
+        return;
+    };
+    if copied && let Some(fresh) = state.fresh.get_mut(&id) {
+        fresh.delivered = true;
+    }
+}
+
+/// What `y` copies, as `Effect::Copy` and `Msg::Copied` name it.
+const SECRET_COPY: &str = "Client secret";
+
+/// After region `region` was listed again: what others changed meanwhile may
+/// have killed a secret on offer or the application an open dialog is about.
+fn after_reload(state: &mut State, region: usize) {
+    drop_dead_reveals(state, region);
+    if region == state.active {
+        close_stale_dialog(state);
+    }
+}
+
+/// Drops each secret of this session whose application got a newer secret
+/// elsewhere: the one on offer no longer works. An older `secret_issued_at`
+/// is a list taken before this session's own reset, not a change.
+fn drop_dead_reveals(state: &mut State, region: usize) {
+    let Some(tab) = state.regions.get(region) else {
+        return;
+    };
+    let dead: Vec<_> = state
+        .fresh
+        .iter()
+        .filter(|(_, f)| f.region == region)
+        .filter_map(|(id, f)| {
+            let app = tab.apps.iter().find(|a| &a.client_id == id)?;
+            (app.secret_issued_at > f.issued_at).then(|| {
+                (
+                    id.clone(),
+                    app.client_name.to_string(),
+                    app.secret_issued_at,
+                )
+            })
+        })
+        .collect();
+    for (id, name, at) in dead {
+        state.reveals.remove(&id);
+        state.fresh.remove(&id);
+        if state.selected_app().is_some_and(|a| a.client_id == id) {
+            state.unmasked = false;
+        }
+        info(
+            state,
+            format!(
+                "Secret of {name} was reset elsewhere at {}; the one shown here no longer works",
+                at.format("%Y-%m-%d %H:%M:%S UTC")
+            ),
+        );
+    }
+}
+
+/// Closes a dialog about an application that was deleted or renamed
+/// elsewhere: it would act on something that is no longer what it shows.
+fn close_stale_dialog(state: &mut State) {
+    let (id, name) = match &state.popup {
+        Some(
+            Popup::Rename { id, name, .. }
+            | Popup::Scopes { id, name, .. }
+            | Popup::ResetConfirm { id, name, .. }
+            | Popup::DeleteConfirm { id, name, .. },
+        ) => (id.clone(), name.clone()),
+        Some(Popup::Token(panel)) => (panel.id.clone(), panel.name.clone()),
+        _ => return,
+    };
+    let text = match state.apps().iter().find(|a| a.client_id == id) {
+        None => format!("{name} was deleted elsewhere; the dialog was closed"),
+        Some(app) if app.client_name.as_str() != name => format!(
+            "{name} was renamed elsewhere to {}; the dialog was closed",
+            app.client_name
+        ),
+        Some(_) => return,
+    };
+    state.popup = None;
+    info(state, text);
 }
 
 /// Moves the copy countdown on, and asks for the clear when it is due.
@@ -315,6 +491,8 @@ fn expire(state: &mut State) {
         })
         .collect();
     state.reveals.retain(|_, r| r.is_visible_at(now));
+    let reveals = &state.reveals;
+    state.fresh.retain(|id, _| reveals.contains_key(id));
     if state.reveals.len() != before {
         state.dirty = true;
         if !state
@@ -324,7 +502,7 @@ fn expire(state: &mut State) {
             state.unmasked = false;
         }
         if let Some(name) = closed.first() {
-            info(
+            notice(
                 state,
                 format!("The secret of {name} can no longer be shown; R makes a new one"),
             );
@@ -342,22 +520,28 @@ fn finish_call(state: &mut State) {
     state.dirty = true;
 }
 
-/// A message for the status line. It does not push away an error: errors stay
-/// until the user dismisses them with Esc.
+/// The result of something the user did: it replaces whatever the status line
+/// said, an old error included, so an error never outlives a later success.
 fn info(state: &mut State, text: String) {
-    state.dirty = true;
-    if state
-        .status
-        .as_ref()
-        .is_some_and(|s| s.kind == StatusKind::Error)
-    {
-        return;
-    }
     state.status = Some(Status {
         kind: StatusKind::Info,
         text,
     });
     state.dirty = true;
+}
+
+/// Something that happened in the background (a secret's window closing): it
+/// does not push away an error, which stays until a later action or Esc.
+fn notice(state: &mut State, text: String) {
+    if state
+        .status
+        .as_ref()
+        .is_some_and(|s| s.kind == StatusKind::Error)
+    {
+        state.dirty = true;
+        return;
+    }
+    info(state, text);
 }
 
 fn error(state: &mut State, text: String) {
@@ -434,7 +618,27 @@ fn switch_region(state: &mut State, i: usize, effects: &mut Vec<Effect>) {
 
 fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-        state.quit = true;
+        // A second Ctrl-C quits even when a fresh secret would be lost.
+        if matches!(state.popup, Some(Popup::QuitConfirm { .. })) {
+            state.quit = true;
+        } else {
+            quit_or_ask(state);
+        }
+        return;
+    }
+    // Esc and the key right after it often arrive in one read (over SSH, or
+    // typed fast), which crossterm reports as Alt+key. No key is bound with
+    // Alt, so it is taken as what it was: Esc, then the key.
+    if key.modifiers.contains(KeyModifiers::ALT) {
+        on_key(
+            state,
+            KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+            effects,
+        );
+        if !state.quit {
+            let plain = KeyEvent::new(key.code, key.modifiers - KeyModifiers::ALT);
+            on_key(state, plain, effects);
+        }
         return;
     }
     if state.popup.is_some() {
@@ -475,7 +679,7 @@ fn on_main_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
     let page = layout::list_rows(state.size).max(1) as isize;
     let sel = state.selected as isize;
     match key.code {
-        KeyCode::Char('q') => state.quit = true,
+        KeyCode::Char('q') => quit_or_ask(state),
         KeyCode::Esc => {
             if state.status.is_some() {
                 state.status = None;
@@ -542,6 +746,47 @@ fn on_main_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
     }
 }
 
+/// Quits, unless that would lose a secret made in this session that was
+/// neither shown nor copied: then asks first, saying whose.
+fn quit_or_ask(state: &mut State) {
+    let names = state.undelivered();
+    if names.is_empty() {
+        state.quit = true;
+    } else {
+        state.popup = Some(Popup::QuitConfirm {
+            names,
+            guard: guard(state),
+        });
+    }
+}
+
+/// The guard of a dangerous confirmation opened by the current key.
+fn guard(state: &State) -> Guard {
+    Guard {
+        opened_in: state.burst,
+    }
+}
+
+/// Whether the current key came in the same burst as the key that opened the
+/// confirmation `g` guards: such a key (a paste, say) never confirms it.
+fn same_burst(state: &State, g: Guard) -> bool {
+    state.burst == g.opened_in
+}
+
+/// What the status line says when keys that came in one burst with the one
+/// that opened a dangerous confirmation cancelled it; the rest of the burst
+/// is dropped.
+fn cancel_by_burst(state: &mut State, what: &str) {
+    state.dropped_burst = Some(state.burst);
+    info(state, burst_note(what));
+}
+
+fn burst_note(what: &str) -> String {
+    format!(
+        "{what}: the keys after it arrived together with it (a paste?). Nothing was changed; press it again"
+    )
+}
+
 fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<Effect>) {
     let id = app.client_id.clone();
     let name = app.client_name.to_string();
@@ -550,6 +795,7 @@ fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<E
             state.popup = Some(Popup::Rename {
                 id,
                 input: Input::new(&name),
+                name,
                 error: None,
             })
         }
@@ -560,13 +806,20 @@ fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<E
                 grid: ScopeGrid::new(&state.catalog, Some(app)),
             })
         }
-        'R' => state.popup = Some(Popup::ResetConfirm { id, name }),
+        'R' => {
+            state.popup = Some(Popup::ResetConfirm {
+                id,
+                name,
+                guard: guard(state),
+            })
+        }
         'd' => {
             state.popup = Some(Popup::DeleteConfirm {
                 id,
                 name,
                 input: Input::default(),
                 error: None,
+                guard: guard(state),
             })
         }
         'c' => effects.push(Effect::Copy {
@@ -574,10 +827,13 @@ fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<E
             text: ClientSecret::from_string(id.to_string()),
         }),
         'y' => match state.reveal_of(&id) {
-            Some(r) => effects.push(Effect::Copy {
-                what: "Client secret",
-                text: r.secret.clone(),
-            }),
+            Some(r) => {
+                effects.push(Effect::Copy {
+                    what: SECRET_COPY,
+                    text: r.secret.clone(),
+                });
+                state.copying_secrets.push_back(id);
+            }
             None => error(
                 state,
                 format!(
@@ -590,6 +846,9 @@ fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<E
         'v' => {
             if state.reveal_of(&id).is_some() {
                 state.unmasked = !state.unmasked;
+                if let Some(fresh) = state.fresh.get_mut(&id) {
+                    fresh.delivered |= state.unmasked;
+                }
             } else {
                 info(
                     state,
@@ -633,6 +892,67 @@ fn test_token(state: &mut State, app: &Application, effects: &mut Vec<Effect>) {
     });
 }
 
+/// A bracketed paste: text, never commands. It goes into the text field that
+/// has the focus, as one line without control characters; anywhere else it is
+/// ignored, and a dangerous confirmation it lands on is cancelled.
+fn on_paste(state: &mut State, text: &str) {
+    let line = pasted_line(text);
+    match &mut state.popup {
+        Some(Popup::Add(form)) if form.focus == AddFocus::Name => {
+            insert_text(&mut form.name, &line);
+            form.error = None;
+        }
+        Some(Popup::Rename { input, error, .. } | Popup::DeleteConfirm { input, error, .. }) => {
+            insert_text(input, &line);
+            *error = None;
+        }
+        Some(Popup::ResetConfirm { name, .. }) => {
+            let text = format!("Reset cancelled by a paste; the secret of {name} is unchanged");
+            state.popup = None;
+            info(state, text);
+        }
+        Some(Popup::QuitConfirm { .. }) => {
+            state.popup = None;
+            info(state, "Not quitting: a paste is no answer".to_owned());
+        }
+        None if state.filter.editing => {
+            let mut query = Input::new(&state.filter.query);
+            insert_text(&mut query, &line);
+            state.filter.query = query.text;
+            state.refilter(None);
+            state.selected = 0;
+            state.offset = 0;
+            ensure_visible(state);
+        }
+        _ => info(
+            state,
+            "Paste ignored: pasted text goes only into a text field, never runs as keys".to_owned(),
+        ),
+    }
+}
+
+/// Pasted text as one line: line breaks become spaces (a trailing one goes),
+/// tabs too, and other control characters go.
+fn pasted_line(text: &str) -> String {
+    text.split(['\r', '\n'])
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .filter(|c| !c.is_control())
+        .collect()
+}
+
+/// Longest a text field grows: names are at most 64 characters, and a little
+/// slack lets the error say so.
+const INPUT_MAX: usize = 80;
+
+fn insert_text(input: &mut Input, text: &str) {
+    let room = INPUT_MAX.saturating_sub(input.text.chars().count());
+    input.text.extend(text.chars().take(room));
+}
+
 /// Edits a text field; returns whether the key was one.
 fn edit_text(input: &mut Input, key: KeyEvent) -> bool {
     match key.code {
@@ -645,8 +965,7 @@ fn edit_text(input: &mut Input, key: KeyEvent) -> bool {
             true
         }
         KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            // Names are at most 64 characters; a little slack lets the error say so.
-            if input.text.chars().count() < 80 {
+            if input.text.chars().count() < INPUT_MAX {
                 input.text.push(c);
             }
             true
@@ -678,12 +997,18 @@ fn on_popup_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
     };
     state.popup = match popup {
         Popup::Add(form) => add_key(state, form, key, effects),
-        Popup::Rename { id, mut input, .. } => match key.code {
+        Popup::Rename {
+            id,
+            name,
+            mut input,
+            ..
+        } => match key.code {
             KeyCode::Esc => None,
             KeyCode::Enter => match AppName::parse(&input.text) {
-                Ok(name) => {
+                Ok(new_name) => {
                     state.retry = Some(Popup::Rename {
                         id: id.clone(),
+                        name,
                         input: input.clone(),
                         error: None,
                     });
@@ -691,12 +1016,13 @@ fn on_popup_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
                     effects.push(Effect::Rename {
                         region: state.active,
                         id,
-                        name,
+                        name: new_name,
                     });
                     None
                 }
                 Err(e) => Some(Popup::Rename {
                     id,
+                    name,
                     input,
                     error: Some(e.to_string()),
                 }),
@@ -705,6 +1031,7 @@ fn on_popup_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
                 edit_text(&mut input, key);
                 Some(Popup::Rename {
                     id,
+                    name,
                     input,
                     error: None,
                 })
@@ -731,64 +1058,17 @@ fn on_popup_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
                 Some(Popup::Scopes { id, name, grid })
             }
         },
-        Popup::ResetConfirm { id, name } => match key.code {
-            KeyCode::Char('y' | 'Y') => {
-                state.pending += 1;
-                effects.push(Effect::ResetSecret {
-                    region: state.active,
-                    id,
-                });
-                None
-            }
-            // The default is No: Enter cancels like n, Esc and q.
-            KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc | KeyCode::Enter => {
-                info(
-                    state,
-                    format!("Reset cancelled; the secret of {name} is unchanged"),
-                );
-                None
-            }
-            _ => Some(Popup::ResetConfirm { id, name }),
-        },
+        Popup::ResetConfirm { id, name, guard } => {
+            reset_confirm_key(state, id, name, guard, key, effects)
+        }
         Popup::DeleteConfirm {
             id,
             name,
-            mut input,
+            input,
             error,
-        } => match key.code {
-            KeyCode::Esc => {
-                info(state, format!("Delete cancelled; {name} is unchanged"));
-                None
-            }
-            KeyCode::Enter if input.text.trim() == name => {
-                state.pending += 1;
-                effects.push(Effect::Delete {
-                    region: state.active,
-                    id,
-                    name,
-                });
-                None
-            }
-            KeyCode::Enter => Some(Popup::DeleteConfirm {
-                id,
-                name,
-                input,
-                error: Some("That is not the name: type it exactly, or Esc to cancel".into()),
-            }),
-            _ => {
-                let error = if edit_text(&mut input, key) {
-                    None
-                } else {
-                    error
-                };
-                Some(Popup::DeleteConfirm {
-                    id,
-                    name,
-                    input,
-                    error,
-                })
-            }
-        },
+            guard,
+        } => delete_confirm_key(state, (id, name, input, error, guard), key, effects),
+        Popup::QuitConfirm { names, guard } => quit_confirm_key(state, names, guard, key),
         Popup::Help => match key.code {
             KeyCode::Esc | KeyCode::Char('q' | '?') | KeyCode::Enter => None,
             _ => Some(Popup::Help),
@@ -807,6 +1087,120 @@ fn on_popup_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             _ => Some(Popup::Token(panel)),
         },
     };
+}
+
+/// The reset confirmation: `y` resets, any other key cancels, and so does a
+/// `y` that came in one burst with the `R` that opened it.
+fn reset_confirm_key(
+    state: &mut State,
+    id: ClientId,
+    name: String,
+    guard: Guard,
+    key: KeyEvent,
+    effects: &mut Vec<Effect>,
+) -> Option<Popup> {
+    if same_burst(state, guard) {
+        cancel_by_burst(state, "Reset cancelled");
+        return None;
+    }
+    match key.code {
+        KeyCode::Char('y' | 'Y')
+            if key.modifiers.is_empty() || key.modifiers == KeyModifiers::SHIFT =>
+        {
+            state.pending += 1;
+            effects.push(Effect::ResetSecret {
+                region: state.active,
+                id,
+            });
+        }
+        // The default is No, and a key that is not `y` is no answer: it cancels.
+        _ => info(
+            state,
+            format!("Reset cancelled; the secret of {name} is unchanged"),
+        ),
+    }
+    None
+}
+
+/// The fields of `Popup::DeleteConfirm`: id, name, typed name, error, guard.
+type DeleteDialog = (ClientId, String, Input, Option<String>, Guard);
+
+/// The delete confirmation: typing edits the name, Enter deletes once it is
+/// the application's current name, and any other key cancels. Keys that came
+/// in one burst with the `d` that opened it cancel it.
+fn delete_confirm_key(
+    state: &mut State,
+    (id, name, mut input, _old_error, guard): DeleteDialog,
+    key: KeyEvent,
+    effects: &mut Vec<Effect>,
+) -> Option<Popup> {
+    if same_burst(state, guard) {
+        cancel_by_burst(state, "Delete cancelled");
+        return None;
+    }
+    // The name it has now, not the one it had when the dialog opened.
+    let Some(current) = state
+        .apps()
+        .iter()
+        .find(|a| a.client_id == id)
+        .map(|a| a.client_name.to_string())
+    else {
+        info(
+            state,
+            format!("{name} was deleted elsewhere; the dialog was closed"),
+        );
+        return None;
+    };
+    let error = match key.code {
+        KeyCode::Enter if input.text.trim() == current => {
+            state.pending += 1;
+            effects.push(Effect::Delete {
+                region: state.active,
+                id,
+                name: current,
+            });
+            return None;
+        }
+        KeyCode::Enter => {
+            Some("That is not the name: type it exactly, or Esc to cancel".to_owned())
+        }
+        _ if edit_text(&mut input, key) => None,
+        _ => {
+            info(state, format!("Delete cancelled; {current} is unchanged"));
+            return None;
+        }
+    };
+    Some(Popup::DeleteConfirm {
+        id,
+        name: current,
+        input,
+        error,
+        guard,
+    })
+}
+
+/// Quitting would lose a fresh secret: `y` quits (so does a second Ctrl-C,
+/// handled before), any other key stays.
+fn quit_confirm_key(
+    state: &mut State,
+    names: Vec<String>,
+    guard: Guard,
+    key: KeyEvent,
+) -> Option<Popup> {
+    let confirmed = matches!(key.code, KeyCode::Char('y' | 'Y'))
+        && (key.modifiers.is_empty() || key.modifiers == KeyModifiers::SHIFT);
+    if same_burst(state, guard) {
+        state.dropped_burst = Some(state.burst);
+    } else if confirmed {
+        state.quit = true;
+        return None;
+    }
+    let what = names.join(", ");
+    info(
+        state,
+        format!("Not quitting. The new secret of {what} is still here: v shows it, y copies it"),
+    );
+    None
 }
 
 fn add_key(

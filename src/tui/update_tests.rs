@@ -337,12 +337,18 @@ fn s_edits_scopes_enter_saves_changes_only_esc_discards() {
 
 #[test]
 fn reset_asks_first_and_defaults_to_no() {
-    for cancel in [key(KeyCode::Enter), ch('n'), key(KeyCode::Esc), ch('q')] {
+    // Any key but y cancels: a key it does not use is no answer.
+    for cancel in [
+        key(KeyCode::Enter),
+        ch('n'),
+        key(KeyCode::Esc),
+        ch('q'),
+        ch('x'),
+        key(KeyCode::Down),
+    ] {
         let mut s = state();
         send(&mut s, [ch('R')]);
         assert!(matches!(s.popup, Some(Popup::ResetConfirm { .. })));
-        // Unrelated keys do nothing.
-        assert!(send(&mut s, [ch('x')]).is_empty());
         let fx = send(&mut s, [cancel]);
         assert!(fx.is_empty() && s.popup.is_none());
         assert!(s.status.as_ref().unwrap().text.contains("cancelled"));
@@ -548,7 +554,7 @@ fn keys_that_need_an_app_say_so_in_an_empty_region() {
 }
 
 #[test]
-fn errors_stay_until_esc_dismisses_them() {
+fn errors_stay_through_background_notices_until_esc() {
     let mut s = state();
     s.pending = 1;
     send(
@@ -559,18 +565,15 @@ fn errors_stay_until_esc_dismisses_them() {
         }],
     );
     assert_eq!(s.status.as_ref().unwrap().kind, StatusKind::Error);
-    send(&mut s, [key(KeyCode::Down), Msg::Tick, ch('c')]);
-    send(
-        &mut s,
-        [Msg::Copied {
-            what: "Client ID",
-            result: Ok(CopyInfo::plain("sent to your terminal (OSC 52)")),
-        }],
-    );
+    // A secret's window closing is not something the user did.
+    s.reveals.insert(id(0), reveal(0, 1));
+    s.now += Duration::seconds(2);
+    send(&mut s, [key(KeyCode::Down), Msg::Tick]);
+    assert!(s.reveals.is_empty());
     assert_eq!(
         s.status.as_ref().unwrap().kind,
         StatusKind::Error,
-        "an info message does not push the error away"
+        "a background notice does not push the error away"
     );
     send(&mut s, [key(KeyCode::Esc)]);
     assert!(s.status.is_none());
@@ -962,4 +965,470 @@ fn a_quiet_reload_keeps_the_selection_and_the_open_dialog() {
     let st = s.status.clone().unwrap();
     assert_eq!(st.kind, StatusKind::Error);
     assert_eq!(st.text, "Cannot reload: connection refused");
+}
+
+// Issue 11: what a hostile new user broke.
+
+/// Billing export (selected in `state()`) with a secret made in this session.
+fn with_fresh_secret() -> State {
+    let mut s = state();
+    s.pending = 1;
+    let a = s.selected_app().unwrap().clone();
+    send(
+        &mut s,
+        [Msg::SecretReset {
+            region: 0,
+            result: Ok(issued(a, 900)),
+        }],
+    );
+    assert!(s.reveal_of(&id(1)).is_some());
+    s
+}
+
+fn status_text(s: &State) -> String {
+    s.status
+        .as_ref()
+        .map(|st| st.text.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_paste_sent_as_keys_never_resets_a_secret() {
+    // `tmux send-keys -l Ready`: one read, R first, the rest in its burst.
+    let mut s = state();
+    let fx = send(
+        &mut s,
+        [ch('R'), burst('e'), burst('a'), burst('d'), burst('y')],
+    );
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(s.popup.is_none());
+    assert!(
+        status_text(&s).contains("Reset cancelled"),
+        "{:?}",
+        s.status
+    );
+
+    // Even a y right behind the R in the same read does not confirm.
+    let mut s = state();
+    let fx = send(&mut s, [ch('R'), burst('y')]);
+    assert!(fx.is_empty() && s.popup.is_none());
+    // Nor does a y in the burst of a key that came before the R.
+    let mut s = state();
+    let fx = send(&mut s, [ch('x'), burst('R'), burst('y')]);
+    assert!(fx.is_empty() && s.popup.is_none());
+
+    // A y of its own, after the dialog was drawn, does.
+    let mut s = state();
+    let fx = send(&mut s, [ch('R'), ch('y')]);
+    assert_eq!(fx.len(), 1);
+}
+
+#[test]
+fn a_delete_confirmation_is_never_confirmed_by_its_own_burst() {
+    let mut s = state();
+    let mut msgs = vec![ch('d')];
+    msgs.extend("Billing export".chars().map(burst));
+    msgs.push(Msg::BurstKey(crossterm::event::KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    let fx = send(&mut s, msgs);
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(s.popup.is_none());
+    assert_eq!(s.apps().len(), 4);
+    assert!(status_text(&s).contains("Delete cancelled"));
+
+    // Keys other than typing and Enter cancel it.
+    let mut s = state();
+    send(&mut s, [ch('d'), ch('B')]);
+    assert!(s.popup.is_some());
+    let fx = send(&mut s, [key(KeyCode::Down)]);
+    assert!(fx.is_empty() && s.popup.is_none());
+}
+
+#[test]
+fn a_bracketed_paste_is_text_in_a_field_and_ignored_elsewhere() {
+    // On the main screen: nothing happens but a note.
+    let mut s = state();
+    let fx = send(&mut s, [Msg::Paste("Ready".into())]);
+    assert!(fx.is_empty() && s.popup.is_none() && !s.quit);
+    assert_eq!(selected_name(&s), "Billing export");
+    assert!(status_text(&s).contains("Paste ignored"));
+
+    // In the add dialog's name: one line, no control characters.
+    let mut s = state();
+    send(
+        &mut s,
+        [ch('a'), Msg::Paste("Pay\r\nroll\x1b[31m\t!\n".into())],
+    );
+    let Some(Popup::Add(form)) = &s.popup else {
+        panic!("the add dialog stays open")
+    };
+    assert_eq!(form.name.text, "Pay roll[31m !");
+
+    // In rename, after what is there; bounded like typing.
+    let mut s = state();
+    send(&mut s, [ch('e'), Msg::Paste(" 2".into())]);
+    let Some(Popup::Rename { input, .. }) = &s.popup else {
+        panic!("the rename dialog stays open")
+    };
+    assert_eq!(input.text, "Billing export 2");
+    send(&mut s, [Msg::Paste("x".repeat(500))]);
+    let Some(Popup::Rename { input, .. }) = &s.popup else {
+        panic!("the rename dialog stays open")
+    };
+    assert_eq!(input.text.chars().count(), 80);
+
+    // In the filter.
+    let mut s = state();
+    send(&mut s, [ch('/'), Msg::Paste("payroll".into())]);
+    assert_eq!(s.filter.query, "payroll");
+    assert_eq!(selected_name(&s), "Payroll sync");
+
+    // On the reset confirmation it is no answer: it cancels.
+    let mut s = state();
+    let fx = send(&mut s, [ch('R'), Msg::Paste("y".into()), ch('y')]);
+    assert!(fx.is_empty() && s.popup.is_none(), "{fx:?}");
+}
+
+#[test]
+fn quitting_with_a_fresh_secret_unseen_asks_first_and_a_second_ctrl_c_quits() {
+    for quit in [ch('q'), ctrl('c')] {
+        let mut s = with_fresh_secret();
+        send(&mut s, [quit]);
+        assert!(!s.quit);
+        let Some(Popup::QuitConfirm { names, .. }) = &s.popup else {
+            panic!("asks first: {:?}", s.popup)
+        };
+        assert_eq!(names, &["Billing export".to_owned()]);
+        // n (or any key but y) stays.
+        send(&mut s, [ch('n')]);
+        assert!(!s.quit && s.popup.is_none());
+        assert!(status_text(&s).contains("Not quitting"));
+        // y quits.
+        send(&mut s, [ch('q'), ch('y')]);
+        assert!(s.quit);
+    }
+    // A second Ctrl-C quits anyway, even from a dialog.
+    let mut s = with_fresh_secret();
+    send(&mut s, [ch('s'), ctrl('c')]);
+    assert!(!s.quit);
+    send(&mut s, [ctrl('c')]);
+    assert!(s.quit);
+    // A y in the burst of the q does not quit.
+    let mut s = with_fresh_secret();
+    send(&mut s, [ch('q'), burst('y')]);
+    assert!(!s.quit && s.popup.is_none());
+}
+
+#[test]
+fn a_secret_shown_copied_or_past_its_window_lets_q_quit() {
+    let mut s = with_fresh_secret();
+    send(&mut s, [ch('v'), ch('v'), ch('q')]);
+    assert!(s.quit, "shown once is enough");
+
+    let mut s = with_fresh_secret();
+    send(&mut s, [ch('y')]);
+    send(
+        &mut s,
+        [Msg::Copied {
+            what: "Client secret",
+            result: Err("no clipboard".into()),
+        }],
+    );
+    send(&mut s, [ch('q')]);
+    assert!(!s.quit, "a failed copy delivered nothing");
+    send(&mut s, [key(KeyCode::Esc), ch('y')]);
+    send(
+        &mut s,
+        [Msg::Copied {
+            what: "Client secret",
+            result: Ok(CopyInfo::plain("OSC 52")),
+        }],
+    );
+    send(&mut s, [ch('q')]);
+    assert!(s.quit);
+
+    let mut s = with_fresh_secret();
+    s.now += Duration::seconds(901);
+    send(&mut s, [ch('q')]);
+    assert!(s.quit, "nothing left to lose");
+
+    // Secrets made by others' sessions were never this session's to lose.
+    let mut s = state();
+    s.reveals.clear();
+    send(&mut s, [ch('q')]);
+    assert!(s.quit);
+}
+
+/// The active region's apps as listed again, with `change` made elsewhere.
+fn reloaded(s: &State, change: impl FnOnce(&mut Vec<crate::model::Application>)) -> Msg {
+    let mut apps = s.regions[0].apps.clone();
+    change(&mut apps);
+    Msg::Refreshed {
+        region: 0,
+        fingerprint: Some("changed".into()),
+        result: Ok(Some(apps)),
+    }
+}
+
+#[test]
+fn a_reset_elsewhere_drops_the_secret_on_offer() {
+    let mut s = with_fresh_secret();
+    send(&mut s, [ch('v')]);
+    assert!(s.unmasked);
+    let ours = s.apps()[0].secret_issued_at;
+
+    // A list taken before this session's own reset is no change.
+    let stale = reloaded(&s, |apps| {
+        apps[0].secret_issued_at = ours - Duration::hours(1)
+    });
+    send(&mut s, [stale]);
+    assert!(s.reveal_of(&id(1)).is_some());
+
+    let at = ours + Duration::seconds(30);
+    let msg = reloaded(&s, |apps| apps[0].secret_issued_at = at);
+    send(&mut s, [msg]);
+    assert!(s.reveals.is_empty() && s.fresh.is_empty() && !s.unmasked);
+    assert_eq!(s.status.as_ref().unwrap().kind, StatusKind::Info);
+    assert!(
+        status_text(&s).starts_with(&format!(
+            "Secret of Billing export was reset elsewhere at {}",
+            at.format("%Y-%m-%d %H:%M:%S UTC")
+        )),
+        "{:?}",
+        s.status
+    );
+    let fx = send(&mut s, [ch('y'), ch('t')]);
+    assert!(fx.is_empty(), "nothing to copy or test with: {fx:?}");
+
+    // The same through `r`.
+    let mut s = with_fresh_secret();
+    let mut apps = s.regions[0].apps.clone();
+    apps[0].secret_issued_at += Duration::seconds(1);
+    send(&mut s, [ch('r')]);
+    send(
+        &mut s,
+        [Msg::Loaded {
+            region: 0,
+            result: Ok(apps),
+        }],
+    );
+    assert!(s.reveals.is_empty());
+    assert!(status_text(&s).contains("was reset elsewhere"));
+}
+
+#[test]
+fn a_later_success_replaces_an_old_error() {
+    let fail = |s: &mut State| {
+        s.pending = 1;
+        send(
+            s,
+            [Msg::Created {
+                region: 0,
+                result: Err("the registry is locked".into()),
+            }],
+        );
+        assert_eq!(s.status.as_ref().unwrap().kind, StatusKind::Error);
+    };
+    let a = state().selected_app().unwrap().clone();
+    let successes: Vec<(Msg, &str)> = vec![
+        (
+            Msg::Updated {
+                region: 0,
+                what: "Renamed to",
+                result: Ok(a.clone()),
+            },
+            "Renamed to",
+        ),
+        (
+            Msg::SecretReset {
+                region: 0,
+                result: Ok(issued(a.clone(), 900)),
+            },
+            "New secret",
+        ),
+        (
+            Msg::Created {
+                region: 0,
+                result: Ok(issued(app(9, "Fresh", &[]), 900)),
+            },
+            "Added Fresh",
+        ),
+        (
+            Msg::Deleted {
+                region: 0,
+                id: id(1),
+                name: "Billing export".into(),
+                result: Ok(()),
+            },
+            "Deleted",
+        ),
+        (
+            Msg::Copied {
+                what: "Client ID",
+                result: Ok(CopyInfo::plain("OSC 52")),
+            },
+            "Client ID",
+        ),
+        (
+            Msg::ClipboardCleared {
+                result: Ok("Clipboard cleared".into()),
+            },
+            "Clipboard cleared",
+        ),
+    ];
+    for (ok, says) in successes {
+        let mut s = state();
+        fail(&mut s);
+        s.pending = 1;
+        send(&mut s, [ok]);
+        let st = s.status.clone().unwrap();
+        assert_eq!(st.kind, StatusKind::Info, "{says}");
+        assert!(st.text.contains(says), "{says}: {}", st.text);
+    }
+    // A key's own answer too, and a reload that works again.
+    let mut s = state();
+    fail(&mut s);
+    send(&mut s, [ch('R'), ch('n')]);
+    assert!(status_text(&s).contains("Reset cancelled"));
+    let mut s = state();
+    send(
+        &mut s,
+        [Msg::Refreshed {
+            region: 0,
+            fingerprint: None,
+            result: Err("connection refused".into()),
+        }],
+    );
+    assert_eq!(s.status.as_ref().unwrap().kind, StatusKind::Error);
+    send(
+        &mut s,
+        [Msg::Refreshed {
+            region: 0,
+            fingerprint: Some("1".into()),
+            result: Ok(None),
+        }],
+    );
+    assert!(s.status.is_none(), "{:?}", s.status);
+}
+
+#[test]
+fn dialogs_for_an_app_deleted_or_renamed_elsewhere_close_on_reload() {
+    for opener in ['e', 's', 'R', 'd', 't'] {
+        let mut s = with_fresh_secret();
+        send(&mut s, [ch(opener)]);
+        assert!(s.popup.is_some(), "{opener}");
+        let msg = reloaded(&s, |apps| apps.retain(|a| a.client_id != id(1)));
+        send(&mut s, [msg]);
+        assert!(s.popup.is_none(), "{opener}");
+        assert_eq!(
+            status_text(&s),
+            "Billing export was deleted elsewhere; the dialog was closed",
+            "{opener}"
+        );
+
+        let mut s = with_fresh_secret();
+        send(&mut s, [ch(opener)]);
+        let msg = reloaded(&s, |apps| {
+            apps[0].client_name = AppName::parse("Invoices").unwrap()
+        });
+        send(&mut s, [msg]);
+        assert!(s.popup.is_none(), "{opener}");
+        assert_eq!(
+            status_text(&s),
+            "Billing export was renamed elsewhere to Invoices; the dialog was closed",
+            "{opener}"
+        );
+    }
+    // A change to another application leaves the dialog alone.
+    let mut s = state();
+    send(&mut s, [ch('d')]);
+    let msg = reloaded(&s, |apps| apps.retain(|a| a.client_id != id(0)));
+    send(&mut s, [msg]);
+    assert!(matches!(s.popup, Some(Popup::DeleteConfirm { .. })));
+}
+
+#[test]
+fn the_delete_confirmation_checks_the_current_name() {
+    let mut s = state();
+    send(&mut s, [ch('d')]);
+    send(&mut s, typed("Billing export"));
+    // Renamed before any reload told the dialog.
+    s.regions[0].apps[0].client_name = AppName::parse("Invoices").unwrap();
+    let fx = send(&mut s, [key(KeyCode::Enter)]);
+    assert!(fx.is_empty(), "the old name deletes nothing: {fx:?}");
+    let Some(Popup::DeleteConfirm { name, error, .. }) = &s.popup else {
+        panic!("still open: {:?}", s.popup)
+    };
+    assert_eq!(name, "Invoices", "shows the current name");
+    assert!(error.is_some());
+    send(&mut s, [ctrl('u')]);
+    send(&mut s, typed("Invoices"));
+    let fx = send(&mut s, [key(KeyCode::Enter)]);
+    assert_eq!(
+        fx,
+        vec![Effect::Delete {
+            region: 0,
+            id: id(1),
+            name: "Invoices".into()
+        }]
+    );
+}
+
+#[test]
+fn esc_and_a_key_read_together_as_alt_key_are_both_taken() {
+    // The status line is dismissed, then a opens the add dialog.
+    let mut s = state();
+    send(&mut s, [ch('x'), ch('R'), ch('n')]);
+    assert!(s.status.is_some());
+    send(&mut s, [alt('a')]);
+    assert!(s.status.is_none());
+    assert!(matches!(s.popup, Some(Popup::Add(_))));
+
+    // The filter is cleared, then j moves down.
+    let mut s = state();
+    send(&mut s, [ch('/'), ch('b'), alt('j')]);
+    assert!(!s.filter.editing && s.filter.query.is_empty());
+    assert_eq!(selected_name(&s), "Payroll sync");
+
+    // The rename is cancelled, then e opens it again, untouched.
+    let mut s = state();
+    send(&mut s, [ch('e'), ch('!'), alt('e')]);
+    let Some(Popup::Rename { input, .. }) = &s.popup else {
+        panic!("reopened: {:?}", s.popup)
+    };
+    assert_eq!(input.text, "Billing export");
+
+    // The reset confirmation is cancelled, and y then copies nothing.
+    let mut s = state();
+    let fx = send(&mut s, [ch('R'), alt('y')]);
+    assert!(fx.is_empty() && s.popup.is_none());
+}
+
+#[test]
+fn only_the_secret_copy_finishing_delivers_the_secret() {
+    let mut s = with_fresh_secret();
+    send(&mut s, [ch('y'), ch('c')]);
+    send(
+        &mut s,
+        [Msg::Copied {
+            what: "Client ID",
+            result: Ok(CopyInfo::plain("OSC 52")),
+        }],
+    );
+    send(&mut s, [ch('q')]);
+    assert!(!s.quit, "the client ID is not the secret");
+    send(
+        &mut s,
+        [
+            key(KeyCode::Esc),
+            Msg::Copied {
+                what: "Client secret",
+                result: Ok(CopyInfo::plain("OSC 52")),
+            },
+            ch('q'),
+        ],
+    );
+    assert!(s.quit);
 }

@@ -38,10 +38,11 @@ pub fn keys(state: &State) -> Vec<(&'static str, &'static str)> {
             ("Enter", "save"),
             ("Esc", "discard"),
         ],
-        Some(Popup::ResetConfirm { .. }) => vec![("y", "reset"), ("n/Esc", "cancel")],
+        Some(Popup::ResetConfirm { .. }) => vec![("y", "reset"), ("any other key", "cancels")],
         Some(Popup::DeleteConfirm { .. }) => {
             vec![("type", "the name"), ("Enter", "delete"), ("Esc", "cancel")]
         }
+        Some(Popup::QuitConfirm { .. }) => vec![("y", "quit"), ("any other key", "stays")],
         Some(Popup::Help) => vec![("Esc/q", "close")],
         Some(Popup::Token(p)) if p.result.is_some() => vec![("t", "again"), ("Esc/q", "close")],
         Some(Popup::Token(_)) => vec![("Esc/q", "close")],

@@ -22,7 +22,7 @@ const HELP: &[(&str, &str)] = &[
     ("a", "add an application"),
     ("e", "rename"),
     ("s", "scope editor: ←→ or Space change access"),
-    ("R", "reset the secret (asks first; default No)"),
+    ("R", "reset the secret (asks; only y confirms)"),
     ("S", "scope browser; m switches to the matrix"),
     ("d", "delete (type the name to confirm)"),
     ("c", "copy the client ID"),
@@ -32,7 +32,10 @@ const HELP: &[(&str, &str)] = &[
     ("r", "reload (others' changes also show within 10 s)"),
     ("?", "this help"),
     ("q", "quit, or close the open dialog"),
-    ("Ctrl-C", "quit from anywhere"),
+    (
+        "Ctrl-C",
+        "quit from anywhere (asks if a new secret is unseen)",
+    ),
 ];
 
 /// The key column: as wide as the widest keys.

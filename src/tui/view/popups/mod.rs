@@ -4,6 +4,7 @@
 mod browser;
 mod confirm;
 mod help;
+mod quit;
 mod scopes;
 mod token;
 
@@ -21,13 +22,17 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
         Popup::Add(form) => scopes::draw_add(state, form, frame, area, t),
         Popup::Scopes { name, grid, .. } => scopes::draw_editor(state, name, grid, frame, area, t),
         Popup::Rename { input, error, .. } => confirm::draw_rename(input, error, frame, area, t),
-        Popup::ResetConfirm { id, name } => confirm::draw_reset(state, id, name, frame, area, t),
+        Popup::ResetConfirm { id, name, .. } => {
+            confirm::draw_reset(state, id, name, frame, area, t)
+        }
         Popup::DeleteConfirm {
             id,
             name,
             input,
             error,
+            ..
         } => confirm::draw_delete(id, name, input, error, frame, area, t),
+        Popup::QuitConfirm { names, .. } => quit::draw(names, frame, area, t),
         Popup::Help => help::draw(state.window_secs, frame, area, t),
         Popup::Browser(b) => browser::draw(state, b, frame, area, t),
         Popup::Token(p) => token::draw(state, p, frame, area, t),

@@ -1,0 +1,35 @@
+//! Asked before quitting would lose a secret made in this session that was
+//! neither shown nor copied.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::dialog;
+use crate::tui::view::layout::centered;
+use crate::tui::view::theme::Theme;
+
+pub fn draw(names: &[String], frame: &mut Frame, area: Rect, t: Theme) {
+    let r = centered(area, 62, 9);
+    let block = dialog(frame, r, " Quit and lose the new secret? ", t);
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let whose = crate::text::one_line(&names.join(", ")).into_owned();
+    let lines = vec![
+        Line::from(Span::styled(whose, t.bold())),
+        Line::from(""),
+        Line::from(
+            "Its new secret was neither shown nor copied. After quitting it can never be seen again: only a reset makes a new one.",
+        ),
+        Line::from(""),
+        Line::from(vec![
+            Span::raw(" ".repeat((inner.width as usize).saturating_sub(25))),
+            Span::raw("[ "),
+            Span::styled("y", t.key()),
+            Span::raw(" Quit ]  "),
+            Span::styled("[ N Stay ]", t.selected()),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
