@@ -111,7 +111,7 @@ impl std::fmt::Display for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Backend::Embedded => f.write_str("embedded"),
-            Backend::Remote(r) => f.write_str(&r.url),
+            Backend::Remote(r) => f.write_str(&crate::text::redact_url(&r.url)),
         }
     }
 }
