@@ -29,6 +29,6 @@ fn report(e: &anyhow::Error) {
     let _ = writeln!(
         std::io::stderr().lock(),
         "keyward: error: {}",
-        keyward::text::printable(&format!("{e:#}"))
+        keyward::text::printable(&keyward::cli::output::error_chain(e))
     );
 }

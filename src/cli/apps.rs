@@ -15,8 +15,7 @@ use super::prompt::confirm;
 use super::{AppsCommand, Context};
 use crate::model::wire::{ApplicationRecord, parse_import_line};
 use crate::model::{
-    AppName, Application, ClientId, Grant, NewApplication, Region, SecretReveal,
-    check_no_conflicts,
+    AppName, Application, ClientId, Grant, NewApplication, Region, SecretReveal, check_no_conflicts,
 };
 use crate::registry::{Issued, Registry};
 
@@ -345,7 +344,11 @@ fn write_issued(
         Change::Created => "Created",
         Change::Reset => "Reset the client secret of",
     };
-    writeln!(out, "{verb} '{}' in region {}.\n", app.client_name, app.region)?;
+    writeln!(
+        out,
+        "{verb} '{}' in region {}.\n",
+        app.client_name, app.region
+    )?;
     show(ctx, app, printed.then_some(&issued.reveal), false, out)?;
     if printed {
         writeln!(
@@ -465,9 +468,14 @@ fn read_import(ctx: &Context, file: &str) -> anyhow::Result<Vec<NewApplication>>
                 )));
             }
         }
-        let line = std::str::from_utf8(&buf).map_err(|e| at(&format_args!("not UTF-8 text ({e})")))?;
+        let line =
+            std::str::from_utf8(&buf).map_err(|e| at(&format_args!("not UTF-8 text ({e})")))?;
         // A byte order mark, as some editors write, is not part of the data.
-        let line = if n == 1 { line.strip_prefix('\u{FEFF}').unwrap_or(line) } else { line };
+        let line = if n == 1 {
+            line.strip_prefix('\u{FEFF}').unwrap_or(line)
+        } else {
+            line
+        };
         if line.trim().is_empty() {
             continue;
         }
@@ -574,8 +582,13 @@ fn undelivered_import(
             crate::text::one_line(i.application.client_name.as_str())
         ));
     }
+    let before = if delivered == 0 {
+        String::new()
+    } else {
+        format!("; the {delivered} before them were delivered")
+    };
     Undelivered(format!(
-        "import stopped: {} of {total} applications WERE created in region {region}, but the secrets of the last {} (listed above) were NOT delivered ({why:#}); the {delivered} before them were",
+        "import stopped: {} of {total} applications WERE created in region {region}, but the secrets of the last {} (listed above) were NOT delivered ({why:#}){before}",
         delivered + batch.len(),
         batch.len()
     ))

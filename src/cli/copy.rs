@@ -70,11 +70,9 @@ pub async fn wait_and_clear(pending: PendingCopy) -> anyhow::Result<()> {
             ));
         }
         Cleared::System => note(format_args!("Clipboard cleared.")),
-        Cleared::ChangedSinceCopy => {
-            note(format_args!(
-                "Clipboard left alone: it holds something else now."
-            ))
-        }
+        Cleared::ChangedSinceCopy => note(format_args!(
+            "Clipboard left alone: it holds something else now."
+        )),
         Cleared::Nothing => {}
     }
     Ok(())

@@ -80,12 +80,9 @@ impl Stdout {
     }
 
     fn inner(&mut self) -> std::io::Result<&mut BufWriter<File>> {
-        self.out.as_mut().ok_or_else(|| {
-            Self::failed(std::io::Error::new(
-                std::io::ErrorKind::Other,
-                "it is closed",
-            ))
-        })
+        self.out
+            .as_mut()
+            .ok_or_else(|| Self::failed(std::io::Error::other("it is closed")))
     }
 
     /// Writes out what is buffered: call it before saying a command succeeded.
@@ -119,6 +116,24 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
                 .and_then(|j| j.io_error_kind())
                 .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// `e` and its causes as one line, `outer: cause: cause`, leaving out a cause
+/// whose text its parent already shows (many errors print their source in
+/// their own message, and would otherwise say it twice).
+pub fn error_chain(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 /// A change was committed but what it produced could not be printed. Its
@@ -177,6 +192,7 @@ pub fn scope_summary(app: &Application) -> String {
 }
 
 /// Labelled lines: `  Label          value`.
+#[derive(Default)]
 pub struct Fields {
     rows: Vec<(String, String)>,
 }

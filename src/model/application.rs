@@ -274,7 +274,10 @@ mod tests {
             "Pay\u{E0020}roll",
         ] {
             let e = AppName::parse(bad).unwrap_err();
-            assert!(matches!(e, NameError::InvisibleCharacter(_)), "{bad:?}: {e}");
+            assert!(
+                matches!(e, NameError::InvisibleCharacter(_)),
+                "{bad:?}: {e}"
+            );
             assert!(e.to_string().contains("invisible"), "{e}");
         }
         // Emoji with a variation selector are names like any other.

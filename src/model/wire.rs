@@ -127,6 +127,13 @@ fn describe_json_error(e: &serde_json::Error) -> String {
 /// checked against a catalog; that is the caller's job. The error says what a
 /// line should look like.
 pub fn parse_import_line(line: &str) -> Result<(AppName, Vec<Grant>), String> {
+    // serde would read `[...]` as a struct's fields in order, with a baffling
+    // message; a line that is not an object is said to be so.
+    if !line.trim_start().starts_with('{') {
+        return Err(format!(
+            "not a JSON object; each line should be one JSON object like {IMPORT_LINE_EXAMPLE}"
+        ));
+    }
     let rec: ImportRecord = serde_json::from_str(line).map_err(|e| {
         format!(
             "{}; each line should be one JSON object like {IMPORT_LINE_EXAMPLE}",
@@ -194,14 +201,21 @@ mod tests {
     fn import_errors_say_what_a_line_looks_like() {
         for (bad, says) in [
             ("{1}", "not valid JSON (key must be a string, at column 2)"),
-            ("[]", "expected an object with a client_name (at column"),
-            (r#""x""#, "expected an object with a client_name"),
+            ("[]", "not a JSON object"),
+            (r#""x""#, "not a JSON object"),
+            (
+                r#"{"client_name": 1}"#,
+                "invalid type: integer `1`, expected a string (at column",
+            ),
             (r#"{"scopes":[]}"#, "missing field `client_name`"),
         ] {
             let e = parse_import_line(bad).unwrap_err();
             assert!(e.contains(says), "{bad}: {e}");
             assert!(e.contains(IMPORT_LINE_EXAMPLE), "{bad}: {e}");
-            assert!(!e.contains("ImportRecord") && !e.contains(" at line "), "{e}");
+            assert!(
+                !e.contains("ImportRecord") && !e.contains(" at line "),
+                "{e}"
+            );
         }
         let e = parse_import_line(
             r#"{"client_name":"A","scopes":[{"scope":"a:b","access":"read"},{"scope":"a:b","access":"write"}]}"#,

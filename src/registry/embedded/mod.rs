@@ -184,14 +184,18 @@ impl EmbeddedStore {
         let db_path = data_dir.join(DB_FILE);
         let hasher = SecretHasher::open(data_dir).map_err(|e| storage(data_dir, e))?;
         let generation = Generation::unshared(data_dir).map_err(|e| storage(data_dir, e))?;
-        let read_mode = ReadMode::choose(&db_path).map_err(|e| storage(&db_path, describe_sqlite(&e)))?;
+        let read_mode =
+            ReadMode::choose(&db_path).map_err(|e| storage(&db_path, describe_sqlite(&e)))?;
         let conn = open_reader(&db_path, read_mode).map_err(|e| storage(&db_path, e))?;
         let found: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| storage(&db_path, describe_sqlite(&e)))?;
         let known = schema::known_version();
         if found > known {
-            return Err(storage(&db_path, schema::SchemaError::TooNew { found, known }));
+            return Err(storage(
+                &db_path,
+                schema::SchemaError::TooNew { found, known },
+            ));
         }
         if found == 0 {
             return Err(storage(
@@ -422,13 +426,18 @@ enum ReadMode {
 impl ReadMode {
     /// `Shared` if a read works that way, else `Immutable`.
     fn choose(db_path: &Path) -> rusqlite::Result<ReadMode> {
-        let shared = open_reader(db_path, ReadMode::Shared)
-            .and_then(|c| c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)));
+        let shared = open_reader(db_path, ReadMode::Shared).and_then(|c| {
+            c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+        });
         match shared {
             Ok(_) => Ok(ReadMode::Shared),
             Err(_) => {
                 let conn = open_reader(db_path, ReadMode::Immutable)?;
-                conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+                conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                    r.get::<_, i64>(0)
+                })?;
                 Ok(ReadMode::Immutable)
             }
         }
@@ -590,9 +599,8 @@ fn name_taken(
     name: &AppName,
     except: Option<&ClientId>,
 ) -> rusqlite::Result<bool> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT client_id FROM applications WHERE region = ?1 AND name_key = ?2",
-    )?;
+    let mut stmt = conn
+        .prepare_cached("SELECT client_id FROM applications WHERE region = ?1 AND name_key = ?2")?;
     let others = stmt
         .query_map(params![region.as_str(), name.duplicate_key()], |r| {
             r.get::<_, String>(0)
