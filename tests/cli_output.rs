@@ -162,12 +162,20 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// No panic, and nothing shaped like a secret (48 characters of
+/// `[A-Za-z0-9]`; client IDs are 32) on standard error.
 fn assert_no_panic(out: &Output, what: &str) {
     let err = stderr(out);
     assert!(
         !err.contains("panicked") && !err.to_lowercase().contains("backtrace"),
         "{what}: no panic: {err}"
     );
+    let longest = err
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(longest < 48, "{what}: no secret on standard error: {err}");
 }
 
 /// A failure that says the change was made and the secret lost, with the

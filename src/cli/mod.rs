@@ -311,6 +311,39 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 mod tests {
     use clap::CommandFactory;
 
+    /// No CLI path prints with the `print!` family, which panics when the
+    /// output fails (and, for standard output, hides a closed one): all output
+    /// goes through `output::Stdout` or `output::note`, whose errors are
+    /// handled. (A broken pipe hit by `println!` is a race that no test can
+    /// hit every time, so the rule is checked on the source.)
+    #[test]
+    fn no_print_macros_in_the_cli() {
+        let sources = [
+            ("main.rs", include_str!("../main.rs")),
+            ("cli/mod.rs", include_str!("mod.rs")),
+            ("cli/apps.rs", include_str!("apps.rs")),
+            ("cli/info.rs", include_str!("info.rs")),
+            ("cli/token.rs", include_str!("token.rs")),
+            ("cli/serve.rs", include_str!("serve.rs")),
+            ("cli/copy.rs", include_str!("copy.rs")),
+            ("cli/prompt.rs", include_str!("prompt.rs")),
+            ("cli/output.rs", include_str!("output.rs")),
+            ("cli/context.rs", include_str!("context.rs")),
+        ];
+        let banned = ["println!", "eprintln!", "print!(", "eprint!("];
+        for (file, text) in sources {
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                for b in banned {
+                    // `banned` above is the one place allowed to name them.
+                    if code.contains(b) && !code.contains("let banned") {
+                        panic!("{file}:{}: {b} in a CLI path: {line}", n + 1);
+                    }
+                }
+            }
+        }
+    }
+
     /// Every argument of every command says what it is for in `--help`.
     #[test]
     fn every_argument_has_help() {

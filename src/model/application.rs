@@ -75,6 +75,15 @@ fn is_invisible(c: char) -> bool {
     )
 }
 
+const ZERO_WIDTH_JOINER: char = '\u{200D}';
+
+/// Part of an emoji sequence (a pictograph, a skin tone, a variation
+/// selector): what a zero width joiner may legitimately join (👨‍👩‍👧). Between
+/// letters a joiner would only hide.
+fn is_emoji_part(c: char) -> bool {
+    is_variation_selector(c) || (!c.is_ascii() && !c.is_alphanumeric() && !c.is_whitespace())
+}
+
 /// Variation selectors: they pick a glyph's style, never which character it is.
 fn is_variation_selector(c: char) -> bool {
     matches!(c, '\u{180B}'..='\u{180D}' | '\u{180F}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
@@ -90,10 +99,17 @@ impl AppName {
     /// A new name, from a person or a file: every rule applies.
     pub fn parse(s: &str) -> Result<Self, NameError> {
         let name = Self::parse_stored(s)?;
-        if let Some(c) = name.0.chars().find(|&c| is_invisible(c)) {
-            return Err(NameError::InvisibleCharacter(
-                c.escape_unicode().to_string(),
-            ));
+        let chars: Vec<char> = name.0.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            let joins_emoji = c == ZERO_WIDTH_JOINER
+                && i > 0
+                && chars.get(i + 1).is_some_and(|&next| is_emoji_part(next))
+                && is_emoji_part(chars[i - 1]);
+            if is_invisible(c) && !joins_emoji {
+                return Err(NameError::InvisibleCharacter(
+                    c.escape_unicode().to_string(),
+                ));
+            }
         }
         Ok(name)
     }
@@ -137,7 +153,7 @@ pub fn duplicate_key(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     let folded: String = name
         .nfkc()
-        .filter(|&c| !is_variation_selector(c))
+        .filter(|&c| !is_variation_selector(c) && c != ZERO_WIDTH_JOINER)
         .flat_map(char::to_lowercase)
         .collect::<String>()
         // Full case folding where lower-casing differs from it.
@@ -280,8 +296,17 @@ mod tests {
             );
             assert!(e.to_string().contains("invisible"), "{e}");
         }
-        // Emoji with a variation selector are names like any other.
+        // Emoji with a variation selector or joined into one are names like
+        // any other; a joiner between letters is not.
         assert!(AppName::parse("\u{2601}\u{FE0F} sync").is_ok());
+        assert!(AppName::parse("👨\u{200D}👩\u{200D}👧 family").is_ok());
+        assert!(AppName::parse("❤\u{FE0F}\u{200D}🔥").is_ok());
+        for bad in ["Pay\u{200D}roll", "\u{200D}👧", "👧\u{200D}", "👧\u{200D}a"] {
+            assert!(
+                matches!(AppName::parse(bad), Err(NameError::InvisibleCharacter(_))),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
@@ -300,6 +325,7 @@ mod tests {
         }
         assert_eq!(key("Straße"), key("STRASSE"));
         assert_eq!(key("\u{2601}\u{FE0F}"), key("\u{2601}"));
+        assert_eq!(key("👨\u{200D}👩"), key("👨👩"));
         assert_ne!(key("Payroll sync 2"), payroll);
         assert_ne!(key("Payrol sync"), payroll);
     }

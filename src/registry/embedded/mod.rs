@@ -477,10 +477,12 @@ fn uri_path(path: &Path) -> String {
 /// Whether this process may create files in `dir`: tried, not computed from
 /// the mode bits, which root, ACLs and read-only mounts all overrule.
 fn dir_is_writable(dir: &Path) -> bool {
+    use std::os::unix::fs::OpenOptionsExt;
     let probe = dir.join(format!(".keyward-write-probe.{}", std::process::id()));
     match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
+        .mode(0o600)
         .open(&probe)
     {
         Ok(_) => {
