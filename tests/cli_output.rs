@@ -346,6 +346,21 @@ fn rename_and_delete_that_cannot_confirm_say_the_change_was_made() {
         );
         check_unconfirmed(&out, sink, &what, "Renamed");
 
+        let what = format!("scopes {sink:?}");
+        let out = env.run_into(sink, &["apps", "scopes", id, "--set", "ess:account=read"]);
+        assert_no_panic(&out, &what);
+        let shown: Value = serde_json::from_str(&env.ok(&["apps", "show", id, "--json"])).unwrap();
+        assert_eq!(shown["scope"], "ess:account:read", "{what}: changed");
+        if !matches!(sink, Sink::Closed) {
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+            assert!(
+                err.contains("WERE changed") && err.contains("apps show"),
+                "{what}: {err}"
+            );
+        }
+        env.ok(&["apps", "scopes", id, "--set", "ess:account=none"]);
+
         let what = format!("delete {sink:?}");
         let out = env.run_into(sink, &["apps", "delete", id, "--yes"]);
         assert_no_panic(&out, &what);
