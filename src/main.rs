@@ -1,30 +1,34 @@
+use std::io::Write;
 use std::process::ExitCode;
+
+use keyward::cli::output::{Undelivered, is_broken_pipe};
 
 fn main() -> ExitCode {
     match keyward::cli::main() {
         Ok(code) => code,
+        // A change was made and its output lost: never quiet (see `Undelivered`).
+        Err(e) if e.downcast_ref::<Undelivered>().is_some() => {
+            report(&e);
+            ExitCode::FAILURE
+        }
         Err(e) if is_broken_pipe(&e) => {
             // `keyward apps list | head`: the reader left; that is not a failure.
             ExitCode::SUCCESS
         }
         Err(e) => {
-            // One line, no backtrace. Errors never carry a secret: secrets are
-            // redacted types that do not print themselves.
-            eprintln!(
-                "keyward: error: {}",
-                keyward::text::printable(&format!("{e:#}"))
-            );
+            report(&e);
             ExitCode::FAILURE
         }
     }
 }
 
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            || c.downcast_ref::<serde_json::Error>()
-                .and_then(|j| j.io_error_kind())
-                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
-    })
+/// One line, no backtrace. Errors never carry a secret: secrets are redacted
+/// types that do not print themselves. Written with `write!`, not `eprintln!`,
+/// which would panic if standard error cannot be written.
+fn report(e: &anyhow::Error) {
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "keyward: error: {}",
+        keyward::text::printable(&keyward::cli::output::error_chain(e))
+    );
 }

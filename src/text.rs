@@ -69,9 +69,66 @@ pub fn printable_truncated(s: &str, max: usize) -> String {
     }
 }
 
+/// `url` with any user name and password (`http://user:pw@host`) replaced by
+/// `***`, so credentials written into a URL are never echoed: every place that
+/// shows a URL (errors included) shows it through this. Text that is not a
+/// URL comes back unchanged.
+pub fn redact_url(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = url.find("://") else {
+        return std::borrow::Cow::Borrowed(url);
+    };
+    let authority_start = scheme_end + 3;
+    let rest = &url[authority_start..];
+    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_len].rfind('@') {
+        None => std::borrow::Cow::Borrowed(url),
+        Some(at) => std::borrow::Cow::Owned(format!(
+            "{}***{}",
+            &url[..authority_start],
+            &url[authority_start + at..]
+        )),
+    }
+}
+
+/// Every URL inside `text` redacted as by [`redact_url`] (for messages from
+/// libraries, which may quote a URL anywhere).
+pub fn redact_urls_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        // The URL starts after the last separator before its scheme.
+        let start = rest[..i]
+            .rfind(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '(' | '<' | '`'))
+            .map_or(0, |p| p + 1);
+        let end = rest[i..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | ')' | '>' | '`'))
+            .map_or(rest.len(), |p| i + p);
+        out.push_str(&rest[..start]);
+        out.push_str(&redact_url(&rest[start..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_lose_their_credentials() {
+        assert_eq!(
+            redact_url("http://user:pw@host:8080/oauth2/token?x=1"),
+            "http://***@host:8080/oauth2/token?x=1"
+        );
+        assert_eq!(redact_url("https://a@b@host/x@y"), "https://***@host/x@y");
+        assert_eq!(redact_url("https://host/x@y"), "https://host/x@y");
+        assert_eq!(redact_url("not a url"), "not a url");
+        assert_eq!(
+            redact_urls_in("cannot reach 'http://u:p@h/x' (see https://k:s@h2)"),
+            "cannot reach 'http://***@h/x' (see https://***@h2)"
+        );
+    }
 
     #[test]
     fn escapes_controls() {

@@ -1231,3 +1231,383 @@ fn env_vars_choose_the_data_dir_and_config() {
     assert!(other_data.join("keyward.db").exists());
     assert!(!Path::new(&env.data_dir()).join("keyward.db").exists());
 }
+
+// ---------------------------------------------------------------------------
+// issue 11: hostile inputs
+
+#[test]
+fn export_then_import_round_trips_with_an_admin_client_present() {
+    let env = Env::new();
+    env.add("us", "Payroll", &["ess:account=read"]);
+    env.ok(&[
+        "apps",
+        "add",
+        "--region",
+        "us",
+        "--name",
+        "Ops admin",
+        "--admin",
+        "--json",
+    ]);
+    let out = env.run(&["apps", "export", "--region", "us"]);
+    let exported = succeeded(&out, &["apps", "export"]);
+    let lines = json_lines(&exported);
+    assert_eq!(lines.len(), 1, "admin clients are left out: {exported}");
+    assert_eq!(s(&lines[0], "client_name"), "Payroll");
+    let note = text(&out.stderr);
+    assert!(
+        note.contains("Left out 1 admin client") && note.contains("--admin"),
+        "{note}"
+    );
+    let file = env.dir.path().join("us.jsonl");
+    std::fs::write(&file, &exported).unwrap();
+    let imported =
+        json_lines(&env.ok(&["apps", "import", "--region", "uk", file.to_str().unwrap()]));
+    assert_eq!(imported.len(), 1);
+    assert_eq!(s(&imported[0], "client_name"), "Payroll");
+    assert_eq!(s(&imported[0], "scope"), "ess:account:read");
+}
+
+#[test]
+fn a_scope_given_twice_with_different_access_is_an_error() {
+    let env = Env::new();
+    let line = env.err(&[
+        "apps",
+        "add",
+        "--region",
+        "us",
+        "--name",
+        "A",
+        "--scope",
+        "forensics:account=read",
+        "--scope",
+        "forensics:account=write",
+    ]);
+    assert!(
+        line.contains("'forensics:account' is given twice"),
+        "{line}"
+    );
+    assert!(env.list_json(None).is_empty(), "nothing added");
+    // The same grant twice is unambiguous, and accepted.
+    let a = env.add("us", "A", &["ess:account=read", "ess:account=read"]);
+    assert_eq!(scopes_of(&a), grants(&[("ess:account", "read")]));
+    let id = s(&a, "client_id");
+    let line = env.err(&[
+        "apps",
+        "scopes",
+        id,
+        "--set",
+        "forensics:account=write",
+        "--set",
+        "forensics:account=none",
+    ]);
+    assert!(
+        line.contains("'forensics:account' is given twice"),
+        "{line}"
+    );
+    assert_eq!(scopes_of(&env.show(id)), grants(&[("ess:account", "read")]));
+    let input = concat!(
+        r#"{"client_name": "B"}"#,
+        "\n",
+        r#"{"client_name": "C", "scopes": [{"scope": "forensics:account", "access": "read"}, {"scope": "forensics:account", "access": "write"}]}"#,
+        "\n"
+    );
+    let line = clean_error(
+        &env.run_stdin(&["apps", "import", "--region", "us", "-"], input),
+        &["import conflicting"],
+    );
+    assert!(
+        line.contains("line 2") && line.contains("'forensics:account' is given twice"),
+        "{line}"
+    );
+    assert_eq!(env.export("us").len(), 1, "nothing imported");
+}
+
+#[test]
+fn look_alike_names_are_duplicates_and_invisible_characters_are_refused() {
+    let env = Env::new();
+    let a = env.add("us", "Payroll sync", &[]);
+    for look_alike in [
+        "ＰＡＹＲＯＬＬ ｓｙｎｃ",
+        "payroll  sync",
+        "PAYROLL\u{3000}SYNC",
+    ] {
+        let line = env.err(&["apps", "add", "--region", "us", "--name", look_alike]);
+        assert!(line.contains("already exists"), "{look_alike:?}: {line}");
+    }
+    for hidden in [
+        "Pay\u{AD}roll sync",
+        "Payroll\u{200B} sync",
+        "Payroll sync\u{3164}",
+    ] {
+        let line = env.err(&["apps", "add", "--region", "us", "--name", hidden]);
+        assert!(line.contains("invisible character"), "{hidden:?}: {line}");
+    }
+    let b = env.add("us", "Invoices", &[]);
+    let line = env.err(&["apps", "rename", s(&b, "client_id"), "Ｐａｙｒｏｌｌ sync"]);
+    assert!(line.contains("already exists"), "{line}");
+    // Renaming to a look-alike of its own name is a rename like any other.
+    env.ok(&["apps", "rename", s(&a, "client_id"), "PAYROLL SYNC"]);
+    let input = "{\"client_name\": \"Ｉｎｖｏｉｃｅｓ\"}\n";
+    let line = clean_error(
+        &env.run_stdin(&["apps", "import", "--region", "us", "-"], input),
+        &["import look-alike"],
+    );
+    assert!(line.contains("already exists"), "{line}");
+    let input = "{\"client_name\": \"New one\"}\n{\"client_name\": \"ＮＥＷ ＯＮＥ\"}\n";
+    let line = clean_error(
+        &env.run_stdin(&["apps", "import", "--region", "us", "-"], input),
+        &["import look-alikes"],
+    );
+    assert!(line.contains("line 2") && line.contains("line 1"), "{line}");
+    assert_eq!(env.export("us").len(), 2);
+}
+
+#[test]
+fn import_errors_show_what_a_line_should_look_like() {
+    let env = Env::new();
+    for (bad, says) in [
+        ("{1}", "not valid JSON"),
+        ("[1, 2]", "not a JSON object"),
+        (
+            r#"{"client_name": "A", "scopes": {}}"#,
+            "expected a sequence",
+        ),
+    ] {
+        let line = clean_error(
+            &env.run_stdin(
+                &["apps", "import", "--region", "us", "-"],
+                &format!("{bad}\n"),
+            ),
+            &["import", bad],
+        );
+        assert!(line.contains("standard input: line 1: "), "{line}");
+        assert!(line.contains(says), "{line}");
+        assert!(
+            line.contains(r#"{"client_name": "Payroll sync", "scopes": [{"scope": "ess:account", "access": "read"}]}"#),
+            "an example line: {line}"
+        );
+        assert!(
+            !line.contains("ImportRecord") && !line.contains("line 1 column"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn import_accepts_a_byte_order_mark() {
+    let env = Env::new();
+    let file = env.dir.path().join("bom.jsonl");
+    std::fs::write(
+        &file,
+        "\u{FEFF}{\"client_name\": \"Alpha\"}\r\n{\"client_name\": \"Beta\"}\r\n",
+    )
+    .unwrap();
+    let out = env.ok(&["apps", "import", "--region", "us", file.to_str().unwrap()]);
+    let names: Vec<String> = json_lines(&out)
+        .iter()
+        .map(|v| s(v, "client_name").to_owned())
+        .collect();
+    assert_eq!(names, ["Alpha", "Beta"]);
+}
+
+#[test]
+fn an_overlong_import_line_is_refused_without_reading_it_all() {
+    use std::io::Write as _;
+    let env = Env::new();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+        .args(["--data-dir"])
+        .arg(env.data_dir())
+        .arg("--config")
+        .arg(env.config_file())
+        .args(["apps", "import", "--region", "us", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Line 2 would be 256 MiB; the import must stop reading long before.
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b'x'; 1 << 20];
+        stdin
+            .write_all(b"{\"client_name\": \"Fine\"}\n{\"client_name\": \"")
+            .unwrap();
+        let mut sent = 0usize;
+        for _ in 0..256 {
+            if stdin.write_all(&chunk).is_err() {
+                return sent;
+            }
+            sent += chunk.len();
+        }
+        sent
+    });
+    let out = child.wait_with_output().unwrap();
+    let sent = writer.join().unwrap();
+    assert!(
+        sent < 255 << 20,
+        "the reader stopped early, after {sent} bytes were sent"
+    );
+    let line = clean_error(&out, &["import", "long line"]);
+    assert!(
+        line.contains("line 2") && line.contains("longer than 64 KiB"),
+        "{line}"
+    );
+    assert!(env.export("us").is_empty(), "nothing imported");
+}
+
+#[test]
+fn a_binary_config_file_is_one_clear_message() {
+    let env = Env::new();
+    let path = env.write_config("config.toml", "");
+    std::fs::write(&path, [0x7f, b'E', b'L', b'F', 0xff, 0xfe, 0, 1, 2]).unwrap();
+    let line = env.err(&["regions"]);
+    assert!(line.contains("not UTF-8 text"), "{line}");
+    assert_eq!(line.matches("UTF-8").count(), 1, "said once: {line}");
+    std::fs::remove_file(&path).unwrap();
+    let scopes = env.write_config("scopes.toml", "");
+    std::fs::write(&scopes, [0xff, 0xfe, 0, 1]).unwrap();
+    let line = env.err(&["scopes"]);
+    assert_eq!(line.matches("valid UTF-8").count(), 1, "said once: {line}");
+}
+
+#[test]
+fn url_credentials_are_never_echoed() {
+    let env = Env::new();
+    // Nothing listens on this loopback port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    env.write_config(
+        "config.toml",
+        &format!(
+            "[[region]]\nid = \"uk\"\nurl = \"http://alice:hunter2pw@127.0.0.1:{port}/\"\nclient_id = \"abc\"\nclient_secret_env = \"UK_SECRET\"\n"
+        ),
+    );
+    let regions = env.ok(&["regions"]);
+    assert!(
+        !regions.contains("hunter2pw") && !regions.contains("alice"),
+        "{regions}"
+    );
+    assert!(
+        regions.contains(&format!("http://***@127.0.0.1:{port}")),
+        "{regions}"
+    );
+    let regions = env.ok(&["regions", "--json"]);
+    assert!(!regions.contains("hunter2pw"), "{regions}");
+    let out = env
+        .cmd()
+        .env("UK_SECRET", "s3cr3t")
+        .args(["apps", "list", "--region", "uk"])
+        .output()
+        .unwrap();
+    let line = clean_error(&out, &["apps list uk"]);
+    assert!(
+        !line.contains("hunter2pw") && !line.contains("alice"),
+        "{line}"
+    );
+    let out = env
+        .cmd()
+        .env("KEYWARD_CLIENT_SECRET", "s3cr3t")
+        .args([
+            "token",
+            "--token-url",
+            &format!("http://alice:hunter2pw@127.0.0.1:{port}/oauth2/token"),
+            "--client-id",
+            "abc",
+        ])
+        .output()
+        .unwrap();
+    let line = clean_error(&out, &["token"]);
+    assert!(line.contains("cannot reach"), "{line}");
+    assert!(
+        !line.contains("hunter2pw") && !line.contains("alice"),
+        "{line}"
+    );
+}
+
+/// Runs `args` as the unprivileged user `nobody` when the tests run as root
+/// (root ignores file modes, so a read-only dir would not be read-only).
+fn as_unprivileged(env: &Env, args: &[&str]) -> Output {
+    let bin = env!("CARGO_BIN_EXE_keyward");
+    let mut cmd = if is_root() {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
+        c
+    } else {
+        std::process::Command::new(bin)
+    };
+    cmd.env("HOME", env.dir.path().join("home"))
+        .env_remove("KEYWARD_DATA_DIR")
+        .env_remove("KEYWARD_CONFIG")
+        .arg("--data-dir")
+        .arg(env.data_dir())
+        .arg("--config")
+        .arg(env.config_file())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    std::fs::metadata(probe.path()).unwrap().uid() == 0
+}
+
+#[test]
+fn a_read_only_data_dir_still_lists_and_refuses_changes_clearly() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    if is_root() {
+        // `nobody` must own the data dir and reach it.
+        std::fs::set_permissions(env.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let st = std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
+            .status();
+        assert!(
+            st.is_ok_and(|s| s.success()),
+            "setpriv is needed to test as root"
+        );
+        std::fs::create_dir(env.data_dir()).unwrap();
+        std::os::unix::fs::chown(env.data_dir(), Some(65534), Some(65534)).unwrap();
+    }
+    let out = as_unprivileged(
+        &env,
+        &[
+            "apps", "add", "--region", "us", "--name", "Payroll", "--json",
+        ],
+    );
+    let added: Value = serde_json::from_str(&succeeded(&out, &["add"])).unwrap();
+    std::fs::set_permissions(env.data_dir(), std::fs::Permissions::from_mode(0o500)).unwrap();
+    let before: Vec<_> = std::fs::read_dir(env.data_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    for args in [
+        &["apps", "list"][..],
+        &["apps", "list", "--json"][..],
+        &["apps", "show", s(&added, "client_id")][..],
+    ] {
+        let out = as_unprivileged(&env, args);
+        let listed = succeeded(&out, args);
+        assert!(listed.contains("Payroll"), "{args:?}: {listed}");
+    }
+    let out = as_unprivileged(
+        &env,
+        &["apps", "add", "--region", "us", "--name", "Other", "--json"],
+    );
+    let line = clean_error(&out, &["add read-only"]);
+    assert!(
+        line.contains("not writable") && line.contains("reading works"),
+        "{line}"
+    );
+    let after: Vec<_> = std::fs::read_dir(env.data_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(before, after, "nothing created in the data dir");
+    std::fs::set_permissions(env.data_dir(), std::fs::Permissions::from_mode(0o700)).unwrap();
+}

@@ -228,3 +228,56 @@ async fn authentication_is_kept_until_a_write_and_writes_around_the_store_are_re
         "the forced change is read now"
     );
 }
+
+/// Names that only look alike are one name, for every interface: the store
+/// checks it, inside its write transaction. A data dir from before the check
+/// (schema v2) gets the key of its existing names on upgrade.
+#[tokio::test]
+async fn look_alike_names_are_refused_by_the_store_also_after_an_upgrade() {
+    use keyward::registry::RegistryError;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Duration::from_secs(900));
+    let us = store.registry(region("us"));
+    us.create(app("Straße")).await.unwrap();
+    drop((us, store));
+    // Back to schema v2, as an older Keyward left it.
+    let conn = rusqlite::Connection::open(dir.path().join("keyward.db")).unwrap();
+    conn.create_scalar_function(
+        keyward::registry::embedded::MARKED_WRITE_FUNCTION,
+        0,
+        rusqlite::functions::FunctionFlags::SQLITE_UTF8,
+        |_| Ok(rusqlite::types::Null),
+    )
+    .unwrap();
+    conn.execute_batch(
+        "DROP INDEX applications_region_name_key;
+         ALTER TABLE applications DROP COLUMN name_key;
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = open(dir.path(), Duration::from_secs(900));
+    let us = store.registry(region("us"));
+    for look_alike in ["STRASSE", "ｓｔｒａｓｓｅ", "strasse"] {
+        let e = us.create(app(look_alike)).await.err();
+        assert!(
+            matches!(e, Some(RegistryError::DuplicateName { .. })),
+            "{look_alike}: {e:?}"
+        );
+    }
+    let other = us.create(app("Other")).await.unwrap().application;
+    let e = us
+        .rename(&other.client_id, AppName::parse("STRASSE").unwrap())
+        .await
+        .err();
+    assert!(
+        matches!(e, Some(RegistryError::DuplicateName { .. })),
+        "{e:?}"
+    );
+    // Another region is another namespace.
+    store
+        .registry(region("uk"))
+        .create(app("STRASSE"))
+        .await
+        .unwrap();
+}

@@ -242,3 +242,112 @@ async fn keyward_token_against_keyward_serve() {
     assert!(!ok, "{err}");
     s.stop().await;
 }
+
+/// `keyward token` does not send a secret over plain HTTP to a host that is
+/// not this machine by name, unless `--insecure` says so, and refuses before
+/// reading the secret or connecting. The host here is the IPv4-mapped form
+/// of 127.0.0.1: loopback in fact (so no traffic leaves the machine), but not
+/// by the rule, which trusts only literal loopback addresses and `localhost`.
+#[tokio::test]
+async fn plain_http_to_another_host_is_refused_before_connecting() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let url = format!("http://user:hunter2pw@[::ffff:127.0.0.1]:{port}/oauth2/token");
+    let (ok, out, err) = keyward(
+        &["token", "--token-url", &url, "--client-id", "abc"],
+        None,
+        None,
+    )
+    .await;
+    assert!(!ok && out.is_empty(), "{err}");
+    assert!(
+        err.contains("plain http://") && err.contains("--insecure"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("KEYWARD_CLIENT_SECRET"),
+        "refused before asking for the secret: {err}"
+    );
+    assert!(!err.contains("hunter2pw"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "no connection was made"
+    );
+    // Loopback by name is not refused (nothing listens: it cannot connect).
+    for host in ["127.0.0.1", "localhost", "[::1]"] {
+        let closed = format!("http://{host}:1/oauth2/token");
+        let (ok, _, err) = keyward(
+            &["token", "--token-url", &closed, "--client-id", "abc"],
+            Some("s3cr3t"),
+            None,
+        )
+        .await;
+        assert!(!ok && err.contains("cannot reach"), "{host}: {err}");
+    }
+    // With --insecure the request is made: the connection is taken and closed
+    // at once (bounded poll), so the client fails fast.
+    let taker = std::thread::spawn(move || {
+        for _ in 0..1000 {
+            match listener.accept() {
+                Ok((conn, _)) => {
+                    drop(conn);
+                    return true;
+                }
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            }
+        }
+        false
+    });
+    let (ok, _, err) = keyward(
+        &[
+            "token",
+            "--token-url",
+            &url,
+            "--client-id",
+            "abc",
+            "--insecure",
+        ],
+        Some("s3cr3t"),
+        None,
+    )
+    .await;
+    assert!(!ok && !err.contains("plain http://"), "{err}");
+    assert!(!err.contains("hunter2pw"), "{err}");
+    // (Without IPv6 the mapped address cannot be reached at all.)
+    assert!(
+        taker.join().unwrap() || err.contains("cannot reach"),
+        "{err}"
+    );
+}
+
+/// A token printed into a pipe whose reader is gone: a quiet exit 0.
+#[tokio::test]
+async fn token_into_a_closed_pipe_exits_quietly() {
+    let s = TestServer::start().await;
+    let a = s.app("App", &["ess:account=read"], false).await;
+    let id = a.application.client_id.to_string();
+    let url = s.url("/oauth2/token");
+    let dir = tempfile::tempdir().unwrap();
+    for json in [false, true] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyward"));
+        c.args(["token", "--token-url", &url, "--client-id", &id])
+            .env("KEYWARD_DATA_DIR", dir.path())
+            .env("KEYWARD_CONFIG", dir.path().join("none.toml"))
+            .env("KEYWARD_CLIENT_SECRET", a.reveal.secret.expose())
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped());
+        if json {
+            c.arg("--json");
+        }
+        let out = c.output().await.unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "json={json}: {err}");
+        assert_eq!(err, "", "json={json}");
+    }
+    s.stop().await;
+}

@@ -1,27 +1,31 @@
 //! `keyward apps ...`.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufWriter, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use chrono::Utc;
 
 use super::output::{
-    Fields, countdown, print_json, print_table, scope_lines, scope_summary, table, time,
+    Fields, Stdout, Undelivered, countdown, note, print_json, print_table, scope_lines,
+    scope_summary, stdout_goes_nowhere, table, time,
 };
 use super::prompt::confirm;
 use super::{AppsCommand, Context};
 use crate::model::wire::{ApplicationRecord, parse_import_line};
-use crate::model::{AppName, Application, Grant, NewApplication, Region, SecretReveal};
+use crate::model::{
+    AppName, Application, ClientId, Grant, NewApplication, Region, SecretReveal, check_no_conflicts,
+};
 use crate::registry::{Issued, Registry};
 
 /// Applications created per transaction by `import`.
 const IMPORT_BATCH: usize = 1000;
 
 pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
+    let mut out = Stdout::new();
     match cmd {
-        AppsCommand::List { region, json } => list(ctx, region, json).await,
+        AppsCommand::List { region, json } => list(ctx, region, json, &mut out).await,
         AppsCommand::Add {
             region,
             name,
@@ -29,23 +33,32 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
             admin,
             copy,
             json,
-        } => add(ctx, region, name, scopes, admin, Output { json, copy }).await,
+        } => {
+            let new = NewApplication {
+                client_name: AppName::parse(&name)?,
+                grants: parse_grants(ctx, &scopes)?,
+                admin,
+            };
+            add(ctx, region, new, Output { json, copy }, &mut out).await
+        }
         AppsCommand::Show { client_id, json } => {
             let registry = ctx.find(&client_id).await?;
             let app = registry.get(&client_id).await?;
             let reveal = registry.reveal(&client_id).await.ok();
-            show(ctx, &app, reveal.as_ref(), json)
+            show(ctx, &app, reveal.as_ref(), json, &mut out)?;
+            out.finish()?;
+            Ok(ExitCode::SUCCESS)
         }
         AppsCommand::Rename { client_id, name } => {
             let name = AppName::parse(&name)?;
             let registry = ctx.find(&client_id).await?;
             let old = registry.get(&client_id).await?;
             let app = registry.rename(&client_id, name).await?;
-            println!(
+            let done = format!(
                 "Renamed '{}' to '{}' ({}).",
                 old.client_name, app.client_name, app.client_id
             );
-            Ok(ExitCode::SUCCESS)
+            confirm_done(&mut out, &done)
         }
         AppsCommand::Scopes {
             client_id,
@@ -55,33 +68,21 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
             let changes = parse_grants(ctx, &set)?;
             let registry = ctx.find(&client_id).await?;
             let app = registry.set_access(&client_id, changes).await?;
-            show(ctx, &app, None, json)
+            let printed = show(ctx, &app, None, json, &mut out).and_then(|()| Ok(out.finish()?));
+            printed.map_err(|e| {
+                anyhow::Error::from(Undelivered(format!(
+                    "the scopes of '{}' ({}) WERE changed, but the result could not be printed: {e:#}; see it with `keyward apps show {}`",
+                    app.client_name, app.client_id, app.client_id
+                )))
+            })?;
+            Ok(ExitCode::SUCCESS)
         }
         AppsCommand::ResetSecret {
             client_id,
             yes,
             copy,
             json,
-        } => {
-            let registry = ctx.find(&client_id).await?;
-            let app = registry.get(&client_id).await?;
-            let question = format!(
-                "Reset the client secret of '{}' ({}) in region {}?\nThe current secret stops working at once for every platform that uses it. The client ID stays the same.",
-                app.client_name, app.client_id, app.region
-            );
-            if !confirm(&question, "reset the secret", yes)? {
-                eprintln!("Cancelled: the secret was not reset.");
-                return Ok(ExitCode::FAILURE);
-            }
-            let issued = registry.reset_secret(&client_id).await?;
-            issued_output(
-                ctx,
-                &issued,
-                Output { json, copy },
-                "Reset the client secret of",
-            )
-            .await
-        }
+        } => reset_secret(ctx, &client_id, yes, Output { json, copy }, &mut out).await,
         AppsCommand::Delete { client_id, yes } => {
             let registry = ctx.find(&client_id).await?;
             let app = registry.get(&client_id).await?;
@@ -90,44 +91,102 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
                 app.client_name, app.client_id, app.region
             );
             if !confirm(&question, "delete the application", yes)? {
-                eprintln!("Cancelled: nothing was deleted.");
+                note(format_args!("Cancelled: nothing was deleted."));
                 return Ok(ExitCode::FAILURE);
             }
             registry.delete(&client_id).await?;
-            println!(
+            let done = format!(
                 "Deleted '{}' ({}) from region {}.",
                 app.client_name, app.client_id, app.region
             );
-            Ok(ExitCode::SUCCESS)
+            confirm_done(&mut out, &done)
         }
         AppsCommand::Import {
             region,
             file,
             json: _,
-        } => import(ctx, region, &file).await,
-        AppsCommand::Export { region } => export(ctx, region).await,
+        } => import(ctx, region, &file, &mut out).await,
+        AppsCommand::Export { region } => export(ctx, region, &mut out).await,
     }
 }
 
+/// Prints the confirmation of a change that made no secret. The change is
+/// made whatever happens here, so a failure to print says so (never quietly,
+/// not even for a broken pipe: the caller may think nothing happened).
+fn confirm_done(out: &mut Stdout, done: &str) -> anyhow::Result<ExitCode> {
+    match writeln!(out, "{done}").and_then(|()| out.finish()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(Undelivered(format!(
+            "the change WAS made, but its confirmation could not be printed ({e}): {done}"
+        ))
+        .into()),
+    }
+}
+
+/// Refuses, before changing anything, to make a secret that could only be
+/// written where nobody can read it.
+fn refuse_if_stdout_goes_nowhere() -> anyhow::Result<()> {
+    if stdout_goes_nowhere() {
+        anyhow::bail!(
+            "standard output is closed or /dev/null, so the new secret would be lost: nothing was changed; run it again with standard output going to a terminal, a file or a pipe"
+        );
+    }
+    Ok(())
+}
+
+async fn reset_secret(
+    ctx: &Context,
+    client_id: &ClientId,
+    yes: bool,
+    output: Output,
+    out: &mut Stdout,
+) -> anyhow::Result<ExitCode> {
+    if !output.copy {
+        refuse_if_stdout_goes_nowhere()?;
+    }
+    let registry = ctx.find(client_id).await?;
+    let app = registry.get(client_id).await?;
+    let question = format!(
+        "Reset the client secret of '{}' ({}) in region {}?\nThe current secret stops working at once for every platform that uses it. The client ID stays the same.",
+        app.client_name, app.client_id, app.region
+    );
+    if !confirm(&question, "reset the secret", yes)? {
+        note(format_args!("Cancelled: the secret was not reset."));
+        return Ok(ExitCode::FAILURE);
+    }
+    let issued = registry.reset_secret(client_id).await?;
+    issued_output(ctx, &issued, output, Change::Reset, out).await
+}
+
 /// Parses `SCOPE=ACCESS` arguments and checks each against the catalog.
+/// Parses `SCOPE=ACCESS` arguments and checks each against the catalog. One
+/// scope given twice with different access is an error (see
+/// `check_no_conflicts`).
 fn parse_grants(ctx: &Context, args: &[String]) -> anyhow::Result<Vec<Grant>> {
-    args.iter()
+    let grants = args
+        .iter()
         .map(|a| {
             let g = Grant::parse_assignment(a).map_err(anyhow::Error::msg)?;
             ctx.catalog.check(&g)?;
             Ok(g)
         })
-        .collect()
+        .collect::<anyhow::Result<Vec<Grant>>>()?;
+    check_no_conflicts(&grants)?;
+    Ok(grants)
 }
 
-async fn list(ctx: &Context, region: Option<Region>, json: bool) -> anyhow::Result<ExitCode> {
+async fn list(
+    ctx: &Context,
+    region: Option<Region>,
+    json: bool,
+    out: &mut Stdout,
+) -> anyhow::Result<ExitCode> {
     let registries = match region {
         Some(r) => vec![ctx.registry(&r)?],
         None => ctx.registries()?,
     };
     let now = Utc::now();
     if json {
-        let mut out = BufWriter::new(std::io::stdout().lock());
         out.write_all(b"[")?;
         let mut first = true;
         for registry in &registries {
@@ -137,11 +196,11 @@ async fn list(ctx: &Context, region: Option<Region>, json: bool) -> anyhow::Resu
                 }
                 first = false;
                 out.write_all(b"\n  ")?;
-                serde_json::to_writer(&mut out, &ApplicationRecord::new(&app, None, now))?;
+                serde_json::to_writer(&mut *out, &ApplicationRecord::new(&app, None, now))?;
             }
         }
         out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
-        out.flush()?;
+        out.finish()?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut t = table(["NAME", "CLIENT ID", "REGION", "SCOPES", "CREATED"]);
@@ -160,13 +219,14 @@ async fn list(ctx: &Context, region: Option<Region>, json: bool) -> anyhow::Resu
     }
     if count == 0 {
         let regions: Vec<&str> = registries.iter().map(|r| r.region().as_str()).collect();
-        eprintln!(
+        note(format_args!(
             "No applications in {} yet. Add one with: keyward apps add --region {} --name NAME --scope SCOPE=ACCESS",
             regions.join(", "),
             regions.first().copied().unwrap_or("us")
-        );
+        ));
     } else {
-        print_table(&t)?;
+        print_table(out, &t)?;
+        out.finish()?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -174,22 +234,16 @@ async fn list(ctx: &Context, region: Option<Region>, json: bool) -> anyhow::Resu
 async fn add(
     ctx: &Context,
     region: Region,
-    name: String,
-    scopes: Vec<String>,
-    admin: bool,
+    new: NewApplication,
     output: Output,
+    out: &mut Stdout,
 ) -> anyhow::Result<ExitCode> {
-    let client_name = AppName::parse(&name)?;
-    let grants = parse_grants(ctx, &scopes)?;
+    if !output.copy {
+        refuse_if_stdout_goes_nowhere()?;
+    }
     let registry = ctx.registry(&region)?;
-    let issued = registry
-        .create(NewApplication {
-            client_name,
-            grants,
-            admin,
-        })
-        .await?;
-    issued_output(ctx, &issued, output, "Created").await
+    let issued = registry.create(new).await?;
+    issued_output(ctx, &issued, output, Change::Created, out).await
 }
 
 /// How to hand out a new secret.
@@ -199,13 +253,42 @@ struct Output {
     copy: bool,
 }
 
+/// What made the new secret.
+#[derive(Clone, Copy)]
+enum Change {
+    Created,
+    Reset,
+}
+
+/// Says on standard error that `change` WAS made, that its new secret was NOT
+/// delivered (`why`), and how to get a new one.
+fn lost_secret(app: &Application, change: Change, why: &anyhow::Error) -> Undelivered {
+    let what = match change {
+        Change::Created => format!(
+            "'{}' ({}) WAS created in region {}, but its new client secret was NOT delivered",
+            app.client_name, app.client_id, app.region
+        ),
+        Change::Reset => format!(
+            "the client secret of '{}' ({}) in region {} WAS reset (the old one no longer works), but the new secret was NOT delivered",
+            app.client_name, app.client_id, app.region
+        ),
+    };
+    Undelivered(format!(
+        "{what} ({why:#}). Nobody has that secret: make a new one with `keyward apps reset-secret {} --yes`, with standard output going to a terminal or a file",
+        app.client_id
+    ))
+}
+
 /// Prints an application with its new secret, once; or, with `--copy`, copies
-/// the secret, prints the rest, and waits to clear the clipboard.
+/// the secret, prints the rest, and waits to clear the clipboard. If the
+/// secret cannot be printed, the error says the change was made and the
+/// secret lost (see [`lost_secret`]).
 async fn issued_output(
     ctx: &Context,
     issued: &Issued,
     output: Output,
-    verb: &str,
+    change: Change,
+    out: &mut Stdout,
 ) -> anyhow::Result<ExitCode> {
     let app = &issued.application;
     let copied = if output.copy {
@@ -216,29 +299,24 @@ async fn issued_output(
     // The secret is printed unless it went to the clipboard (JSON always has it:
     // a script asked for it).
     let printed = !matches!(copied, Some(Ok(_))) || output.json;
-    if output.json {
-        print_json(&ApplicationRecord::new(
-            app,
-            Some(&issued.reveal),
-            Utc::now(),
-        ))?;
-    } else {
-        println!("{verb} '{}' in region {}.\n", app.client_name, app.region);
-        show(ctx, app, printed.then_some(&issued.reveal), false)?;
-        if printed {
-            println!(
-                "\nThe secret is shown this once. Only this process could show it again, until {} ({} from now), and it ends now: store the secret safely.\nIf it is lost, make a new one with `keyward apps reset-secret {} --yes`.",
-                time(issued.reveal.visible_until),
-                countdown(issued.reveal.visible_until, Utc::now()),
-                app.client_id
-            );
+    let written = write_issued(ctx, issued, output.json, change, printed, out)
+        .and_then(|()| Ok(out.finish()?));
+    let mut code = ExitCode::SUCCESS;
+    if let Err(e) = written {
+        if !matches!(copied, Some(Ok(_))) {
+            return Err(lost_secret(app, change, &e).into());
         }
+        // The secret is on the clipboard: only the confirmation is lost.
+        note(format_args!(
+            "keyward: error: the change WAS made and the new secret is on the clipboard, but the confirmation could not be printed ({e:#})"
+        ));
+        code = ExitCode::FAILURE;
     }
     match copied {
-        None => Ok(ExitCode::SUCCESS),
+        None => Ok(code),
         Some(Ok(pending)) => {
             super::copy::wait_and_clear(pending).await?;
-            Ok(ExitCode::SUCCESS)
+            Ok(code)
         }
         Some(Err(e)) => Err(e.context(format!(
             "'{}' was saved and its secret printed above, but copying failed",
@@ -247,16 +325,53 @@ async fn issued_output(
     }
 }
 
+fn write_issued(
+    ctx: &Context,
+    issued: &Issued,
+    json: bool,
+    change: Change,
+    printed: bool,
+    out: &mut Stdout,
+) -> anyhow::Result<()> {
+    let app = &issued.application;
+    if json {
+        return print_json(
+            out,
+            &ApplicationRecord::new(app, Some(&issued.reveal), Utc::now()),
+        );
+    }
+    let verb = match change {
+        Change::Created => "Created",
+        Change::Reset => "Reset the client secret of",
+    };
+    writeln!(
+        out,
+        "{verb} '{}' in region {}.\n",
+        app.client_name, app.region
+    )?;
+    show(ctx, app, printed.then_some(&issued.reveal), false, out)?;
+    if printed {
+        writeln!(
+            out,
+            "\nThe secret is shown this once. Only this process could show it again, until {} ({} from now), and it ends now: store the secret safely.\nIf it is lost, make a new one with `keyward apps reset-secret {} --yes`.",
+            time(issued.reveal.visible_until),
+            countdown(issued.reveal.visible_until, Utc::now()),
+            app.client_id
+        )?;
+    }
+    Ok(())
+}
+
 fn show(
     ctx: &Context,
     app: &Application,
     reveal: Option<&SecretReveal>,
     json: bool,
-) -> anyhow::Result<ExitCode> {
+    out: &mut Stdout,
+) -> anyhow::Result<()> {
     let now = Utc::now();
     if json {
-        print_json(&ApplicationRecord::new(app, reveal, now))?;
-        return Ok(ExitCode::SUCCESS);
+        return print_json(out, &ApplicationRecord::new(app, reveal, now));
     }
     let secret = match reveal.filter(|r| r.is_visible_at(now)) {
         Some(r) => r.secret.expose().to_owned(),
@@ -290,12 +405,48 @@ fn show(
     f.add("Created", time(app.created_at))
         .add("Updated", time(app.updated_at))
         .add("Secret made", time(app.secret_issued_at));
-    f.print()?;
-    Ok(ExitCode::SUCCESS)
+    f.print(out)?;
+    Ok(())
+}
+
+/// Longest import line, in bytes. One application's record is well under
+/// 1 KiB; the cap keeps a broken or hostile file from filling memory.
+const IMPORT_LINE_MAX: usize = 64 * 1024;
+
+/// One line of `reader`, without its line break, read into `buf` but never
+/// more than `max` bytes of it. `Ok(false)` at the end of the input.
+fn read_bounded_line(
+    reader: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> Result<bool, LineError> {
+    buf.clear();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    let n = reader
+        .take(limit)
+        .read_until(b'\n', buf)
+        .map_err(LineError::Io)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+    } else if buf.len() > max {
+        return Err(LineError::TooLong);
+    }
+    Ok(true)
+}
+
+enum LineError {
+    Io(std::io::Error),
+    TooLong,
 }
 
 fn read_import(ctx: &Context, file: &str) -> anyhow::Result<Vec<NewApplication>> {
-    let (label, reader): (String, Box<dyn BufRead>) = if file == "-" {
+    let (label, mut reader): (String, Box<dyn BufRead>) = if file == "-" {
         ("standard input".into(), Box::new(std::io::stdin().lock()))
     } else {
         let f = std::fs::File::open(file).with_context(|| format!("cannot open {file}"))?;
@@ -303,21 +454,38 @@ fn read_import(ctx: &Context, file: &str) -> anyhow::Result<Vec<NewApplication>>
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::new();
-    for (i, line) in reader.lines().enumerate() {
-        let n = i + 1;
-        let line = line.with_context(|| format!("{label}: line {n}: cannot read"))?;
+    let mut buf = Vec::new();
+    for n in 1.. {
+        let at = |e: &dyn std::fmt::Display| anyhow::anyhow!("{label}: line {n}: {e}");
+        match read_bounded_line(&mut *reader, &mut buf, IMPORT_LINE_MAX) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(LineError::Io(e)) => return Err(at(&format_args!("cannot read: {e}"))),
+            Err(LineError::TooLong) => {
+                return Err(at(&format_args!(
+                    "longer than {} KiB, which no application record needs; nothing was imported",
+                    IMPORT_LINE_MAX / 1024
+                )));
+            }
+        }
+        let line =
+            std::str::from_utf8(&buf).map_err(|e| at(&format_args!("not UTF-8 text ({e})")))?;
+        // A byte order mark, as some editors write, is not part of the data.
+        let line = if n == 1 {
+            line.strip_prefix('\u{FEFF}').unwrap_or(line)
+        } else {
+            line
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let at = |e: &dyn std::fmt::Display| anyhow::anyhow!("{label}: line {n}: {e}");
-        let (client_name, grants) = parse_import_line(&line).map_err(|e| at(&e))?;
+        let (client_name, grants) = parse_import_line(line).map_err(|e| at(&e))?;
         for g in &grants {
             ctx.catalog.check(g).map_err(|e| at(&e))?;
         }
-        let key = client_name.as_str().to_lowercase();
-        if let Some(first) = seen.insert(key, n) {
+        if let Some(first) = seen.insert(client_name.duplicate_key(), n) {
             return Err(at(&format!(
-                "the name '{client_name}' is already used on line {first}"
+                "the name '{client_name}' is already used on line {first} (names are compared ignoring case and look-alike forms)"
             )));
         }
         out.push(NewApplication {
@@ -329,7 +497,13 @@ fn read_import(ctx: &Context, file: &str) -> anyhow::Result<Vec<NewApplication>>
     Ok(out)
 }
 
-async fn import(ctx: &Context, region: Region, file: &str) -> anyhow::Result<ExitCode> {
+async fn import(
+    ctx: &Context,
+    region: Region,
+    file: &str,
+    out: &mut Stdout,
+) -> anyhow::Result<ExitCode> {
+    refuse_if_stdout_goes_nowhere()?;
     let registry = ctx.registry(&region)?;
     let new = read_import(ctx, file)?;
     // Refuse up front if a name exists already, so no batch is half-imported.
@@ -337,25 +511,19 @@ async fn import(ctx: &Context, region: Region, file: &str) -> anyhow::Result<Exi
         .list()
         .await?
         .into_iter()
-        .map(|a| {
-            (
-                a.client_name.as_str().to_lowercase(),
-                a.client_id.to_string(),
-            )
-        })
+        .map(|a| (a.client_name.duplicate_key(), a.client_name.to_string()))
         .collect();
-    if let Some(clash) = new
-        .iter()
-        .find(|n| existing.contains_key(&n.client_name.as_str().to_lowercase()))
-    {
+    if let Some((clash, old)) = new.iter().find_map(|n| {
+        existing
+            .get(&n.client_name.duplicate_key())
+            .map(|old| (&n.client_name, old))
+    }) {
         anyhow::bail!(
-            "an application named '{}' already exists in region {region}; nothing was imported",
-            clash.client_name
+            "an application named '{old}' already exists in region {region} (the import has '{clash}'); nothing was imported"
         );
     }
     let total = new.len();
     let progress = std::io::stderr().is_terminal();
-    let mut out = BufWriter::new(std::io::stdout().lock());
     let mut done = 0;
     let mut batches = new.into_iter().peekable();
     while batches.peek().is_some() {
@@ -363,39 +531,91 @@ async fn import(ctx: &Context, region: Region, file: &str) -> anyhow::Result<Exi
         let issued = registry.create_many(batch).await.with_context(|| {
             format!("import stopped after {done} of {total} applications (those are saved and printed above)")
         })?;
-        let now = Utc::now();
-        for i in &issued {
-            serde_json::to_writer(
-                &mut out,
-                &ApplicationRecord::new(&i.application, Some(&i.reveal), now),
-            )?;
-            out.write_all(b"\n")?;
+        if let Err(e) = write_import_batch(&issued, out) {
+            return Err(undelivered_import(&region, done, total, &issued, &e).into());
         }
-        out.flush()?;
         done += issued.len();
         if progress {
-            eprint!("\rImported {done} of {total}…");
+            let _ = write!(std::io::stderr(), "\rImported {done} of {total}…");
         }
     }
     if progress {
-        eprintln!();
+        note(format_args!(""));
     }
-    eprintln!(
+    note(format_args!(
         "Imported {done} application{} into region {region}. Their secrets are in the output and nowhere else: store them now.",
         if done == 1 { "" } else { "s" }
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
-async fn export(ctx: &Context, region: Region) -> anyhow::Result<ExitCode> {
+fn write_import_batch(issued: &[Issued], out: &mut Stdout) -> anyhow::Result<()> {
+    let now = Utc::now();
+    for i in issued {
+        serde_json::to_writer(
+            &mut *out,
+            &ApplicationRecord::new(&i.application, Some(&i.reveal), now),
+        )?;
+        out.write_all(b"\n")?;
+    }
+    out.finish()?;
+    Ok(())
+}
+
+/// A batch was created but its output failed: lists on standard error the
+/// applications whose secrets may not have reached anyone, each with the
+/// command that makes a new one, and stops the import there.
+fn undelivered_import(
+    region: &Region,
+    delivered: usize,
+    total: usize,
+    batch: &[Issued],
+    why: &anyhow::Error,
+) -> Undelivered {
+    note(format_args!(
+        "keyward: these applications WERE created in region {region}, but their new secrets were NOT delivered (or only in part); make new ones with:"
+    ));
+    for i in batch {
+        note(format_args!(
+            "  keyward apps reset-secret {} --yes    # {}",
+            i.application.client_id,
+            crate::text::one_line(i.application.client_name.as_str())
+        ));
+    }
+    let before = if delivered == 0 {
+        String::new()
+    } else {
+        format!("; the {delivered} before them were delivered")
+    };
+    Undelivered(format!(
+        "import stopped: {} of {total} applications WERE created in region {region}, but the secrets of the last {} (listed above) were NOT delivered ({why:#}){before}",
+        delivered + batch.len(),
+        batch.len()
+    ))
+}
+
+/// Writes the region's applications as import lines. Admin clients are left
+/// out (and counted on standard error): import cannot make them, so leaving
+/// them in would make the README's export-then-import round trip fail.
+async fn export(ctx: &Context, region: Region, out: &mut Stdout) -> anyhow::Result<ExitCode> {
     let registry: Box<dyn Registry> = ctx.registry(&region)?;
     let apps = registry.list().await?;
     let now = Utc::now();
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut admins = 0;
     for app in &apps {
-        serde_json::to_writer(&mut out, &ApplicationRecord::new(app, None, now))?;
+        if app.admin {
+            admins += 1;
+            continue;
+        }
+        serde_json::to_writer(&mut *out, &ApplicationRecord::new(app, None, now))?;
         out.write_all(b"\n")?;
     }
-    out.flush()?;
+    out.finish()?;
+    if admins > 0 {
+        note(format_args!(
+            "Left out {admins} admin client{}: import cannot make them; make them anew with `keyward apps add --admin`.",
+            if admins == 1 { "" } else { "s" }
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }

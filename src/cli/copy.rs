@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 
 use super::Context;
+use super::output::note;
 use crate::clipboard::{Cleared, Clipboard, Copied, Environment, Kind};
 use crate::model::SecretReveal;
 
@@ -47,10 +48,10 @@ pub async fn copy_secret(ctx: &Context, reveal: &SecretReveal) -> anyhow::Result
 
 pub async fn wait_and_clear(pending: PendingCopy) -> anyhow::Result<()> {
     let PendingCopy { clipboard, copied } = pending;
-    eprintln!(
+    note(format_args!(
         "{}. Waiting to clear it; press Ctrl-C to clear it now.",
         copied.status(Instant::now())
-    );
+    ));
     if let Some(at) = copied.clear_at {
         tokio::select! {
             _ = tokio::time::sleep_until(at.into()) => {}
@@ -64,12 +65,14 @@ pub async fn wait_and_clear(pending: PendingCopy) -> anyhow::Result<()> {
     match cleared {
         Cleared::Osc52 { escape } => {
             write_to_terminal(&escape)?;
-            eprintln!("Clipboard overwritten (OSC 52 cannot read back, so it is always emptied).");
+            note(format_args!(
+                "Clipboard overwritten (OSC 52 cannot read back, so it is always emptied)."
+            ));
         }
-        Cleared::System => eprintln!("Clipboard cleared."),
-        Cleared::ChangedSinceCopy => {
-            eprintln!("Clipboard left alone: it holds something else now.")
-        }
+        Cleared::System => note(format_args!("Clipboard cleared.")),
+        Cleared::ChangedSinceCopy => note(format_args!(
+            "Clipboard left alone: it holds something else now."
+        )),
         Cleared::Nothing => {}
     }
     Ok(())

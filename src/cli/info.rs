@@ -1,11 +1,12 @@
 //! `keyward regions` and `keyward scopes`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use serde::Serialize;
 
 use super::Context;
-use super::output::{print_json, print_table, table};
+use super::output::{Stdout, print_json, print_table, table};
 use crate::config::Backend;
 use crate::registry::embedded::DB_FILE;
 
@@ -33,25 +34,29 @@ pub fn regions(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
                 region: r.region.to_string(),
                 name: r.name.clone(),
                 backend: "remote",
-                location: remote.url.clone(),
+                location: crate::text::redact_url(&remote.url).into_owned(),
             },
         })
         .collect();
+    let mut out = Stdout::new();
     if json {
-        print_json(&records)?;
+        print_json(&mut out, &records)?;
     } else {
         let mut t = table(["REGION", "NAME", "BACKEND", "LOCATION"]);
         for r in &records {
             t.add_row([&r.region, &r.name, r.backend, &r.location]);
         }
-        print_table(&t)?;
+        print_table(&mut out, &t)?;
     }
+    out.finish()?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn scopes(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
+    let mut out = Stdout::new();
     if json {
-        print_json(&ctx.catalog.groups())?;
+        print_json(&mut out, &ctx.catalog.groups())?;
+        out.finish()?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut t = table(["SCOPE", "ACCESS", "TITLE", "DESCRIPTION"]);
@@ -72,10 +77,12 @@ pub fn scopes(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
             ]);
         }
     }
-    print_table(&t)?;
-    println!(
+    print_table(&mut out, &t)?;
+    writeln!(
+        out,
         "\nAn application holding `read` may request <scope>:read; `write` adds <scope>:write.\nCatalog: {}",
         ctx.catalog.source()
-    );
+    )?;
+    out.finish()?;
     Ok(ExitCode::SUCCESS)
 }

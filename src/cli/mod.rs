@@ -5,7 +5,7 @@ mod apps;
 mod context;
 mod copy;
 mod info;
-mod output;
+pub mod output;
 mod prompt;
 mod serve;
 mod token;
@@ -50,17 +50,19 @@ pub struct Cli {
 pub enum Command {
     /// The full-screen UI (the default when no command is given)
     Tui {
-        /// The region to open first
+        /// The region to open first (see `keyward regions`)
         #[arg(long)]
         region: Option<Region>,
     },
     /// List the configured regions and where each lives
     Regions {
+        /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
     },
     /// Show the scope catalog: every scope an application can hold
     Scopes {
+        /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
     },
@@ -74,6 +76,7 @@ pub enum Command {
         /// at http://127.0.0.1:8080, where `keyward serve` listens by default)
         #[arg(long, required_unless_present_any = ["token_url", "vendor"])]
         region: Option<Region>,
+        /// The client ID to ask a token for
         #[arg(long)]
         client_id: String,
         /// A scope to request (repeatable; spaces or '+' also separate)
@@ -91,11 +94,18 @@ pub enum Command {
         /// [default: client_credentials; none for echo-us]
         #[arg(long, value_enum)]
         grant_type: Option<crate::oauth::client::GrantType>,
+        /// Sending the secret over plain http:// to a host other than this
+        /// machine is refused unless this is given: anyone on the way could
+        /// read it
+        #[arg(long)]
+        insecure: bool,
+        /// Print the reply as JSON (the token, its expiry and decoded claims)
         #[arg(long)]
         json: bool,
     },
     /// Run a region's token service: OAuth2 token endpoint and admin API
     Serve {
+        /// The region to serve (an embedded one; see `keyward regions`)
         #[arg(long)]
         region: Region,
         /// The address to listen on (port 0 picks a free port)
@@ -111,15 +121,20 @@ pub enum Command {
 pub enum AppsCommand {
     /// List applications, of one region or of all
     List {
+        /// Only this region's applications [default: every region's]
         #[arg(long)]
         region: Option<Region>,
+        /// Print a JSON array instead of a table
         #[arg(long)]
         json: bool,
     },
     /// Register an application; prints its client ID and, once, its new secret
     Add {
+        /// The region to register it in (see `keyward regions`)
         #[arg(long)]
         region: Region,
+        /// Its display name: 1 to 64 characters, unique in the region
+        /// (compared ignoring case and look-alike forms)
         #[arg(long)]
         name: String,
         /// A scope and its access, e.g. forensics:account=write (repeatable)
@@ -132,28 +147,39 @@ pub enum AppsCommand {
         /// to clear it
         #[arg(long)]
         copy: bool,
+        /// Print JSON (with the new secret) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Show one application
     Show {
+        /// The application's client ID (see `keyward apps list`)
         client_id: ClientId,
+        /// Print JSON instead of text
         #[arg(long)]
         json: bool,
     },
     /// Give an application a new name
-    Rename { client_id: ClientId, name: String },
+    Rename {
+        /// The application's client ID (see `keyward apps list`)
+        client_id: ClientId,
+        /// The new name: 1 to 64 characters, unique in the region
+        name: String,
+    },
     /// Change an application's scope access (other scopes keep theirs)
     Scopes {
+        /// The application's client ID (see `keyward apps list`)
         client_id: ClientId,
         /// SCOPE=ACCESS with ACCESS one of none, read, write (repeatable)
         #[arg(long = "set", value_name = "SCOPE=ACCESS", required = true, num_args = 1..)]
         set: Vec<String>,
+        /// Print the changed application as JSON
         #[arg(long)]
         json: bool,
     },
     /// Replace the client secret; the old one stops working at once
     ResetSecret {
+        /// The application's client ID (see `keyward apps list`)
         client_id: ClientId,
         /// Do not ask for confirmation (required when not on a terminal)
         #[arg(long)]
@@ -162,11 +188,13 @@ pub enum AppsCommand {
         /// to clear it
         #[arg(long)]
         copy: bool,
+        /// Print JSON (with the new secret) instead of text
         #[arg(long)]
         json: bool,
     },
     /// Delete an application; its credentials stop working at once
     Delete {
+        /// The application's client ID (see `keyward apps list`)
         client_id: ClientId,
         /// Do not ask for confirmation (required when not on a terminal)
         #[arg(long)]
@@ -174,6 +202,7 @@ pub enum AppsCommand {
     },
     /// Create applications from JSON lines; prints their new credentials as JSON lines
     Import {
+        /// The region to create them in
         #[arg(long)]
         region: Region,
         /// A file of JSON lines, or - for standard input
@@ -182,8 +211,10 @@ pub enum AppsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Write a region's applications as JSON lines, never with secrets
+    /// Write a region's applications as JSON lines, never with secrets (admin
+    /// clients are left out: import cannot make them)
     Export {
+        /// The region whose applications to write
         #[arg(long)]
         region: Region,
     },
@@ -219,10 +250,10 @@ fn usage_error(e: clap::Error) -> anyhow::Result<ExitCode> {
                 .collect();
             let message = message.join(" ");
             let message = message.strip_prefix("error: ").unwrap_or(&message);
-            eprintln!(
+            output::note(format_args!(
                 "keyward: error: {} (see `keyward --help`)",
                 crate::text::printable(message)
-            );
+            ));
             Ok(ExitCode::from(2))
         }
     }
@@ -252,6 +283,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             vendor,
             auth,
             grant_type,
+            insecure,
             json,
         }) => runtime.block_on(token::run(
             &ctx,
@@ -263,6 +295,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 vendor,
                 auth,
                 grant_type,
+                insecure,
                 json,
             },
         )),
@@ -271,5 +304,65 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             issuer,
         }) => runtime.block_on(serve::run(&ctx, &region, listen, issuer)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// No CLI path prints with the `print!` family, which panics when the
+    /// output fails (and, for standard output, hides a closed one): all output
+    /// goes through `output::Stdout` or `output::note`, whose errors are
+    /// handled. (A broken pipe hit by `println!` is a race that no test can
+    /// hit every time, so the rule is checked on the source.)
+    #[test]
+    fn no_print_macros_in_the_cli() {
+        let sources = [
+            ("main.rs", include_str!("../main.rs")),
+            ("cli/mod.rs", include_str!("mod.rs")),
+            ("cli/apps.rs", include_str!("apps.rs")),
+            ("cli/info.rs", include_str!("info.rs")),
+            ("cli/token.rs", include_str!("token.rs")),
+            ("cli/serve.rs", include_str!("serve.rs")),
+            ("cli/copy.rs", include_str!("copy.rs")),
+            ("cli/prompt.rs", include_str!("prompt.rs")),
+            ("cli/output.rs", include_str!("output.rs")),
+            ("cli/context.rs", include_str!("context.rs")),
+        ];
+        let banned = ["println!", "eprintln!", "print!(", "eprint!("];
+        for (file, text) in sources {
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                for b in banned {
+                    // `banned` above is the one place allowed to name them.
+                    if code.contains(b) && !code.contains("let banned") {
+                        panic!("{file}:{}: {b} in a CLI path: {line}", n + 1);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every argument of every command says what it is for in `--help`.
+    #[test]
+    fn every_argument_has_help() {
+        fn check(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                check(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        check(&super::Cli::command(), "keyward", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
     }
 }

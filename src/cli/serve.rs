@@ -1,5 +1,6 @@
 //! `keyward serve`: runs one region's token service until Ctrl-C or SIGTERM.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -38,7 +39,12 @@ pub async fn run(
     let addr = server.local_addr()?;
     tracing::info!(%region, %addr, issuer = server.issuer(), "keyward serve listening");
     // Scripts and tests that pass port 0 read the address from here.
-    println!("listening on http://{addr}");
+    // Best effort: the server is what matters, and nothing secret is lost
+    // if nobody reads this line.
+    let mut out = super::output::Stdout::new();
+    if let Err(e) = writeln!(out, "listening on http://{addr}").and_then(|()| out.finish()) {
+        tracing::warn!(error = %e, "could not print the listening address");
+    }
     server.run(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

@@ -22,6 +22,7 @@ pub struct TokenArgs {
     pub vendor: Option<Vendor>,
     pub auth: Option<AuthMethod>,
     pub grant_type: Option<GrantType>,
+    pub insecure: bool,
     pub json: bool,
 }
 
@@ -39,15 +40,16 @@ fn read_secret() -> anyhow::Result<ClientSecret> {
     let stdin = std::io::stdin();
     let on_terminal = stdin.is_terminal();
     if on_terminal {
-        eprint!("Client secret (not shown): ");
-        std::io::stderr().flush()?;
+        let mut err = std::io::stderr().lock();
+        write!(err, "Client secret (not shown): ")?;
+        err.flush()?;
         set_echo(false);
     }
     let mut line = zeroize::Zeroizing::new(String::new());
     let read = stdin.lock().read_line(&mut line);
     if on_terminal {
         set_echo(true);
-        eprintln!();
+        super::output::note(format_args!(""));
     }
     read.context("cannot read the client secret from standard input")?;
     let secret = ClientSecret::from_string(line.trim().to_owned());
@@ -94,8 +96,42 @@ fn habits(ctx: &Context, a: &TokenArgs) -> anyhow::Result<Habits> {
     Ok(h)
 }
 
+/// Whether `url`'s host is this machine by its very name: a loopback address
+/// or `localhost` (RFC 6761). Any other name could resolve anywhere.
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.split(':').next().unwrap_or(""),
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Refuses, before the secret is read or any connection made, to send a
+/// secret over plain HTTP to another machine, unless `--insecure` says so.
+fn refuse_plain_http(token_url: &str, insecure: bool) -> anyhow::Result<()> {
+    let plain = token_url
+        .get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("http://"));
+    if plain && !is_loopback_url(token_url) && !insecure {
+        anyhow::bail!(
+            "refusing to send the client secret over plain http:// to {}: anyone on the way could read it; use https://, or pass --insecure if you really mean it",
+            crate::text::printable_truncated(&crate::text::redact_url(token_url), 80)
+        );
+    }
+    Ok(())
+}
+
 pub async fn run(ctx: &Context, a: TokenArgs) -> anyhow::Result<ExitCode> {
     let habits = habits(ctx, &a)?;
+    refuse_plain_http(&habits.token_url, a.insecure)?;
     let secret = read_secret()?;
     let http = client::http_client()?;
     let scopes: Vec<String> = a
@@ -117,21 +153,23 @@ pub async fn run(ctx: &Context, a: TokenArgs) -> anyhow::Result<ExitCode> {
             .as_ref()
             .and_then(|c| c["scope"].as_str().map(str::to_owned))
     });
+    let token_url = crate::text::redact_url(&habits.token_url);
+    let mut out = super::output::Stdout::new();
     if a.json {
-        let out = serde_json::json!({
+        let record = serde_json::json!({
             "access_token": reply.access_token,
             "token_type": reply.token_type,
             "expires_in": reply.expires_in,
             "expires_at": expires_at.map(crate::model::wire::rfc3339),
             "scope": scope,
-            "token_url": habits.token_url,
+            "token_url": token_url,
             "claims": claims,
         });
-        super::output::print_json(&out)?;
+        super::output::print_json(&mut out, &record)?;
+        out.finish()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "Token URL    {}", habits.token_url)?;
+    writeln!(out, "Token URL    {token_url}")?;
     writeln!(
         out,
         "Token type   {}",
@@ -158,5 +196,6 @@ pub async fn run(ctx: &Context, a: TokenArgs) -> anyhow::Result<ExitCode> {
         }
         None => writeln!(out, "The token is not a JWT: it is opaque to clients.")?,
     }
+    out.finish()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -39,6 +39,10 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error(
+        "the config file {file} is not UTF-8 text (is it a binary file?): it should be TOML, see the README"
+    )]
+    NotText { file: String },
+    #[error(
         "cannot find a home directory for the data and config dirs: set KEYWARD_DATA_DIR and KEYWARD_CONFIG, or pass --data-dir and --config"
     )]
     NoHome,
@@ -111,7 +115,7 @@ impl std::fmt::Display for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Backend::Embedded => f.write_str("embedded"),
-            Backend::Remote(r) => f.write_str(&r.url),
+            Backend::Remote(r) => f.write_str(&crate::text::redact_url(&r.url)),
         }
     }
 }
@@ -190,6 +194,11 @@ impl Config {
         match std::fs::read_to_string(file) {
             Ok(text) => Config::parse(&text, &file.display().to_string()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) if source.kind() == std::io::ErrorKind::InvalidData => {
+                Err(ConfigError::NotText {
+                    file: file.display().to_string(),
+                })
+            }
             Err(source) => Err(ConfigError::Read {
                 file: file.display().to_string(),
                 source,

@@ -25,6 +25,68 @@ pub enum NameError {
         "the application name contains a control character ({0}): use printable characters only"
     )]
     ControlCharacter(String),
+    #[error(
+        "the application name contains an invisible character ({0}), which would let it pass for another name: remove it"
+    )]
+    InvisibleCharacter(String),
+}
+
+/// Invisible characters that a name could hide to look like another name:
+/// Unicode's format characters (general category Cf: the soft hyphen, zero
+/// width space and joiners, word joiner, bidi marks, tag characters, ...), the
+/// Hangul fillers (which draw as blanks), the combining grapheme joiner, the
+/// Mongolian vowel separator and the blank Braille pattern. (Variation
+/// selectors are allowed, as emoji need them, and ignored when names are
+/// compared; see [`AppName::duplicate_key`].)
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        // Cf, as of Unicode 16.
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+            // Not Cf, but drawn as nothing or as a blank.
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FFA0}'
+    )
+}
+
+const ZERO_WIDTH_JOINER: char = '\u{200D}';
+
+/// Part of an emoji sequence (a pictograph, a skin tone, a variation
+/// selector): what a zero width joiner may legitimately join (👨‍👩‍👧). Between
+/// letters a joiner would only hide.
+fn is_emoji_part(c: char) -> bool {
+    is_variation_selector(c) || (!c.is_ascii() && !c.is_alphanumeric() && !c.is_whitespace())
+}
+
+/// Variation selectors: they pick a glyph's style, never which character it is.
+fn is_variation_selector(c: char) -> bool {
+    matches!(c, '\u{180B}'..='\u{180D}' | '\u{180F}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
 }
 
 /// Characters that reorder text invisibly (Unicode bidi embeddings, overrides and
@@ -34,7 +96,28 @@ fn is_invisible_control(c: char) -> bool {
 }
 
 impl AppName {
+    /// A new name, from a person or a file: every rule applies.
     pub fn parse(s: &str) -> Result<Self, NameError> {
+        let name = Self::parse_stored(s)?;
+        let chars: Vec<char> = name.0.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            let joins_emoji = c == ZERO_WIDTH_JOINER
+                && i > 0
+                && chars.get(i + 1).is_some_and(|&next| is_emoji_part(next))
+                && is_emoji_part(chars[i - 1]);
+            if is_invisible(c) && !joins_emoji {
+                return Err(NameError::InvisibleCharacter(
+                    c.escape_unicode().to_string(),
+                ));
+            }
+        }
+        Ok(name)
+    }
+
+    /// A name read back from storage, saved under the rules of its time: the
+    /// invisible characters refused since are let through, so that existing
+    /// applications still load (and can be renamed).
+    pub fn parse_stored(s: &str) -> Result<Self, NameError> {
         let s = s.trim();
         if s.is_empty() {
             return Err(NameError::Empty);
@@ -55,6 +138,30 @@ impl AppName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// What two names must not share in one region: the name after Unicode
+    /// compatibility normalisation (NFKC: fullwidth `Ａ` is `A`, `ﬁ` is `fi`),
+    /// case folding, without variation selectors, and with each run of white
+    /// space as one space. Names equal here look alike to a person.
+    pub fn duplicate_key(&self) -> String {
+        duplicate_key(&self.0)
+    }
+}
+
+/// See [`AppName::duplicate_key`]; also for names read back from storage.
+pub fn duplicate_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = name
+        .nfkc()
+        .filter(|&c| !is_variation_selector(c) && c != ZERO_WIDTH_JOINER)
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        // Full case folding where lower-casing differs from it.
+        .replace('ß', "ss")
+        .replace('ς', "σ");
+    // Lower-casing can un-normalise (e.g. a precomposed capital), so once more.
+    let normal: String = folded.nfkc().collect();
+    normal.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 impl TryFrom<String> for AppName {
@@ -169,6 +276,58 @@ mod tests {
         for good in ["日本語アプリ", "🔑 keys", "تطبيق"] {
             assert!(AppName::parse(good).is_ok(), "{good}");
         }
+    }
+
+    #[test]
+    fn names_reject_invisible_characters() {
+        for bad in [
+            "Pay\u{00AD}roll",
+            "Pay\u{200B}roll",
+            "Pay\u{2060}roll",
+            "Pay\u{3164}roll",
+            "\u{115F}Payroll",
+            "Payroll\u{FFA0}",
+            "Pay\u{E0020}roll",
+        ] {
+            let e = AppName::parse(bad).unwrap_err();
+            assert!(
+                matches!(e, NameError::InvisibleCharacter(_)),
+                "{bad:?}: {e}"
+            );
+            assert!(e.to_string().contains("invisible"), "{e}");
+        }
+        // Emoji with a variation selector or joined into one are names like
+        // any other; a joiner between letters is not.
+        assert!(AppName::parse("\u{2601}\u{FE0F} sync").is_ok());
+        assert!(AppName::parse("👨\u{200D}👩\u{200D}👧 family").is_ok());
+        assert!(AppName::parse("❤\u{FE0F}\u{200D}🔥").is_ok());
+        for bad in ["Pay\u{200D}roll", "\u{200D}👧", "👧\u{200D}", "👧\u{200D}a"] {
+            assert!(
+                matches!(AppName::parse(bad), Err(NameError::InvisibleCharacter(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn look_alike_names_have_one_duplicate_key() {
+        let key = |s: &str| AppName::parse(s).unwrap().duplicate_key();
+        let payroll = key("Payroll sync");
+        for same in [
+            "payroll sync",
+            "PAYROLL SYNC",
+            "Ｐａｙｒｏｌｌ ｓｙｎｃ",
+            "Payroll\u{3000}sync",
+            "Payroll  sync",
+            "Payroll\u{00A0}sync",
+        ] {
+            assert_eq!(key(same), payroll, "{same:?}");
+        }
+        assert_eq!(key("Straße"), key("STRASSE"));
+        assert_eq!(key("\u{2601}\u{FE0F}"), key("\u{2601}"));
+        assert_eq!(key("👨\u{200D}👩"), key("👨👩"));
+        assert_ne!(key("Payroll sync 2"), payroll);
+        assert_ne!(key("Payrol sync"), payroll);
     }
 
     #[test]

@@ -9,10 +9,15 @@ mod secret;
 pub mod wire;
 
 pub(crate) use application::normalize_grants;
-pub use application::{AppName, Application, NAME_MAX_CHARS, NameError, NewApplication};
+pub use application::{
+    AppName, Application, NAME_MAX_CHARS, NameError, NewApplication, duplicate_key,
+};
 pub use client_id::{ClientId, ClientIdError};
 pub use region::{Region, RegionError};
-pub use scope::{ADMIN_SCOPE, Access, AccessError, Grant, ScopeId, ScopeIdError, oauth_scopes};
+pub use scope::{
+    ADMIN_SCOPE, Access, AccessError, ConflictingGrants, Grant, ScopeId, ScopeIdError,
+    check_no_conflicts, oauth_scopes,
+};
 pub use secret::{ClientSecret, SECRET_LEN, SecretReveal};
 
 /// The alphabet of generated client IDs and secrets: `[A-Za-z0-9]`, so no client

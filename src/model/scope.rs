@@ -152,6 +152,37 @@ impl Grant {
     }
 }
 
+/// Two grants of one scope at different access levels.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error(
+    "the scope '{scope}' is given twice, as {first} and as {second}: give each scope once, with the access you mean"
+)]
+pub struct ConflictingGrants {
+    pub scope: ScopeId,
+    pub first: Access,
+    pub second: Access,
+}
+
+/// Refuses a list that gives one scope two different access levels (which
+/// one was meant cannot be known, so last-wins would be a guess). The same
+/// grant given twice is accepted: it is unambiguous.
+pub fn check_no_conflicts(grants: &[Grant]) -> Result<(), ConflictingGrants> {
+    let mut seen: std::collections::HashMap<&ScopeId, Access> = std::collections::HashMap::new();
+    for g in grants {
+        match seen.insert(&g.scope, g.access) {
+            Some(first) if first != g.access => {
+                return Err(ConflictingGrants {
+                    scope: g.scope.clone(),
+                    first,
+                    second: g.access,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The OAuth scope strings that grants hold, sorted and without duplicates:
 /// `read` on `x:y` holds `x:y:read`; `write` holds `x:y:read` and `x:y:write`.
 pub fn oauth_scopes<'a>(grants: impl IntoIterator<Item = &'a Grant>) -> Vec<String> {
@@ -175,6 +206,17 @@ mod tests {
 
     fn grant(s: &str) -> Grant {
         Grant::parse_assignment(s).unwrap()
+    }
+
+    #[test]
+    fn conflicting_duplicates_are_refused_identical_ones_accepted() {
+        let e = check_no_conflicts(&[grant("a:b=read"), grant("c:d=read"), grant("a:b=write")])
+            .unwrap_err();
+        assert_eq!(e.scope.as_str(), "a:b");
+        assert!(e.to_string().contains("'a:b'"), "{e}");
+        assert!(check_no_conflicts(&[grant("a:b=none"), grant("a:b=read")]).is_err());
+        assert!(check_no_conflicts(&[grant("a:b=read"), grant("a:b=read")]).is_ok());
+        assert!(check_no_conflicts(&[]).is_ok());
     }
 
     #[test]

@@ -102,15 +102,49 @@ struct ImportRecord {
     _secret_issued_at: Option<IgnoredAny>,
 }
 
+/// What an import line looks like, for error messages.
+pub const IMPORT_LINE_EXAMPLE: &str =
+    r#"{"client_name": "Payroll sync", "scopes": [{"scope": "ess:account", "access": "read"}]}"#;
+
+/// serde_json's message for `e` in words for people: without the "at line 1
+/// column 2" (each import line is one line; the column is given separately)
+/// and without internal type names.
+fn describe_json_error(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let message = message.strip_suffix(&position).unwrap_or(&message);
+    let message = message.replace("struct ImportRecord", "an object with a client_name");
+    let message = match e.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            format!("not valid JSON ({message}, at column {})", e.column())
+        }
+        _ => format!("{message} (at column {})", e.column()),
+    };
+    crate::text::printable(&message)
+}
+
 /// Parses one import line into a name and grants. The grants are not yet
-/// checked against a catalog; that is the caller's job.
+/// checked against a catalog; that is the caller's job. The error says what a
+/// line should look like.
 pub fn parse_import_line(line: &str) -> Result<(AppName, Vec<Grant>), String> {
-    let rec: ImportRecord =
-        serde_json::from_str(line).map_err(|e| crate::text::printable(&e.to_string()))?;
+    // serde would read `[...]` as a struct's fields in order, with a baffling
+    // message; a line that is not an object is said to be so.
+    if !line.trim_start().starts_with('{') {
+        return Err(format!(
+            "not a JSON object; each line should be one JSON object like {IMPORT_LINE_EXAMPLE}"
+        ));
+    }
+    let rec: ImportRecord = serde_json::from_str(line).map_err(|e| {
+        format!(
+            "{}; each line should be one JSON object like {IMPORT_LINE_EXAMPLE}",
+            describe_json_error(&e)
+        )
+    })?;
     if rec.admin {
         return Err("admin clients are made only with `keyward apps add --admin`".into());
     }
     let name = AppName::parse(&rec.client_name).map_err(|e| e.to_string())?;
+    super::check_no_conflicts(&rec.scopes).map_err(|e| e.to_string())?;
     Ok((name, rec.scopes))
 }
 
@@ -157,8 +191,36 @@ mod tests {
             r#"{"client_name":"A","scopes":[{"scope":"Bad","access":"read"}]}"#,
             r#"{"client_name":"A","scopes":[{"scope":"a:b","access":"all"}]}"#,
             "not json",
+            r#"{"client_name":"A","scopes":[{"scope":"a:b","access":"read"},{"scope":"a:b","access":"write"}]}"#,
         ] {
             assert!(parse_import_line(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn import_errors_say_what_a_line_looks_like() {
+        for (bad, says) in [
+            ("{1}", "not valid JSON (key must be a string, at column 2)"),
+            ("[]", "not a JSON object"),
+            (r#""x""#, "not a JSON object"),
+            (
+                r#"{"client_name": 1}"#,
+                "invalid type: integer `1`, expected a string (at column",
+            ),
+            (r#"{"scopes":[]}"#, "missing field `client_name`"),
+        ] {
+            let e = parse_import_line(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+            assert!(e.contains(IMPORT_LINE_EXAMPLE), "{bad}: {e}");
+            assert!(
+                !e.contains("ImportRecord") && !e.contains(" at line "),
+                "{e}"
+            );
+        }
+        let e = parse_import_line(
+            r#"{"client_name":"A","scopes":[{"scope":"a:b","access":"read"},{"scope":"a:b","access":"write"}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.contains("'a:b' is given twice"), "{e}");
     }
 }

@@ -138,7 +138,7 @@ pub async fn request_token(
     if !(habits.token_url.starts_with("http://") || habits.token_url.starts_with("https://")) {
         return Err(TokenClientError::Usage(format!(
             "the token URL must start with http:// or https://, not '{}'",
-            crate::text::printable_truncated(&habits.token_url, 60)
+            crate::text::printable_truncated(&crate::text::redact_url(&habits.token_url), 60)
         )));
     }
     // The serializer is not Send: it lives in this block so the future can be
@@ -177,13 +177,13 @@ pub async fn request_token(
         let secret = zeroize::Zeroizing::new(enc(secret.expose()));
         req = req.basic_auth(enc(client_id), Some(secret.as_str()));
     }
-    let url = habits.token_url.clone();
+    let url = crate::text::redact_url(&habits.token_url).into_owned();
     let reply = req
         .send()
         .await
         .map_err(|e| TokenClientError::Unreachable {
             url: url.clone(),
-            message: e.without_url().to_string(),
+            message: crate::text::redact_urls_in(&e.without_url().to_string()),
         })?;
     let status = reply.status().as_u16();
     let bytes = reply
@@ -191,7 +191,7 @@ pub async fn request_token(
         .await
         .map_err(|e| TokenClientError::Unreachable {
             url,
-            message: e.without_url().to_string(),
+            message: crate::text::redact_urls_in(&e.without_url().to_string()),
         })?;
     if !(200..300).contains(&status) {
         #[derive(Deserialize)]

@@ -27,6 +27,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct RemoteRegistry {
     region: Region,
     base: String,
+    /// `base` as shown in messages: without credentials written into the URL.
+    shown: String,
     client_id: String,
     secret: ClientSecret,
     http: reqwest::Client,
@@ -38,7 +40,7 @@ impl std::fmt::Debug for RemoteRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RemoteRegistry")
             .field("region", &self.region)
-            .field("base", &self.base)
+            .field("base", &self.shown)
             .field("client_id", &self.client_id)
             .finish_non_exhaustive()
     }
@@ -152,17 +154,19 @@ impl RemoteRegistry {
 
     pub fn new(region: Region, url: &str, client_id: &str, secret: ClientSecret) -> Result<Self> {
         let base = url.trim_end_matches('/').to_owned();
+        let shown = crate::text::redact_url(&base).into_owned();
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("keyward/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| RegistryError::Storage {
-                location: base.clone(),
-                message: format!("cannot set up HTTP: {e}"),
+                location: shown.clone(),
+                message: crate::text::redact_urls_in(&format!("cannot set up HTTP: {e}")),
             })?;
         Ok(RemoteRegistry {
             region,
             base,
+            shown,
             client_id: client_id.to_owned(),
             secret,
             http,
@@ -172,8 +176,8 @@ impl RemoteRegistry {
 
     fn storage(&self, message: impl std::fmt::Display) -> RegistryError {
         RegistryError::Storage {
-            location: self.base.clone(),
-            message: message.to_string(),
+            location: self.shown.clone(),
+            message: crate::text::redact_urls_in(&message.to_string()),
         }
     }
 
@@ -355,7 +359,7 @@ impl Registry for RemoteRegistry {
     }
 
     fn location(&self) -> String {
-        self.base.clone()
+        self.shown.clone()
     }
 
     async fn list(&self) -> Result<Vec<Application>> {

@@ -58,7 +58,7 @@ impl TokenVia {
     /// `local` or the URL, for the panel.
     pub fn label(&self) -> String {
         match self {
-            TokenVia::Url(u) => u.clone(),
+            TokenVia::Url(u) => crate::text::redact_url(u).into_owned(),
             TokenVia::Local { .. } => LOCAL.to_owned(),
         }
     }

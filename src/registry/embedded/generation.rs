@@ -37,8 +37,9 @@ const SIZE: u64 = std::mem::size_of::<AtomicU64>() as u64;
 pub struct Generation {
     map: MmapMut,
     path: PathBuf,
-    /// The mapped file, kept open to ask whether it is still linked.
-    file: std::fs::File,
+    /// The mapped file, kept open to ask whether it is still linked; `None`
+    /// for a counter private to this process (see [`Generation::unshared`]).
+    file: Option<std::fs::File>,
     /// Whether the "file replaced" warning was given.
     warned: AtomicBool,
 }
@@ -72,8 +73,21 @@ impl Generation {
         Ok(Generation {
             map,
             path,
-            file,
+            file: Some(file),
             warned: AtomicBool::new(false),
+        })
+    }
+
+    /// A counter nobody else sees, for a data dir this process cannot write
+    /// (where the shared file cannot be opened for writing). It is never
+    /// stable, so nothing read is ever trusted later: every read goes to the
+    /// store, and another process's writes are always seen.
+    pub fn unshared(data_dir: &Path) -> std::io::Result<Self> {
+        Ok(Generation {
+            map: MmapMut::map_anon(SIZE as usize)?,
+            path: data_dir.join(GENERATION_FILE),
+            file: None,
+            warned: AtomicBool::new(true),
         })
     }
 
@@ -81,8 +95,10 @@ impl Generation {
     /// or renaming another file over it, unlinks it. (One `fstat` of the open
     /// file: no path lookup on the token path.)
     fn still_shared(&self) -> bool {
-        let same = self
-            .file
+        let Some(file) = &self.file else {
+            return false;
+        };
+        let same = file
             .metadata()
             .is_ok_and(|m| m.nlink() > 0 && m.len() >= SIZE);
         if !same && !self.warned.swap(true, Ordering::Relaxed) {
@@ -194,6 +210,17 @@ mod tests {
         later.end_write(mark);
         assert!(later.stable().is_some());
         assert_eq!(g.stable(), None, "replaced");
+    }
+
+    #[test]
+    fn an_unshared_counter_is_never_stable() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = Generation::unshared(dir.path()).unwrap();
+        assert_eq!(g.stable(), None);
+        let mark = g.begin_write();
+        g.end_write(mark);
+        assert_eq!(g.stable(), None);
+        assert!(!dir.path().join(GENERATION_FILE).exists());
     }
 
     #[test]

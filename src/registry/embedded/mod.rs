@@ -47,6 +47,11 @@ const MAX_IDLE_READERS: usize = 8;
 
 struct Inner {
     db_path: PathBuf,
+    /// Set when the data dir is not writable by this process: reads work,
+    /// and every write is refused with this message.
+    read_only: Option<String>,
+    /// How read connections open the database (see [`ReadMode`]).
+    read_mode: ReadMode,
     /// The one connection that writes; SQLite allows one writer at a time anyway.
     writer: Mutex<Connection>,
     /// Read connections, opened on demand.
@@ -72,7 +77,7 @@ impl Inner {
             .pop();
         let conn = match idle {
             Some(c) => c,
-            None => open_reader(&self.db_path)?,
+            None => open_reader(&self.db_path, self.read_mode)?,
         };
         let out = f(&conn);
         let mut idle = self.idle_readers.lock().unwrap_or_else(|p| p.into_inner());
@@ -109,6 +114,9 @@ impl EmbeddedStore {
     /// and the hashing key 0600. `window` is how long new secrets stay visible.
     pub fn open(data_dir: &Path, catalog: Arc<Catalog>, window: Duration) -> Result<Self> {
         let db_path = data_dir.join(DB_FILE);
+        if db_path.exists() && !dir_is_writable(data_dir) {
+            return Self::open_read_only(data_dir, catalog, window);
+        }
         create_private_dir(data_dir).map_err(|e| {
             storage(
                 data_dir,
@@ -129,6 +137,7 @@ impl EmbeddedStore {
         // This is the store's one writer, and every write it makes goes
         // through `with_write`, which moves the generation counter.
         schema::register_marked_write(&conn).map_err(|e| storage(&db_path, e))?;
+        schema::register_name_key(&conn).map_err(|e| storage(&db_path, e))?;
         // Switching a new database to WAL needs an exclusive lock, and SQLite
         // reports a clash there without consulting the busy handler, so several
         // processes starting on a new data dir at once retry it here.
@@ -154,6 +163,56 @@ impl EmbeddedStore {
         Ok(EmbeddedStore {
             inner: Arc::new(Inner {
                 db_path,
+                read_only: None,
+                read_mode: ReadMode::Shared,
+                writer: Mutex::new(conn),
+                idle_readers: Mutex::new(Vec::new()),
+                hasher,
+                reveals: RevealCache::default(),
+                generation,
+                auth_cache: AuthCache::default(),
+                catalog,
+                window,
+            }),
+        })
+    }
+
+    /// Opens a data dir this process cannot write (`chmod 500`, a read-only
+    /// mount, another user's): nothing is created or changed, reads work, and
+    /// writes are refused with a message that says why.
+    fn open_read_only(data_dir: &Path, catalog: Arc<Catalog>, window: Duration) -> Result<Self> {
+        let db_path = data_dir.join(DB_FILE);
+        let hasher = SecretHasher::open(data_dir).map_err(|e| storage(data_dir, e))?;
+        let generation = Generation::unshared(data_dir).map_err(|e| storage(data_dir, e))?;
+        let read_mode =
+            ReadMode::choose(&db_path).map_err(|e| storage(&db_path, describe_sqlite(&e)))?;
+        let conn = open_reader(&db_path, read_mode).map_err(|e| storage(&db_path, e))?;
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| storage(&db_path, describe_sqlite(&e)))?;
+        let known = schema::known_version();
+        if found > known {
+            return Err(storage(
+                &db_path,
+                schema::SchemaError::TooNew { found, known },
+            ));
+        }
+        if found == 0 {
+            return Err(storage(
+                &db_path,
+                "the database is empty and the data dir is not writable by this user, so it cannot be set up",
+            ));
+        }
+        let window = chrono::Duration::from_std(window)
+            .map_err(|_| RegistryError::InvalidInput("the secret window is too long".into()))?;
+        Ok(EmbeddedStore {
+            inner: Arc::new(Inner {
+                db_path,
+                read_only: Some(format!(
+                    "the data dir {} is not writable by this user: reading works, but changes need write access (check its owner and mode with `ls -ld`)",
+                    data_dir.display()
+                )),
+                read_mode,
                 writer: Mutex::new(conn),
                 idle_readers: Mutex::new(Vec::new()),
                 hasher,
@@ -211,7 +270,7 @@ fn app_from_row_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Appli
     let region: String = row.get(at + 2)?;
     Ok(Application {
         client_id: ClientId::parse(&id).map_err(conversion)?,
-        client_name: AppName::parse(&name).map_err(conversion)?,
+        client_name: AppName::parse_stored(&name).map_err(conversion)?,
         region: Region::new(&region).map_err(conversion)?,
         grants: Vec::new(),
         admin: row.get(at + 3)?,
@@ -263,6 +322,9 @@ impl EmbeddedRegistry {
         T: Send + 'static,
         F: FnOnce(&Connection, &Inner, &Region) -> DbResult<T> + Send + 'static,
     {
+        if let Some(why) = &self.inner.read_only {
+            return Err(storage(&self.inner.db_path, why));
+        }
         self.on_blocking_pool(move |inner, region| {
             // A transaction rolls back on drop, so a panic elsewhere cannot
             // leave the connection mid-transaction.
@@ -337,6 +399,8 @@ impl EmbeddedRegistry {
     }
 
     fn check_grants(&self, grants: &[Grant]) -> Result<()> {
+        crate::model::check_no_conflicts(grants)
+            .map_err(|e| RegistryError::InvalidInput(e.to_string()))?;
         for g in grants {
             self.inner
                 .catalog
@@ -347,15 +411,89 @@ impl EmbeddedRegistry {
     }
 }
 
+/// How read connections open the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ReadMode {
+    /// Read-only, sharing the WAL index with writers: the normal case.
+    Shared,
+    /// SQLite's `immutable`: for a data dir this process cannot write, where
+    /// no writer has the WAL index open, so SQLite could neither create nor
+    /// use it. Reads see the database file as it is; a write made meanwhile
+    /// by another user may not be seen until the next command.
+    Immutable,
+}
+
+impl ReadMode {
+    /// `Shared` if a read works that way, else `Immutable`.
+    fn choose(db_path: &Path) -> rusqlite::Result<ReadMode> {
+        let shared = open_reader(db_path, ReadMode::Shared).and_then(|c| {
+            c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+        });
+        match shared {
+            Ok(_) => Ok(ReadMode::Shared),
+            Err(_) => {
+                let conn = open_reader(db_path, ReadMode::Immutable)?;
+                conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                    r.get::<_, i64>(0)
+                })?;
+                Ok(ReadMode::Immutable)
+            }
+        }
+    }
+}
+
 /// A connection for reads only. The database is already in WAL mode, which
 /// SQLite keeps in the file.
-fn open_reader(db_path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        db_path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+fn open_reader(db_path: &Path, mode: ReadMode) -> rusqlite::Result<Connection> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = match mode {
+        ReadMode::Shared => Connection::open_with_flags(db_path, flags)?,
+        ReadMode::Immutable => Connection::open_with_flags(
+            format!("file:{}?immutable=1", uri_path(db_path)),
+            flags | OpenFlags::SQLITE_OPEN_URI,
+        )?,
+    };
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
+}
+
+/// `path` for a `file:` URI: the characters URIs give a meaning escaped.
+fn uri_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for &b in path.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Whether this process may create files in `dir`: tried, not computed from
+/// the mode bits, which root, ACLs and read-only mounts all overrule.
+fn dir_is_writable(dir: &Path) -> bool {
+    use std::os::unix::fs::OpenOptionsExt;
+    let probe = dir.join(format!(".keyward-write-probe.{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            true
+        }
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+        ),
+    }
 }
 
 /// Runs `f` again while SQLite says busy, for up to [`BUSY_TIMEOUT`].
@@ -454,20 +592,25 @@ fn load_app(
     Ok(Some(app))
 }
 
-/// The client ID of another application in `region` with this name, if any.
+/// Whether another application in `region` has a name that looks like this
+/// one (the same `AppName::duplicate_key`). Called inside the write
+/// transaction, so no other writer can slip a look-alike in between.
 fn name_taken(
     conn: &Connection,
     region: &Region,
     name: &AppName,
     except: Option<&ClientId>,
 ) -> rusqlite::Result<bool> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT client_id FROM applications WHERE region = ?1 AND client_name = ?2 COLLATE NOCASE",
-    )?;
-    let other: Option<String> = stmt
-        .query_row(params![region.as_str(), name.as_str()], |r| r.get(0))
-        .optional()?;
-    Ok(other.is_some_and(|o| Some(o.as_str()) != except.map(ClientId::as_str)))
+    let mut stmt = conn
+        .prepare_cached("SELECT client_id FROM applications WHERE region = ?1 AND name_key = ?2")?;
+    let others = stmt
+        .query_map(params![region.as_str(), name.duplicate_key()], |r| {
+            r.get::<_, String>(0)
+        })?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(others
+        .iter()
+        .any(|o| Some(o.as_str()) != except.map(ClientId::as_str)))
 }
 
 fn write_grants(conn: &Connection, id: &ClientId, grants: &[Grant]) -> rusqlite::Result<()> {
@@ -507,8 +650,8 @@ fn insert_app(
     let hash = inner.hasher.hash(&client_id, &secret);
     let grants = crate::model::normalize_grants(new.grants);
     conn.prepare_cached(
-        "INSERT INTO applications (client_id, region, client_name, secret_hash, secret_issued_at, admin, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?5)",
+        "INSERT INTO applications (client_id, region, client_name, secret_hash, secret_issued_at, admin, created_at, updated_at, name_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?5, ?7)",
     )?
     .execute(params![
         client_id.as_str(),
@@ -516,7 +659,8 @@ fn insert_app(
         new.client_name.as_str(),
         hash,
         millis(now),
-        new.admin
+        new.admin,
+        new.client_name.duplicate_key()
     ])?;
     write_grants(conn, &client_id, &grants)?;
     let reveal = SecretReveal {
@@ -647,8 +791,8 @@ impl Registry for EmbeddedRegistry {
                 .into());
             }
             let changed = tx.execute(
-                "UPDATE applications SET client_name = ?1, updated_at = ?2 WHERE client_id = ?3 AND region = ?4",
-                params![name.as_str(), millis(now_ms()), key.as_str(), region.as_str()],
+                "UPDATE applications SET client_name = ?1, name_key = ?5, updated_at = ?2 WHERE client_id = ?3 AND region = ?4",
+                params![name.as_str(), millis(now_ms()), key.as_str(), region.as_str(), name.duplicate_key()],
             )?;
             let app = if changed == 1 { load_app(tx, region, &key)? } else { None };
             Ok(app)

@@ -43,7 +43,38 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT keyward_marked_write(); END;
     CREATE TRIGGER grants_delete AFTER DELETE ON grants
         BEGIN SELECT keyward_marked_write(); END;",
+    // v3: the key under which names must be unique in a region, so that names
+    // that only look alike (case, fullwidth forms, ...) count as the same; see
+    // `AppName::duplicate_key`. Filled by a function only this build
+    // registers (`NAME_KEY_FUNCTION`). Not a UNIQUE index: names that were
+    // accepted before may share a key, and they must still load. The writer
+    // checks the key inside its write transaction instead.
+    "ALTER TABLE applications ADD COLUMN name_key TEXT;
+    UPDATE applications SET name_key = keyward_name_key(client_name);
+    CREATE INDEX applications_region_name_key ON applications (region, name_key);",
 ];
+
+/// The schema version this build writes.
+pub fn known_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// The SQL function the v3 migration fills `name_key` with.
+pub const NAME_KEY_FUNCTION: &str = "keyward_name_key";
+
+/// Registers [`NAME_KEY_FUNCTION`] on `conn`, which the v3 migration needs.
+pub fn register_name_key(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        NAME_KEY_FUNCTION,
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let name: String = ctx.get(0)?;
+            Ok(crate::model::duplicate_key(&name))
+        },
+    )
+}
 
 /// The SQL function the v2 triggers call; see [`register_marked_write`].
 pub const MARKED_WRITE_FUNCTION: &str = "keyward_marked_write";
