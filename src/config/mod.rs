@@ -12,7 +12,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use files::{create_private_dir, create_private_file, write_private_file_atomic};
+pub use files::{
+    ExposedError, create_private_dir, create_private_file, refuse_exposed,
+    write_private_file_atomic,
+};
 
 use crate::catalog::line_column;
 use crate::clipboard;

@@ -109,16 +109,22 @@ impl EmbeddedStore {
     /// and the hashing key 0600. `window` is how long new secrets stay visible.
     pub fn open(data_dir: &Path, catalog: Arc<Catalog>, window: Duration) -> Result<Self> {
         let db_path = data_dir.join(DB_FILE);
-        create_private_dir(data_dir).map_err(|e| {
-            storage(
+        create_private_dir(data_dir).map_err(|e| match crate::config::ExposedError::find(&e) {
+            Some(exposed) => RegistryError::InvalidInput(exposed.to_string()),
+            None => storage(
                 data_dir,
                 format!("cannot create the data dir: {e}; choose another with --data-dir"),
-            )
+            ),
         })?;
         // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm
         // files the database file's mode.
         create_private_file(&db_path).map_err(|e| storage(&db_path, e))?;
-        let hasher = SecretHasher::open(data_dir).map_err(|e| storage(data_dir, e))?;
+        let hasher = SecretHasher::open(data_dir).map_err(|e| match &e {
+            hasher::HasherError::Io { source, .. } if crate::config::ExposedError::find(source).is_some() => {
+                RegistryError::InvalidInput(e.to_string())
+            }
+            _ => storage(data_dir, e),
+        })?;
         let generation =
             Generation::open(data_dir).map_err(|e| storage(&data_dir.join(GENERATION_FILE), e))?;
         let mut conn = Connection::open(&db_path).map_err(|e| storage(&db_path, e))?;
