@@ -426,9 +426,19 @@ fn assert_refused_with_hint(stderr: &str, path: &Path, found: u32, wanted: &str)
 }
 
 #[test]
-fn an_exposed_data_dir_is_refused_not_silently_tightened() {
+fn an_empty_open_data_dir_is_made_private() {
+    // `mkdir` under a usual umask: nothing in it could have been exposed yet.
     let env = Env::new();
     std::fs::create_dir_all(&env.data_dir).unwrap();
+    std::fs::set_permissions(&env.data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.ok(&["apps", "add", "--region", "us", "--name", "First"]);
+    assert_private(&env.data_dir);
+}
+
+#[test]
+fn an_exposed_data_dir_is_refused_not_silently_tightened() {
+    let env = Env::new();
+    env.ok(&["apps", "add", "--region", "us", "--name", "First"]);
     std::fs::set_permissions(&env.data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     for args in [
         &["apps", "add", "--region", "us", "--name", "First"][..],
@@ -440,7 +450,7 @@ fn an_exposed_data_dir_is_refused_not_silently_tightened() {
     }
     // After the chmod it says to run, it works.
     std::fs::set_permissions(&env.data_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-    env.ok(&["apps", "add", "--region", "us", "--name", "First"]);
+    assert!(env.ok(&["apps", "list"]).contains("First"));
     assert_private(&env.data_dir);
 }
 

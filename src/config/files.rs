@@ -13,7 +13,7 @@ use std::path::Path;
 /// A directory or key file that group or others can read or write.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "{what} {path} has mode {mode:o}: group or others can read or write it, so its keys may have been exposed. {advice}Then run `chmod {wanted:o} {path}`"
+    "{what} {path} has mode {mode:o}: group or others can read or write it. {advice}Then run `chmod {wanted:o} {path}`"
 )]
 pub struct ExposedError {
     pub what: &'static str,
@@ -54,19 +54,53 @@ pub fn refuse_exposed(
     ))
 }
 
+/// The files Keyward keeps in a data dir: if one is in an open directory, it
+/// may have been read, or planted.
+const DATA_DIR_FILES: &[&str] = &[
+    "keyward.db",
+    "keyward.db-wal",
+    "keyward.db-shm",
+    "keyward.generation",
+    "secret.key",
+    "token-signing.ed25519",
+];
+
+fn holds_data_files(dir: &Path) -> bool {
+    DATA_DIR_FILES
+        .iter()
+        .any(|name| fs::symlink_metadata(dir.join(name)).is_ok())
+}
+
 /// Creates `dir` (and missing parents) with mode 0700. An existing directory
-/// that group or others can read or write is refused (see the module doc).
+/// that group or others can read or write is refused once it holds any of
+/// Keyward's files (see the module doc). One that holds none yet (made with
+/// `mkdir` under a usual umask) exposed nothing, and is made 0700.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)?;
-    refuse_exposed(
-        dir,
-        &fs::metadata(dir)?,
-        "the data dir",
-        "Anyone who could read it may hold its key files (secret.key, token-signing.ed25519): check who, and replace them if in doubt. ",
-    )
+    let meta = fs::metadata(dir)?;
+    let refuse = || {
+        refuse_exposed(
+            dir,
+            &meta,
+            "the data dir",
+            "Anyone who could read it may hold copies of its keys (secret.key, token-signing.ed25519), and anyone who could write it may have planted files: check who, and replace the keys if in doubt. ",
+        )
+    };
+    if meta.permissions().mode() & 0o077 == 0 {
+        return Ok(());
+    }
+    if holds_data_files(dir) {
+        return refuse();
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    // Something put there between the look and the chmod is refused too.
+    if holds_data_files(dir) {
+        return refuse();
+    }
+    Ok(())
 }
 
 /// Opens `path` for reading and writing, creating it 0600 if missing.

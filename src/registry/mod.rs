@@ -98,6 +98,19 @@ pub trait Registry: Send + Sync {
         }
     }
 
+    /// When `secret`, which is not the current one, stopped being `id`'s
+    /// secret, if it is one of its last few (a reset keeps a bounded number).
+    /// The server uses it to tell old pods from noise: their failures must not
+    /// throttle the current secret. `None` when unknown, or when this registry
+    /// does not keep previous secrets.
+    async fn replaced_at(
+        &self,
+        _id: &ClientId,
+        _secret: &ClientSecret,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        Ok(None)
+    }
+
     /// A cheap summary of the region's applications that changes whenever
     /// [`Registry::list`] would return something different, so a UI can poll
     /// for others' changes without listing 100,000 applications each time.

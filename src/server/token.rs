@@ -70,8 +70,16 @@ fn too_many(wait: std::time::Duration) -> ApiError {
 }
 
 /// The application behind `auth` if its secret is the current one. Reads the
-/// store every time: a reset elsewhere counts from the next request. Repeated
-/// failures for one client ID or from one address are throttled first.
+/// store every time: a reset elsewhere counts from the next request.
+///
+/// Throttling (see `throttle.rs`): an address over its limit waits without
+/// being evaluated, which is what keeps a noisy source cheap. The client ID's
+/// limit applies only to wrong secrets, so the current secret always passes it
+/// (secrets have ~285 bits: the throttle is against load and noise, not
+/// guessing). A failure with one of the client's last few secrets is a pod
+/// that missed a reset: it gets `invalid_client` saying so, and counts against
+/// neither the client ID nor the address, since that address may also be where
+/// the pods with the new secret run.
 pub(super) async fn authenticate(
     state: &SharedState,
     auth: &ClientAuth,
@@ -79,8 +87,9 @@ pub(super) async fn authenticate(
 ) -> Result<Application, ApiError> {
     let addr = peer.as_ref().map(|Extension(ConnectInfo(a))| a.ip());
     let now = std::time::Instant::now();
-    if let Some(wait) = state.throttle.check(auth.client_id.as_str(), addr, now) {
-        tracing::warn!(client_id = %auth.client_id, ?addr, "authentication throttled");
+    let throttle = &state.throttle;
+    if let Some(wait) = throttle.address_blocked(addr, now) {
+        tracing::warn!(client_id = %auth.client_id, ?addr, "authentication throttled (address)");
         return Err(too_many(wait));
     }
     let registry = &state.registry;
@@ -90,13 +99,43 @@ pub(super) async fn authenticate(
     {
         app = registry.authenticate(&auth.client_id, raw).await?;
     }
-    app.ok_or_else(|| {
-        state
-            .throttle
-            .record_failure(auth.client_id.as_str(), addr, now);
-        tracing::info!(client_id = %auth.client_id, ?addr, "client authentication failed");
-        invalid_client(auth.basic).into()
-    })
+    if let Some(app) = app {
+        return Ok(app);
+    }
+    if let Some(wait) = throttle.client_blocked(auth.client_id.as_str(), now) {
+        tracing::warn!(client_id = %auth.client_id, ?addr, "authentication throttled (client)");
+        return Err(too_many(wait));
+    }
+    if let Some(replaced) = replaced_at(state, auth).await? {
+        tracing::info!(client_id = %auth.client_id, ?addr, %replaced, "client authentication failed: a replaced secret");
+        return Err(OAuthError {
+            code: ErrorCode::InvalidClient,
+            description: format!(
+                "this secret was replaced at {}; use the client's current secret",
+                crate::model::wire::rfc3339(replaced)
+            ),
+            basic: auth.basic,
+        }
+        .into());
+    }
+    throttle.record_failure(auth.client_id.as_str(), addr, now);
+    tracing::info!(client_id = %auth.client_id, ?addr, "client authentication failed");
+    Err(invalid_client(auth.basic).into())
+}
+
+/// When the presented secret (either reading of it) stopped being the client's.
+async fn replaced_at(
+    state: &SharedState,
+    auth: &ClientAuth,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+    let registry = &state.registry;
+    if let Some(at) = registry.replaced_at(&auth.client_id, &auth.secret).await? {
+        return Ok(Some(at));
+    }
+    match &auth.raw_secret {
+        Some(raw) => Ok(registry.replaced_at(&auth.client_id, raw).await?),
+        None => Ok(None),
+    }
 }
 
 pub(super) async fn token(

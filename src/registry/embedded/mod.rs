@@ -493,6 +493,32 @@ fn write_grants(conn: &Connection, id: &ClientId, grants: &[Grant]) -> rusqlite:
     Ok(())
 }
 
+/// How many replaced secrets' hashes a client keeps (see `replaced_at`).
+pub const PREVIOUS_SECRETS_KEPT: i64 = 3;
+
+/// Keeps the hash of `id`'s current secret as a previous one, replaced at
+/// `now`, and drops all but the newest [`PREVIOUS_SECRETS_KEPT`]. Part of the
+/// reset's transaction.
+fn keep_previous_secret(
+    tx: &Connection,
+    region: &Region,
+    id: &ClientId,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO previous_secrets (client_id, secret_hash, replaced_at)
+         SELECT client_id, secret_hash, ?1 FROM applications WHERE client_id = ?2 AND region = ?3",
+    )?
+    .execute(params![millis(now), id.as_str(), region.as_str()])?;
+    tx.prepare_cached(
+        "DELETE FROM previous_secrets WHERE client_id = ?1 AND rowid NOT IN
+            (SELECT rowid FROM previous_secrets WHERE client_id = ?1
+             ORDER BY replaced_at DESC, rowid DESC LIMIT ?2)",
+    )?
+    .execute(params![id.as_str(), PREVIOUS_SECRETS_KEPT])?;
+    Ok(())
+}
+
 /// Inserts one new application; the caller owns the transaction.
 fn insert_app(
     conn: &Connection,
@@ -688,6 +714,7 @@ impl Registry for EmbeddedRegistry {
             .with_write(move |tx, inner, region| {
                 let now = now_ms();
                 let secret = ClientSecret::generate();
+                keep_previous_secret(tx, region, &key, now)?;
                 let changed = tx.execute(
                     "UPDATE applications SET secret_hash = ?1, secret_issued_at = ?2, updated_at = ?2
                      WHERE client_id = ?3 AND region = ?4",
@@ -778,6 +805,34 @@ impl Registry for EmbeddedRegistry {
             .map_or(&[0u8; 32][..], |k| k.secret_hash.as_slice());
         let ok = inner.hasher.verify(id, secret, stored);
         Ok(known.filter(|_| ok).map(|k| k.app))
+    }
+
+    async fn replaced_at(
+        &self,
+        id: &ClientId,
+        secret: &ClientSecret,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let key = id.clone();
+        let secret = secret.clone();
+        self.with_reader(move |conn, inner, region| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT p.secret_hash, p.replaced_at FROM previous_secrets p
+                 JOIN applications a ON a.client_id = p.client_id
+                 WHERE p.client_id = ?1 AND a.region = ?2
+                 ORDER BY p.replaced_at DESC",
+            )?;
+            let rows = stmt.query_map(params![key.as_str(), region.as_str()], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            for row in rows {
+                let (hash, at) = row?;
+                if inner.hasher.verify(&key, &secret, &hash) {
+                    return Ok(Some(from_millis(at)?));
+                }
+            }
+            Ok(None)
+        })
+        .await
     }
 
     async fn verify_secret(&self, id: &ClientId, secret: &ClientSecret) -> Result<bool> {
