@@ -545,3 +545,61 @@ async fn openapi_documents_every_route_the_server_serves() {
     }
     s.stop().await;
 }
+
+/// A `scopes.toml` in the config dir that no longer has a scope some
+/// applications hold: no token carries it, the CLI may still remove the grant,
+/// and `apps show` marks it as retired.
+#[tokio::test]
+async fn a_retired_scope_grants_nothing_and_can_be_removed() {
+    let config_dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        config_dir.path().join("scopes.toml"),
+        "[[group]]\nid = \"ess\"\ntitle = \"ESS\"\n\n[[group.scope]]\nid = \"ess:account\"\ntitle = \"Account\"\ndescription = \"d\"\naccess = [\"read\"]\n",
+    )
+    .unwrap();
+    let catalog = keyward::catalog::Catalog::load(config_dir.path()).unwrap();
+    assert!(catalog.source().ends_with("scopes.toml"), "the config dir's catalog");
+    let s = TestServer::start_with_catalog(catalog).await;
+    let a = s
+        .app("Old grants", &["ess:account=read", "audit:logs=write"], false)
+        .await;
+    let id = a.application.client_id.to_string();
+    let auth = basic(&id, a.reveal.secret.expose());
+
+    let (st, _, body) = post(&s, Some(auth.clone()), "grant_type=client_credentials").await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["scope"], "ess:account:read", "no retired scope: {body}");
+    let (st, _, body) = post(
+        &s,
+        Some(auth.clone()),
+        "grant_type=client_credentials&scope=audit:logs:read",
+    )
+    .await;
+    assert_eq!(st, 400, "{body}");
+    assert_eq!(body["error"], "invalid_scope");
+
+    // The CLI with that config dir: `show` marks the grant, `--set =none`
+    // removes it, granting it again is refused.
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .args(args)
+            .env("KEYWARD_DATA_DIR", s.dir.path())
+            .env("KEYWARD_CONFIG", config_dir.path().join("config.toml"))
+            .output()
+            .unwrap()
+    };
+    let out = cli(&["apps", "show", &id]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let line = shown.lines().find(|l| l.contains("audit:logs")).unwrap();
+    assert!(line.contains("retired: not in the catalog"), "{shown}");
+    assert!(!shown.contains("audit:logs:read"), "not among the OAuth scopes: {shown}");
+    let out = cli(&["apps", "scopes", &id, "--set", "audit:logs=read"]);
+    assert!(!out.status.success(), "granting a retired scope is refused");
+    let out = cli(&["apps", "scopes", &id, "--set", "audit:logs=none"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let grants = s.registry().get(&a.application.client_id).await.unwrap().grants;
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    assert_eq!(grants[0].scope.as_str(), "ess:account");
+    s.stop().await;
+}

@@ -217,6 +217,12 @@ mod tests {
     fn damaged_key_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
+        // Private, as Keyward makes it: what is tested is the length.
+        std::fs::set_permissions(
+            dir.path().join(KEY_FILE),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
         let e = SigningKeys::load_or_create(dir.path()).unwrap_err();
         assert!(e.to_string().contains("damaged"), "{e}");
     }

@@ -50,6 +50,12 @@ pub trait Registry: Send + Sync {
     /// Where the applications live, for people: `embedded (…/keyward.db)` or a URL.
     fn location(&self) -> String;
 
+    /// The scope catalog this registry checks grants against, if it holds one
+    /// (an embedded region does; a remote one asks its server).
+    fn catalog(&self) -> Option<std::sync::Arc<crate::catalog::Catalog>> {
+        None
+    }
+
     /// All applications of the region, sorted by name (case-insensitive).
     async fn list(&self) -> Result<Vec<Application>>;
 

@@ -151,7 +151,8 @@ pub(super) async fn token(
         &body,
     )?;
     let app = authenticate(&state, &req.auth, &peer).await?;
-    let held = app.oauth_scopes();
+    // Only what the current catalog offers: a retired scope grants nothing.
+    let held = state.catalog.oauth_scopes(&app);
     let scope = match &req.scopes {
         None => held.join(" "),
         Some(requested) => {

@@ -146,6 +146,12 @@ mod tests {
     fn damaged_key_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
+        // Private, as Keyward makes it: what is tested is the length.
+        std::fs::set_permissions(
+            dir.path().join(KEY_FILE),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
         let e = SecretHasher::open(dir.path()).err().unwrap().to_string();
         assert!(e.contains("damaged") && e.contains("found 5"), "{e}");
     }

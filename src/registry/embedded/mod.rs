@@ -588,6 +588,10 @@ impl Registry for EmbeddedRegistry {
         format!("embedded ({})", self.inner.db_path.display())
     }
 
+    fn catalog(&self) -> Option<Arc<Catalog>> {
+        Some(self.inner.catalog.clone())
+    }
+
     /// The count and the latest `updated_at` of the region's applications:
     /// an add or delete changes the count, and every other write (rename,
     /// scopes, secret reset) moves `updated_at` to now, past the latest. One
