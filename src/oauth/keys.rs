@@ -217,13 +217,23 @@ mod tests {
     fn damaged_key_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
-        // Private, as Keyward makes it: what is tested is the length.
-        std::fs::set_permissions(
-            dir.path().join(KEY_FILE),
-            std::os::unix::fs::PermissionsExt::from_mode(0o600),
-        )
-        .unwrap();
+        // Private, as Keyward makes them: what is tested is the length.
+        for (path, mode) in [(dir.path().join(KEY_FILE), 0o600), (dir.path().into(), 0o700)] {
+            std::fs::set_permissions(path, PermissionsExt::from_mode(mode)).unwrap();
+        }
         let e = SigningKeys::load_or_create(dir.path()).unwrap_err();
         assert!(e.to_string().contains("damaged"), "{e}");
+    }
+
+    #[test]
+    fn an_exposed_key_is_refused_unread_and_left_as_found() {
+        let dir = tempfile::tempdir().unwrap();
+        SigningKeys::load_or_create(dir.path()).unwrap();
+        let key = dir.path().join(KEY_FILE);
+        std::fs::set_permissions(&key, PermissionsExt::from_mode(0o640)).unwrap();
+        let e = SigningKeys::load_or_create(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("mode 640") && e.contains("chmod 600"), "{e}");
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
     }
 }
