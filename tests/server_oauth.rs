@@ -486,13 +486,29 @@ async fn introspection_needs_a_client_and_tells_active_tokens() {
         }
     };
     let rs_auth = basic(rs.application.client_id.as_str(), rs.reveal.secret.expose());
+    let own_auth = basic(a.application.client_id.as_str(), a.reveal.secret.expose());
     let (st, body) = ask(None, token.clone()).await;
     assert_eq!(st, 401, "{body}");
-    let (st, body) = ask(Some(rs_auth.clone()), token.clone()).await;
+    // Its own token: told in full.
+    let (st, body) = ask(Some(own_auth), token.clone()).await;
     assert_eq!(st, 200);
     assert_eq!(body["active"], true);
     assert_eq!(body["client_id"], a.application.client_id.as_str());
     assert_eq!(body["scope"], "ess:account:read");
+    // Another client without the introspection scope learns nothing, not even
+    // that the token is valid (RFC 7662 §2.2).
+    let (st, body) = ask(Some(rs_auth.clone()), token.clone()).await;
+    assert_eq!(st, 200);
+    assert_eq!(body, serde_json::json!({"active": false}));
+    // An admin client may introspect any token.
+    let admin = s.app("Admin", &[], true).await;
+    let admin_auth = basic(admin.application.client_id.as_str(), admin.reveal.secret.expose());
+    let (_, body) = ask(Some(admin_auth.clone()), token.clone()).await;
+    assert_eq!(body["active"], true, "{body}");
+    // Nor can anyone introspect an admin token it does not own.
+    let admin_token = s.token(&admin, None).await;
+    let (_, body) = ask(Some(rs_auth.clone()), admin_token).await;
+    assert_eq!(body, serde_json::json!({"active": false}));
     let (_, body) = ask(Some(rs_auth.clone()), "not.a.token".into()).await;
     assert_eq!(body, serde_json::json!({"active": false}));
     // A reset ends the tokens issued before it. Token times are whole seconds,
@@ -511,8 +527,52 @@ async fn introspection_needs_a_client_and_tells_active_tokens() {
         .await
         .unwrap();
     use keyward::registry::Registry as _;
-    let (_, body) = ask(Some(rs_auth), token).await;
+    let (_, body) = ask(Some(admin_auth), token).await;
     assert_eq!(body["active"], false);
+    s.stop().await;
+}
+
+/// A deployment that adds `keyward:introspect` to its catalog lets the clients
+/// granted it (resource servers) introspect other clients' tokens.
+#[tokio::test]
+async fn a_client_holding_the_introspection_scope_may_introspect_others() {
+    let scopes = format!(
+        "{}\n[[group]]\nid = \"keyward\"\ntitle = \"Keyward\"\n\n[[group.scope]]\nid = \"{}\"\ntitle = \"Introspect\"\ndescription = \"d\"\naccess = [\"read\"]\n",
+        keyward::catalog::BUILTIN_TOML,
+        keyward::model::INTROSPECT_SCOPE
+    );
+    let catalog = keyward::catalog::Catalog::parse(&scopes, "scopes.toml").unwrap();
+    let s = TestServer::start_with_catalog(catalog).await;
+    // The CLI on the server's data dir reads the same catalog from its config dir.
+    std::fs::write(s.dir.path().join("scopes.toml"), &scopes).unwrap();
+    let rs: Value = serde_json::from_slice(&s.keyward(&[
+        "apps",
+        "add",
+        "--region",
+        "us",
+        "--name",
+        "Resource server",
+        "--scope",
+        "keyward:introspect=read",
+        "--json",
+    ]))
+    .unwrap();
+    let rs_auth = basic(
+        rs["client_id"].as_str().unwrap(),
+        rs["client_secret"].as_str().unwrap(),
+    );
+    let a = s.app("App", &["ess:account=read"], false).await;
+    let token = s.token(&a, None).await;
+    let reply = reqwest::Client::new()
+        .post(s.url("/oauth2/introspect"))
+        .header("authorization", rs_auth)
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body["active"], true, "{body}");
+    assert_eq!(body["client_id"], a.application.client_id.as_str());
     s.stop().await;
 }
 

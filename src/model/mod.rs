@@ -12,7 +12,9 @@ pub(crate) use application::normalize_grants;
 pub use application::{AppName, Application, NAME_MAX_CHARS, NameError, NewApplication};
 pub use client_id::{ClientId, ClientIdError};
 pub use region::{Region, RegionError};
-pub use scope::{ADMIN_SCOPE, Access, AccessError, Grant, ScopeId, ScopeIdError, oauth_scopes};
+pub use scope::{
+    ADMIN_SCOPE, Access, AccessError, Grant, INTROSPECT_SCOPE, ScopeId, ScopeIdError, oauth_scopes,
+};
 pub use secret::{ClientSecret, SECRET_LEN, SecretReveal};
 
 /// The alphabet of generated client IDs and secrets: `[A-Za-z0-9]`, so no client

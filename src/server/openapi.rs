@@ -89,6 +89,7 @@ pub fn spec() -> Value {
             }))},
             "/oauth2/introspect": {"post": with(json!({
                 "summary": "Token introspection (RFC 7662); the caller authenticates as a client",
+                "description": "A client learns about its own tokens. Other clients' tokens are described only to admin clients and to clients granted keyward:introspect (read), a scope a deployment adds to its scopes.toml; to anyone else every such token is {\"active\": false} (RFC 7662 §2.2).",
                 "security": [{"basic": []}, {}],
                 "requestBody": form(json!({"token": {"type": "string", "minLength": 1}, "client_id": {"type": "string"}, "client_secret": {"type": "string"}}), json!(["token"]))
             }), json!({

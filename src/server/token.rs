@@ -196,8 +196,11 @@ fn no_store(response: &mut Response) {
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }
 
-/// RFC 7662. The caller authenticates like at the token endpoint; any
-/// registered client may ask (resource servers are clients too).
+/// RFC 7662. The caller authenticates like at the token endpoint. It learns
+/// about its own tokens; about other clients' tokens only if it is an admin
+/// client or holds `keyward:introspect` (read) as the current catalog offers
+/// it. Any other token is `{"active": false}`, as if it were not valid
+/// (RFC 7662 §2.2), so a caller cannot tell others' tokens apart.
 pub(super) async fn introspect(
     State(state): State<SharedState>,
     peer: Peer,
@@ -207,13 +210,16 @@ pub(super) async fn introspect(
     let body = body.map_err(body_error)?;
     let form = Form::parse(header_bytes(&headers, header::CONTENT_TYPE), &body)?;
     let auth = request::client_auth(header_bytes(&headers, header::AUTHORIZATION), &form)?;
-    authenticate(&state, &auth, &peer).await?;
+    let caller = authenticate(&state, &auth, &peer).await?;
     let Some(token) = form.value("token") else {
         return Err(OAuthError::new(ErrorCode::InvalidRequest, "token is missing").into());
     };
     let now = chrono::Utc::now().timestamp();
     let body = match state.issuer.verify(token, now) {
-        Ok(claims) if still_valid(&state, &claims).await? => serde_json::json!({
+        Ok(claims)
+            if may_introspect(&state, &caller, &claims) && still_valid(&state, &claims).await? =>
+        {
+            serde_json::json!({
             "active": true,
             "scope": claims.scope,
             "client_id": claims.client_id,
@@ -224,12 +230,30 @@ pub(super) async fn introspect(
             "aud": claims.aud,
             "iss": claims.iss,
             "jti": claims.jti,
-        }),
+            })
+        }
         _ => serde_json::json!({"active": false}),
     };
     let mut response = Json(body).into_response();
     no_store(&mut response);
     Ok(response)
+}
+
+/// Whether `caller` may learn about a token with these claims: its own, or
+/// any if it is an admin client or holds the introspection scope.
+fn may_introspect(
+    state: &SharedState,
+    caller: &Application,
+    claims: &crate::oauth::AccessClaims,
+) -> bool {
+    if claims.client_id == caller.client_id.as_str() || caller.admin {
+        return true;
+    }
+    let Ok(scope) = crate::model::ScopeId::parse(crate::model::INTROSPECT_SCOPE) else {
+        return false;
+    };
+    let held = crate::model::Grant::new(scope.clone(), caller.access_to(&scope));
+    state.catalog.effective_access(&held) >= crate::model::Access::Read
 }
 
 /// Whether the token's client still exists and the token postdates its last
