@@ -8,7 +8,7 @@
 //! Every request goes to the registry, so a reset or delete made by another
 //! process on the same data dir takes effect on the very next request.
 
-mod admin;
+pub mod admin;
 mod errors;
 pub mod log_buffer;
 pub mod openapi;
@@ -142,7 +142,12 @@ pub fn router(state: SharedState) -> Router {
             "/.well-known/oauth-authorization-server",
             get(token::metadata),
         )
-        .nest("/admin/v1", admin::routes())
+        // Nothing the admin API says may be kept by a cache: it names
+        // applications, and some replies carry secrets.
+        .nest(
+            "/admin/v1",
+            admin::routes().layer(middleware::map_response(admin_no_store)),
+        )
         .fallback(errors::not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -151,6 +156,13 @@ pub fn router(state: SharedState) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(middleware::from_fn(access_log))
+}
+
+async fn admin_no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(axum::http::header::CACHE_CONTROL, errors::NO_STORE);
+    response
 }
 
 async fn healthz(State(_): State<SharedState>) -> impl IntoResponse {
