@@ -373,12 +373,18 @@ mod tests {
         let text = "[[group]]\nid=\"a\"\ntitle=\"A\"\n[[group.scope]]\nid=\"a:kept\"\ntitle=\"t\"\ndescription=\"d\"\naccess=[\"read\"]\n";
         let c = Catalog::parse(text, "f").unwrap();
         let grant = |s: &str| Grant::parse_assignment(s).unwrap();
-        assert_eq!(c.retired(&grant("a:gone=read")), Some("retired: not in the catalog"));
+        assert_eq!(
+            c.retired(&grant("a:gone=read")),
+            Some("retired: not in the catalog")
+        );
         assert!(c.retired(&grant("a:kept=write")).is_some());
         assert_eq!(c.retired(&grant("a:kept=read")), None);
         assert_eq!(c.effective_access(&grant("a:kept=write")), Access::Read);
         assert_eq!(c.effective_access(&grant("a:gone=write")), Access::None);
-        assert!(c.check(&grant("a:gone=none")).is_ok(), "removing is allowed");
+        assert!(
+            c.check(&grant("a:gone=none")).is_ok(),
+            "removing is allowed"
+        );
         assert!(c.check(&grant("a:gone=read")).is_err());
         let now = chrono::Utc::now();
         let app = Application {

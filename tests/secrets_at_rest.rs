@@ -398,11 +398,7 @@ fn data_dir_is_0700_and_every_file_0600() {
 impl Env {
     /// Runs `keyward ARGS` expecting it to fail; its standard error.
     fn refused(&self, args: &[&str]) -> String {
-        let out = self
-            .command(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let out = self.command(args).stdin(Stdio::null()).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(!out.status.success(), "{args:?} was not refused: {stderr}");
         stderr

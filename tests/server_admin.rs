@@ -433,7 +433,10 @@ async fn the_admin_list_pages_and_the_remote_registry_follows() {
         }
         let page: Vec<Value> = r.json().await.unwrap();
         assert!(page.len() <= 200);
-        seen.extend(page.into_iter().map(|a| a["client_name"].as_str().unwrap().to_owned()));
+        seen.extend(
+            page.into_iter()
+                .map(|a| a["client_name"].as_str().unwrap().to_owned()),
+        );
     }
     assert_eq!(pages, total.div_ceil(200));
     let expected: Vec<String> = (0..total).map(|i| format!("App {i:04}")).collect();
@@ -446,13 +449,27 @@ async fn the_admin_list_pages_and_the_remote_registry_follows() {
         "/admin/v1/applications?cursor=%%%",
         "/admin/v1/applications?page=2",
     ] {
-        let r = http.get(s.url(path)).bearer_auth(&token).send().await.unwrap();
+        let r = http
+            .get(s.url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400, "{path}");
         assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
     }
     // Every admin reply, not only those with secrets.
-    for path in ["/admin/v1/scopes", "/admin/v1/applications", "/admin/v1/nope"] {
-        let r = http.get(s.url(path)).bearer_auth(&token).send().await.unwrap();
+    for path in [
+        "/admin/v1/scopes",
+        "/admin/v1/applications",
+        "/admin/v1/nope",
+    ] {
+        let r = http
+            .get(s.url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
     }
 

@@ -98,7 +98,10 @@ async fn half_sent_requests_cannot_starve_the_server() {
     let oldest: Vec<TcpStream> = held.drain(..HALF_OPEN - CAP).collect();
     let closed = futures_util::future::join_all(oldest.into_iter().map(closed_by_server)).await;
     let open = closed.iter().filter(|c| !**c).count();
-    assert_eq!(open, 0, "{open} of the oldest half-sent connections still open");
+    assert_eq!(
+        open, 0,
+        "{open} of the oldest half-sent connections still open"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

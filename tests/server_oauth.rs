@@ -502,7 +502,10 @@ async fn introspection_needs_a_client_and_tells_active_tokens() {
     assert_eq!(body, serde_json::json!({"active": false}));
     // An admin client may introspect any token.
     let admin = s.app("Admin", &[], true).await;
-    let admin_auth = basic(admin.application.client_id.as_str(), admin.reveal.secret.expose());
+    let admin_auth = basic(
+        admin.application.client_id.as_str(),
+        admin.reveal.secret.expose(),
+    );
     let (_, body) = ask(Some(admin_auth.clone()), token.clone()).await;
     assert_eq!(body["active"], true, "{body}");
     // Nor can anyone introspect an admin token it does not own.
@@ -618,17 +621,27 @@ async fn a_retired_scope_grants_nothing_and_can_be_removed() {
     )
     .unwrap();
     let catalog = keyward::catalog::Catalog::load(config_dir.path()).unwrap();
-    assert!(catalog.source().ends_with("scopes.toml"), "the config dir's catalog");
+    assert!(
+        catalog.source().ends_with("scopes.toml"),
+        "the config dir's catalog"
+    );
     let s = TestServer::start_with_catalog(catalog).await;
     let a = s
-        .app("Old grants", &["ess:account=read", "audit:logs=write"], false)
+        .app(
+            "Old grants",
+            &["ess:account=read", "audit:logs=write"],
+            false,
+        )
         .await;
     let id = a.application.client_id.to_string();
     let auth = basic(&id, a.reveal.secret.expose());
 
     let (st, _, body) = post(&s, Some(auth.clone()), "grant_type=client_credentials").await;
     assert_eq!(st, 200, "{body}");
-    assert_eq!(body["scope"], "ess:account:read", "no retired scope: {body}");
+    assert_eq!(
+        body["scope"], "ess:account:read",
+        "no retired scope: {body}"
+    );
     let (st, _, body) = post(
         &s,
         Some(auth.clone()),
@@ -650,15 +663,31 @@ async fn a_retired_scope_grants_nothing_and_can_be_removed() {
     };
     let out = cli(&["apps", "show", &id]);
     let shown = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line = shown.lines().find(|l| l.contains("audit:logs")).unwrap();
     assert!(line.contains("retired: not in the catalog"), "{shown}");
-    assert!(!shown.contains("audit:logs:read"), "not among the OAuth scopes: {shown}");
+    assert!(
+        !shown.contains("audit:logs:read"),
+        "not among the OAuth scopes: {shown}"
+    );
     let out = cli(&["apps", "scopes", &id, "--set", "audit:logs=read"]);
     assert!(!out.status.success(), "granting a retired scope is refused");
     let out = cli(&["apps", "scopes", &id, "--set", "audit:logs=none"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let grants = s.registry().get(&a.application.client_id).await.unwrap().grants;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let grants = s
+        .registry()
+        .get(&a.application.client_id)
+        .await
+        .unwrap()
+        .grants;
     assert_eq!(grants.len(), 1, "{grants:?}");
     assert_eq!(grants[0].scope.as_str(), "ess:account");
     s.stop().await;

@@ -180,7 +180,9 @@ async fn old_secrets_after_a_reset_never_throttle_the_new_one() {
         assert_eq!(body["error_description"], "client authentication failed");
     }
     assert_eq!(
-        token(&http, &r, id.as_str(), "never-its-secret").await.status(),
+        token(&http, &r, id.as_str(), "never-its-secret")
+            .await
+            .status(),
         429
     );
     // Even then, old pods are told their secret was replaced, not throttled,

@@ -527,8 +527,11 @@ mod tests {
 
     #[test]
     fn connection_limits_from_file() {
-        let c = Config::parse("max_connections = 64\nheader_read_timeout_seconds = 2\n", "c.toml")
-            .unwrap();
+        let c = Config::parse(
+            "max_connections = 64\nheader_read_timeout_seconds = 2\n",
+            "c.toml",
+        )
+        .unwrap();
         assert_eq!(c.connections.max_connections, 64);
         assert_eq!(c.connections.header_read_timeout, Duration::from_secs(2));
         let d = Config::parse("", "c.toml").unwrap();

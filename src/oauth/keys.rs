@@ -218,7 +218,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
         // Private, as Keyward makes them: what is tested is the length.
-        for (path, mode) in [(dir.path().join(KEY_FILE), 0o600), (dir.path().into(), 0o700)] {
+        for (path, mode) in [
+            (dir.path().join(KEY_FILE), 0o600),
+            (dir.path().into(), 0o700),
+        ] {
             std::fs::set_permissions(path, PermissionsExt::from_mode(mode)).unwrap();
         }
         let e = SigningKeys::load_or_create(dir.path()).unwrap_err();
@@ -231,7 +234,9 @@ mod tests {
         SigningKeys::load_or_create(dir.path()).unwrap();
         let key = dir.path().join(KEY_FILE);
         std::fs::set_permissions(&key, PermissionsExt::from_mode(0o640)).unwrap();
-        let e = SigningKeys::load_or_create(dir.path()).unwrap_err().to_string();
+        let e = SigningKeys::load_or_create(dir.path())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("mode 640") && e.contains("chmod 600"), "{e}");
         let mode = std::fs::metadata(&key).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o640);

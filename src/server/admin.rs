@@ -244,7 +244,8 @@ fn encode_cursor((name, id): &PageKey) -> String {
 
 fn decode_cursor(cursor: &str) -> Result<PageKey, ApiError> {
     use base64::Engine as _;
-    let bad = || ApiError::bad_request("the cursor is not one this server gave; start again without it");
+    let bad =
+        || ApiError::bad_request("the cursor is not one this server gave; start again without it");
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| bad())?;

@@ -120,7 +120,9 @@ impl EmbeddedStore {
         // files the database file's mode.
         create_private_file(&db_path).map_err(|e| storage(&db_path, e))?;
         let hasher = SecretHasher::open(data_dir).map_err(|e| match &e {
-            hasher::HasherError::Io { source, .. } if crate::config::ExposedError::find(source).is_some() => {
+            hasher::HasherError::Io { source, .. }
+                if crate::config::ExposedError::find(source).is_some() =>
+            {
                 RegistryError::InvalidInput(e.to_string())
             }
             _ => storage(data_dir, e),
