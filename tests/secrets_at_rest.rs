@@ -440,6 +440,8 @@ fn an_exposed_data_dir_is_refused_not_silently_tightened() {
         &["apps", "add", "--region", "us", "--name", "First"][..],
         &["apps", "list"][..],
         &["serve", "--region", "us", "--listen", "127.0.0.1:0"][..],
+        // The full-screen UI refuses before it takes the terminal.
+        &[][..],
     ] {
         let stderr = env.refused(args);
         assert_refused_with_hint(&stderr, &env.data_dir, 0o755, "700");
