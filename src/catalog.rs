@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::model::{ADMIN_SCOPE, Access, Grant, ScopeId};
+use crate::model::{ADMIN_SCOPE, Access, Application, Grant, ScopeId};
 
 /// The catalog compiled into the binary.
 pub const BUILTIN_TOML: &str = include_str!("../assets/scopes.toml");
@@ -235,8 +235,55 @@ impl Catalog {
             .find(|g| g.scopes.iter().any(|s| &s.id == id))
     }
 
-    /// Checks that a grant names a known scope at a level it offers.
+    /// Why a held grant no longer fits the catalog, if it does not: its scope
+    /// was removed (retired), or no longer offers that level. Such a grant
+    /// stays stored until someone removes it, but grants nothing.
+    pub fn retired(&self, grant: &Grant) -> Option<&'static str> {
+        match self.get(&grant.scope) {
+            None => Some("retired: not in the catalog"),
+            Some(def) if !def.offers(grant.access) => {
+                Some("retired: the catalog no longer offers this level")
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// What `grant` is worth under this catalog: the highest level the scope
+    /// still offers up to the one granted, `none` for a retired scope.
+    pub fn effective_access(&self, grant: &Grant) -> Access {
+        self.get(&grant.scope).map_or(Access::None, |def| {
+            def.access
+                .iter()
+                .copied()
+                .filter(|a| *a <= grant.access)
+                .max()
+                .unwrap_or(Access::None)
+        })
+    }
+
+    /// The OAuth scope strings `app` may have in a token now: its grants as far
+    /// as this catalog still offers them, plus `keyward:admin` for an admin
+    /// client. A token never carries a scope the current catalog does not offer.
+    pub fn oauth_scopes(&self, app: &Application) -> Vec<String> {
+        let offered: Vec<Grant> = app
+            .grants
+            .iter()
+            .map(|g| Grant::new(g.scope.clone(), self.effective_access(g)))
+            .collect();
+        let mut scopes = crate::model::oauth_scopes(&offered);
+        if app.admin {
+            scopes.push(ADMIN_SCOPE.to_owned());
+            scopes.sort();
+        }
+        scopes
+    }
+
+    /// Checks that a grant names a known scope at a level it offers. Setting
+    /// `none` is always allowed, so a grant of a retired scope can be removed.
     pub fn check(&self, grant: &Grant) -> Result<(), GrantError> {
+        if grant.access == Access::None {
+            return Ok(());
+        }
         let Some(def) = self.get(&grant.scope) else {
             return Err(GrantError::UnknownScope {
                 scope: grant.scope.to_string(),
@@ -319,6 +366,38 @@ mod tests {
         assert_eq!(s.title, "Tevil");
         assert_eq!(s.description, "line break \\u{1b}[2J");
         assert_eq!(c.groups()[0].title, "G\\u{1b}]0;x\\u{7}");
+    }
+
+    #[test]
+    fn retired_grants_grant_nothing_and_can_always_be_removed() {
+        let text = "[[group]]\nid=\"a\"\ntitle=\"A\"\n[[group.scope]]\nid=\"a:kept\"\ntitle=\"t\"\ndescription=\"d\"\naccess=[\"read\"]\n";
+        let c = Catalog::parse(text, "f").unwrap();
+        let grant = |s: &str| Grant::parse_assignment(s).unwrap();
+        assert_eq!(
+            c.retired(&grant("a:gone=read")),
+            Some("retired: not in the catalog")
+        );
+        assert!(c.retired(&grant("a:kept=write")).is_some());
+        assert_eq!(c.retired(&grant("a:kept=read")), None);
+        assert_eq!(c.effective_access(&grant("a:kept=write")), Access::Read);
+        assert_eq!(c.effective_access(&grant("a:gone=write")), Access::None);
+        assert!(
+            c.check(&grant("a:gone=none")).is_ok(),
+            "removing is allowed"
+        );
+        assert!(c.check(&grant("a:gone=read")).is_err());
+        let now = chrono::Utc::now();
+        let app = Application {
+            client_id: crate::model::ClientId::generate(),
+            client_name: crate::model::AppName::parse("A").unwrap(),
+            region: crate::model::Region::new("us").unwrap(),
+            grants: vec![grant("a:gone=write"), grant("a:kept=write")],
+            admin: true,
+            created_at: now,
+            updated_at: now,
+            secret_issued_at: now,
+        };
+        assert_eq!(c.oauth_scopes(&app), vec!["a:kept:read", ADMIN_SCOPE]);
     }
 
     #[test]

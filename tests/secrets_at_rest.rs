@@ -395,13 +395,85 @@ fn data_dir_is_0700_and_every_file_0600() {
     assert_private(&env.data_dir);
 }
 
+impl Env {
+    /// Runs `keyward ARGS` expecting it to fail; its standard error.
+    fn refused(&self, args: &[&str]) -> String {
+        let out = self.command(args).stdin(Stdio::null()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "{args:?} was not refused: {stderr}");
+        stderr
+    }
+}
+
+/// The refusal names the file, its mode and the `chmod` that fixes it, and the
+/// mode is left as found: a quiet fix would hide that the keys were exposed.
+fn assert_refused_with_hint(stderr: &str, path: &Path, found: u32, wanted: &str) {
+    let shown = path.display().to_string();
+    assert!(stderr.contains(&shown), "names {shown}: {stderr}");
+    assert!(
+        stderr.contains(&format!("mode {found:o}")),
+        "says the mode {found:o}: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("chmod {wanted} {shown}")),
+        "says the chmod: {stderr}"
+    );
+    assert_eq!(mode(path), found, "the mode is left as found");
+}
+
 #[test]
-fn an_existing_open_data_dir_is_made_private() {
+fn an_empty_open_data_dir_is_made_private() {
+    // `mkdir` under a usual umask: nothing in it could have been exposed yet.
     let env = Env::new();
     std::fs::create_dir_all(&env.data_dir).unwrap();
     std::fs::set_permissions(&env.data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     env.ok(&["apps", "add", "--region", "us", "--name", "First"]);
     assert_private(&env.data_dir);
+}
+
+#[test]
+fn an_exposed_data_dir_is_refused_not_silently_tightened() {
+    let env = Env::new();
+    env.ok(&["apps", "add", "--region", "us", "--name", "First"]);
+    std::fs::set_permissions(&env.data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for args in [
+        &["apps", "add", "--region", "us", "--name", "First"][..],
+        &["apps", "list"][..],
+        &["serve", "--region", "us", "--listen", "127.0.0.1:0"][..],
+        // The full-screen UI refuses before it takes the terminal.
+        &[][..],
+    ] {
+        let stderr = env.refused(args);
+        assert_refused_with_hint(&stderr, &env.data_dir, 0o755, "700");
+    }
+    // After the chmod it says to run, it works.
+    std::fs::set_permissions(&env.data_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert!(env.ok(&["apps", "list"]).contains("First"));
+    assert_private(&env.data_dir);
+}
+
+#[test]
+fn an_exposed_hashing_key_is_refused() {
+    let env = Env::new();
+    env.ok(&["apps", "add", "--region", "us", "--name", "First"]);
+    let key = env.data_dir.join("secret.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let stderr = env.refused(&["apps", "list"]);
+    assert_refused_with_hint(&stderr, &key, 0o644, "600");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(env.ok(&["apps", "list"]).contains("First"));
+}
+
+#[test]
+fn an_exposed_signing_key_is_refused() {
+    let env = Env::new();
+    env.ok(&["apps", "add", "--region", "us", "--name", "First"]);
+    let key = env.data_dir.join(keyward::oauth::keys::KEY_FILE);
+    std::fs::write(&key, [7u8; 32]).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o604)).unwrap();
+    let stderr = env.refused(&["serve", "--region", "us", "--listen", "127.0.0.1:0"]);
+    assert_refused_with_hint(&stderr, &key, 0o604, "600");
+    assert!(stderr.contains("sign tokens"), "says why: {stderr}");
 }
 
 #[tokio::test]

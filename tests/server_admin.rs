@@ -387,3 +387,103 @@ fn secret_files_must_be_private() {
     .to_string();
     assert!(e.contains("KEYWARD_TEST_SURELY_UNSET_VAR"), "{e}");
 }
+
+/// An admin token for a fresh admin client of `s`.
+async fn admin_token(s: &TestServer) -> (keyward::registry::Issued, String) {
+    let admin = s.app("Pager admin", &[], true).await;
+    let token = s.token(&admin, Some("keyward:admin")).await;
+    (admin, token)
+}
+
+/// The list comes a page at a time with a `Link: rel="next"` header, every
+/// admin reply says `Cache-Control: no-store`, and the remote registry follows
+/// the pages so `apps list` through a remote region still lists all.
+#[tokio::test]
+async fn the_admin_list_pages_and_the_remote_registry_follows() {
+    use keyward::model::{AppName, NewApplication};
+    use keyward::registry::Registry as _;
+    let s = TestServer::start().await;
+    let (admin, token) = admin_token(&s).await;
+    let total = keyward::server::admin::PAGE_DEFAULT + 7;
+    let new: Vec<NewApplication> = (0..total)
+        .map(|i| NewApplication {
+            client_name: AppName::parse(&format!("App {i:04}")).unwrap(),
+            grants: vec![],
+            admin: false,
+        })
+        .collect();
+    s.registry().create_many(new).await.unwrap();
+
+    // By hand, with a small page.
+    let http = reqwest::Client::new();
+    let mut seen = Vec::new();
+    let mut next = Some(s.url("/admin/v1/applications?limit=200"));
+    let mut pages = 0;
+    while let Some(url) = next.take() {
+        pages += 1;
+        assert!(pages <= 10, "the pages end");
+        let r = http.get(&url).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        if let Some(link) = r.headers().get("link") {
+            let link = link.to_str().unwrap();
+            assert!(link.ends_with("rel=\"next\""), "{link}");
+            let target = link.split_once('<').unwrap().1.split_once('>').unwrap().0;
+            next = Some(s.url(target));
+        }
+        let page: Vec<Value> = r.json().await.unwrap();
+        assert!(page.len() <= 200);
+        seen.extend(
+            page.into_iter()
+                .map(|a| a["client_name"].as_str().unwrap().to_owned()),
+        );
+    }
+    assert_eq!(pages, total.div_ceil(200));
+    let expected: Vec<String> = (0..total).map(|i| format!("App {i:04}")).collect();
+    assert_eq!(seen, expected, "every application once, in order");
+
+    // Bad paging input is a 400, with no-store too.
+    for path in [
+        "/admin/v1/applications?limit=0",
+        "/admin/v1/applications?limit=100000",
+        "/admin/v1/applications?cursor=%%%",
+        "/admin/v1/applications?page=2",
+    ] {
+        let r = http
+            .get(s.url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{path}");
+        assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
+    }
+    // Every admin reply, not only those with secrets.
+    for path in [
+        "/admin/v1/scopes",
+        "/admin/v1/applications",
+        "/admin/v1/nope",
+    ] {
+        let r = http
+            .get(s.url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
+    }
+
+    // The remote registry: more applications than one default page.
+    let remote = RemoteRegistry::new(
+        Region::new("us").unwrap(),
+        &s.url,
+        admin.application.client_id.as_str(),
+        ClientSecret::from_string(admin.reveal.secret.expose().to_owned()),
+    )
+    .unwrap();
+    let listed = remote.list().await.unwrap();
+    assert_eq!(listed.len(), total);
+    let names: Vec<String> = listed.iter().map(|a| a.client_name.to_string()).collect();
+    assert_eq!(names, expected);
+    s.stop().await;
+}

@@ -486,13 +486,32 @@ async fn introspection_needs_a_client_and_tells_active_tokens() {
         }
     };
     let rs_auth = basic(rs.application.client_id.as_str(), rs.reveal.secret.expose());
+    let own_auth = basic(a.application.client_id.as_str(), a.reveal.secret.expose());
     let (st, body) = ask(None, token.clone()).await;
     assert_eq!(st, 401, "{body}");
-    let (st, body) = ask(Some(rs_auth.clone()), token.clone()).await;
+    // Its own token: told in full.
+    let (st, body) = ask(Some(own_auth), token.clone()).await;
     assert_eq!(st, 200);
     assert_eq!(body["active"], true);
     assert_eq!(body["client_id"], a.application.client_id.as_str());
     assert_eq!(body["scope"], "ess:account:read");
+    // Another client without the introspection scope learns nothing, not even
+    // that the token is valid (RFC 7662 §2.2).
+    let (st, body) = ask(Some(rs_auth.clone()), token.clone()).await;
+    assert_eq!(st, 200);
+    assert_eq!(body, serde_json::json!({"active": false}));
+    // An admin client may introspect any token.
+    let admin = s.app("Admin", &[], true).await;
+    let admin_auth = basic(
+        admin.application.client_id.as_str(),
+        admin.reveal.secret.expose(),
+    );
+    let (_, body) = ask(Some(admin_auth.clone()), token.clone()).await;
+    assert_eq!(body["active"], true, "{body}");
+    // Nor can anyone introspect an admin token it does not own.
+    let admin_token = s.token(&admin, None).await;
+    let (_, body) = ask(Some(rs_auth.clone()), admin_token).await;
+    assert_eq!(body, serde_json::json!({"active": false}));
     let (_, body) = ask(Some(rs_auth.clone()), "not.a.token".into()).await;
     assert_eq!(body, serde_json::json!({"active": false}));
     // A reset ends the tokens issued before it. Token times are whole seconds,
@@ -511,8 +530,52 @@ async fn introspection_needs_a_client_and_tells_active_tokens() {
         .await
         .unwrap();
     use keyward::registry::Registry as _;
-    let (_, body) = ask(Some(rs_auth), token).await;
+    let (_, body) = ask(Some(admin_auth), token).await;
     assert_eq!(body["active"], false);
+    s.stop().await;
+}
+
+/// A deployment that adds `keyward:introspect` to its catalog lets the clients
+/// granted it (resource servers) introspect other clients' tokens.
+#[tokio::test]
+async fn a_client_holding_the_introspection_scope_may_introspect_others() {
+    let scopes = format!(
+        "{}\n[[group]]\nid = \"keyward\"\ntitle = \"Keyward\"\n\n[[group.scope]]\nid = \"{}\"\ntitle = \"Introspect\"\ndescription = \"d\"\naccess = [\"read\"]\n",
+        keyward::catalog::BUILTIN_TOML,
+        keyward::model::INTROSPECT_SCOPE
+    );
+    let catalog = keyward::catalog::Catalog::parse(&scopes, "scopes.toml").unwrap();
+    let s = TestServer::start_with_catalog(catalog).await;
+    // The CLI on the server's data dir reads the same catalog from its config dir.
+    std::fs::write(s.dir.path().join("scopes.toml"), &scopes).unwrap();
+    let rs: Value = serde_json::from_slice(&s.keyward(&[
+        "apps",
+        "add",
+        "--region",
+        "us",
+        "--name",
+        "Resource server",
+        "--scope",
+        "keyward:introspect=read",
+        "--json",
+    ]))
+    .unwrap();
+    let rs_auth = basic(
+        rs["client_id"].as_str().unwrap(),
+        rs["client_secret"].as_str().unwrap(),
+    );
+    let a = s.app("App", &["ess:account=read"], false).await;
+    let token = s.token(&a, None).await;
+    let reply = reqwest::Client::new()
+        .post(s.url("/oauth2/introspect"))
+        .header("authorization", rs_auth)
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body["active"], true, "{body}");
+    assert_eq!(body["client_id"], a.application.client_id.as_str());
     s.stop().await;
 }
 
@@ -543,5 +606,89 @@ async fn openapi_documents_every_route_the_server_serves() {
         );
         assert!(status.as_u16() < 500, "{method} {path}: {status}");
     }
+    s.stop().await;
+}
+
+/// A `scopes.toml` in the config dir that no longer has a scope some
+/// applications hold: no token carries it, the CLI may still remove the grant,
+/// and `apps show` marks it as retired.
+#[tokio::test]
+async fn a_retired_scope_grants_nothing_and_can_be_removed() {
+    let config_dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        config_dir.path().join("scopes.toml"),
+        "[[group]]\nid = \"ess\"\ntitle = \"ESS\"\n\n[[group.scope]]\nid = \"ess:account\"\ntitle = \"Account\"\ndescription = \"d\"\naccess = [\"read\"]\n",
+    )
+    .unwrap();
+    let catalog = keyward::catalog::Catalog::load(config_dir.path()).unwrap();
+    assert!(
+        catalog.source().ends_with("scopes.toml"),
+        "the config dir's catalog"
+    );
+    let s = TestServer::start_with_catalog(catalog).await;
+    let a = s
+        .app(
+            "Old grants",
+            &["ess:account=read", "audit:logs=write"],
+            false,
+        )
+        .await;
+    let id = a.application.client_id.to_string();
+    let auth = basic(&id, a.reveal.secret.expose());
+
+    let (st, _, body) = post(&s, Some(auth.clone()), "grant_type=client_credentials").await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(
+        body["scope"], "ess:account:read",
+        "no retired scope: {body}"
+    );
+    let (st, _, body) = post(
+        &s,
+        Some(auth.clone()),
+        "grant_type=client_credentials&scope=audit:logs:read",
+    )
+    .await;
+    assert_eq!(st, 400, "{body}");
+    assert_eq!(body["error"], "invalid_scope");
+
+    // The CLI with that config dir: `show` marks the grant, `--set =none`
+    // removes it, granting it again is refused.
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .args(args)
+            .env("KEYWARD_DATA_DIR", s.dir.path())
+            .env("KEYWARD_CONFIG", config_dir.path().join("config.toml"))
+            .output()
+            .unwrap()
+    };
+    let out = cli(&["apps", "show", &id]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = shown.lines().find(|l| l.contains("audit:logs")).unwrap();
+    assert!(line.contains("retired: not in the catalog"), "{shown}");
+    assert!(
+        !shown.contains("audit:logs:read"),
+        "not among the OAuth scopes: {shown}"
+    );
+    let out = cli(&["apps", "scopes", &id, "--set", "audit:logs=read"]);
+    assert!(!out.status.success(), "granting a retired scope is refused");
+    let out = cli(&["apps", "scopes", &id, "--set", "audit:logs=none"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let grants = s
+        .registry()
+        .get(&a.application.client_id)
+        .await
+        .unwrap()
+        .grants;
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    assert_eq!(grants[0].scope.as_str(), "ess:account");
     s.stop().await;
 }

@@ -104,9 +104,11 @@ async fn one_client_id_is_throttled_and_other_clients_are_not() {
             .contains("try again")
     );
 
-    // While blocked, even the right secret waits: attempts are not evaluated.
+    // The client limit never keeps out the current secret: secrets are full
+    // entropy, so the limit is against load and noise, not guessing.
     let resp = token(&http, &r, &id, victim.reveal.secret.expose()).await;
-    assert_eq!(resp.status(), 429);
+    assert_eq!(resp.status(), 200);
+    assert_eq!(token(&http, &r, &id, "wrong").await.status(), 429);
     // Another client from the same address is unaffected.
     let resp = token(
         &http,
@@ -139,4 +141,68 @@ async fn one_address_is_throttled_across_client_ids_and_other_addresses_are_not(
     // The good client, from its own address, carries on.
     let resp = token(&client_from("127.0.0.1"), &r, id, secret).await;
     assert_eq!(resp.status(), 200);
+}
+
+/// Pods still sending the secret a reset replaced must not lock out the new
+/// one: their failures say "replaced" and count against neither the client ID
+/// nor the address, however long they go on.
+#[tokio::test]
+async fn old_secrets_after_a_reset_never_throttle_the_new_one() {
+    let r = start(ThrottleSettings {
+        client_failures: 3,
+        address_failures: 5,
+        window: Duration::from_secs(60),
+    })
+    .await;
+    let first = app(&r, "Payroll").await;
+    let id = first.application.client_id.clone();
+    let second = r.registry.reset_secret(&id).await.unwrap();
+    let current = r.registry.reset_secret(&id).await.unwrap();
+    let http = client_from("127.0.0.1");
+    // Well past both limits, with both replaced secrets, from the address the
+    // new secret is used from too.
+    for old in [&first, &second].repeat(6) {
+        let resp = token(&http, &r, id.as_str(), old.reveal.secret.expose()).await;
+        assert_eq!(resp.status(), 401);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_client");
+        let said = body["error_description"].as_str().unwrap();
+        assert!(said.contains("was replaced at"), "{said}");
+    }
+    let resp = token(&http, &r, id.as_str(), current.reveal.secret.expose()).await;
+    assert_eq!(resp.status(), 200, "the current secret is not throttled");
+
+    // A secret that never was this client's is noise, and is counted.
+    for _ in 0..3 {
+        let resp = token(&http, &r, id.as_str(), "never-its-secret").await;
+        assert_eq!(resp.status(), 401);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["error_description"], "client authentication failed");
+    }
+    assert_eq!(
+        token(&http, &r, id.as_str(), "never-its-secret")
+            .await
+            .status(),
+        429
+    );
+    // Even then, old pods are told their secret was replaced, not throttled,
+    // and the current secret still passes.
+    let resp = token(&http, &r, id.as_str(), current.reveal.secret.expose()).await;
+    assert_eq!(resp.status(), 200);
+}
+
+/// A client keeps only its last few replaced secrets.
+#[tokio::test]
+async fn only_the_last_few_secrets_are_recognised() {
+    let r = start(ThrottleSettings::default()).await;
+    let first = app(&r, "Rotated").await;
+    let id = first.application.client_id.clone();
+    // One reset more than are kept pushes the first secret out.
+    for _ in 0..=keyward::registry::embedded::PREVIOUS_SECRETS_KEPT {
+        r.registry.reset_secret(&id).await.unwrap();
+    }
+    let http = client_from("127.0.0.1");
+    let resp = token(&http, &r, id.as_str(), first.reveal.secret.expose()).await;
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error_description"], "client authentication failed");
 }

@@ -390,7 +390,8 @@ fn show(
         .add("Client secret", secret)
         .add("Region", app.region.to_string())
         .add("Scopes", scope_lines(app, &ctx.catalog));
-    let oauth = app.oauth_scopes();
+    // What a token can carry now: retired grants are left out.
+    let oauth = ctx.catalog.oauth_scopes(app);
     f.add(
         "OAuth scopes",
         if oauth.is_empty() {

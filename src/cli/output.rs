@@ -239,9 +239,13 @@ pub fn scope_lines(app: &Application, catalog: &Catalog) -> String {
     app.grants
         .iter()
         .map(|g| {
-            let title = catalog
-                .get(&g.scope)
-                .map_or("(not in the catalog)", |d| d.title.as_str());
+            // A grant the catalog no longer offers grants nothing: say so.
+            let title = match (catalog.get(&g.scope), catalog.retired(g)) {
+                (Some(d), Some(why)) => format!("{} ({why})", d.title),
+                (None, Some(why)) => format!("({why})"),
+                (Some(d), None) => d.title.clone(),
+                (None, None) => String::new(),
+            };
             let access = match g.access {
                 crate::model::Access::Write => "read+write",
                 a => a.as_str(),

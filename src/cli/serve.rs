@@ -35,7 +35,8 @@ pub async fn run(
         ctx.catalog.clone(),
     )
     .await?
-    .with_throttle(ctx.config.throttle);
+    .with_throttle(ctx.config.throttle)
+    .with_connections(ctx.config.connections);
     let addr = server.local_addr()?;
     tracing::info!(%region, %addr, issuer = server.issuer(), "keyward serve listening");
     // Scripts and tests that pass port 0 read the address from here.

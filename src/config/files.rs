@@ -1,21 +1,104 @@
 //! Private files and directories: the data dir is 0700 and every file in it 0600,
 //! whatever the umask says.
+//!
+//! A data dir or key file that group or others can already read or write is
+//! refused, not tightened: quietly fixing the mode would hide that the keys
+//! were exposed, and whoever read them can still use them.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
-/// Creates `dir` (and missing parents) with mode 0700. An existing directory is
-/// tightened to 0700 if it is ours and group or others can read it.
+/// A directory or key file that group or others can read or write.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{what} {path} has mode {mode:o}: group or others can read or write it. {advice}Then run `chmod {wanted:o} {path}`"
+)]
+pub struct ExposedError {
+    pub what: &'static str,
+    pub path: String,
+    pub mode: u32,
+    pub wanted: u32,
+    pub advice: &'static str,
+}
+
+impl ExposedError {
+    /// The `ExposedError` inside an I/O error from this module, if that is what it is.
+    pub fn find(e: &io::Error) -> Option<&ExposedError> {
+        e.get_ref().and_then(|inner| inner.downcast_ref())
+    }
+}
+
+/// Fails with an [`ExposedError`] if group or others have any access to `path`
+/// (described by `meta`).
+pub fn refuse_exposed(
+    path: &Path,
+    meta: &fs::Metadata,
+    what: &'static str,
+    advice: &'static str,
+) -> io::Result<()> {
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o077 == 0 {
+        return Ok(());
+    }
+    Err(io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        ExposedError {
+            what,
+            path: path.display().to_string(),
+            mode,
+            wanted: if meta.is_dir() { 0o700 } else { 0o600 },
+            advice,
+        },
+    ))
+}
+
+/// The files Keyward keeps in a data dir: if one is in an open directory, it
+/// may have been read, or planted.
+const DATA_DIR_FILES: &[&str] = &[
+    "keyward.db",
+    "keyward.db-wal",
+    "keyward.db-shm",
+    "keyward.generation",
+    "secret.key",
+    "token-signing.ed25519",
+];
+
+fn holds_data_files(dir: &Path) -> bool {
+    DATA_DIR_FILES
+        .iter()
+        .any(|name| fs::symlink_metadata(dir.join(name)).is_ok())
+}
+
+/// Creates `dir` (and missing parents) with mode 0700. An existing directory
+/// that group or others can read or write is refused once it holds any of
+/// Keyward's files (see the module doc). One that holds none yet (made with
+/// `mkdir` under a usual umask) exposed nothing, and is made 0700.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)?;
     let meta = fs::metadata(dir)?;
-    if meta.permissions().mode() & 0o077 != 0 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    let refuse = || {
+        refuse_exposed(
+            dir,
+            &meta,
+            "the data dir",
+            "Anyone who could read it may hold copies of its keys (secret.key, token-signing.ed25519), and anyone who could write it may have planted files: check who, and replace the keys if in doubt. ",
+        )
+    };
+    if meta.permissions().mode() & 0o077 == 0 {
+        return Ok(());
+    }
+    if holds_data_files(dir) {
+        return refuse();
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    // Something put there between the look and the chmod is refused too.
+    if holds_data_files(dir) {
+        return refuse();
     }
     Ok(())
 }

@@ -12,11 +12,15 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use files::{create_private_dir, create_private_file, write_private_file_atomic};
+pub use files::{
+    ExposedError, create_private_dir, create_private_file, refuse_exposed,
+    write_private_file_atomic,
+};
 
 use crate::catalog::line_column;
 use crate::clipboard;
 use crate::model::Region;
+use crate::server::connections::{ConnectionSettings, MAX_CONNECTIONS_LIMIT};
 use crate::server::throttle::ThrottleSettings;
 
 /// Seconds a new secret stays visible by default: 15 minutes.
@@ -140,6 +144,8 @@ pub struct Config {
     pub clipboard: clipboard::Settings,
     /// Failed-authentication limits of `keyward serve`.
     pub throttle: ThrottleSettings,
+    /// `keyward serve`'s connection cap and header-read timeout.
+    pub connections: ConnectionSettings,
 }
 
 impl Default for Config {
@@ -155,6 +161,7 @@ impl Default for Config {
             secret_visible_for: Duration::from_secs(DEFAULT_SECRET_VISIBLE_SECONDS),
             clipboard: clipboard::Settings::default(),
             throttle: ThrottleSettings::default(),
+            connections: ConnectionSettings::default(),
         }
     }
 }
@@ -170,6 +177,8 @@ struct RawConfig {
     throttle_client_failures: Option<u32>,
     throttle_address_failures: Option<u32>,
     throttle_window_seconds: Option<u64>,
+    max_connections: Option<usize>,
+    header_read_timeout_seconds: Option<u64>,
     #[serde(default)]
     region: Vec<RawRegion>,
 }
@@ -186,6 +195,34 @@ struct RawRegion {
     token_url: Option<toml::Spanned<String>>,
     /// Refused with advice: a secret never belongs in the config file.
     client_secret: Option<toml::Spanned<toml::Value>>,
+}
+
+/// `max_connections` and `header_read_timeout_seconds`.
+fn apply_connections(config: &mut Config, raw: &RawConfig, file: &str) -> Result<(), ConfigError> {
+    let semantic = |message: String| ConfigError::Semantic {
+        file: file.to_owned(),
+        message,
+    };
+    let defaults = ConnectionSettings::default();
+    if let Some(n) = raw.max_connections {
+        if n == 0 || n > MAX_CONNECTIONS_LIMIT {
+            return Err(semantic(format!(
+                "max_connections = {n}: use 1 to {MAX_CONNECTIONS_LIMIT} (the default is {}); keep it below the open-file limit (`ulimit -n`)",
+                defaults.max_connections
+            )));
+        }
+        config.connections.max_connections = n;
+    }
+    if let Some(secs) = raw.header_read_timeout_seconds {
+        if secs == 0 || secs > 3600 {
+            return Err(semantic(format!(
+                "header_read_timeout_seconds = {secs}: use 1 to 3600 (the default is {})",
+                defaults.header_read_timeout.as_secs()
+            )));
+        }
+        config.connections.header_read_timeout = Duration::from_secs(secs);
+    }
+    Ok(())
 }
 
 impl Config {
@@ -264,6 +301,7 @@ impl Config {
             }
             config.throttle.window = Duration::from_secs(secs);
         }
+        apply_connections(&mut config, &raw, file)?;
         if let Some(b) = raw.clipboard_passthrough {
             config.clipboard.passthrough = b;
         }
@@ -494,6 +532,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("token_url must start with http"), "{e}");
+    }
+
+    #[test]
+    fn connection_limits_from_file() {
+        let c = Config::parse(
+            "max_connections = 64\nheader_read_timeout_seconds = 2\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(c.connections.max_connections, 64);
+        assert_eq!(c.connections.header_read_timeout, Duration::from_secs(2));
+        let d = Config::parse("", "c.toml").unwrap();
+        assert_eq!(d.connections, ConnectionSettings::default());
+        for bad in ["max_connections = 0", "header_read_timeout_seconds = 0"] {
+            let e = Config::parse(bad, "c.toml").unwrap_err().to_string();
+            assert!(e.contains("use 1 to"), "{e}");
+        }
     }
 
     #[test]

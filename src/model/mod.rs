@@ -15,8 +15,8 @@ pub use application::{
 pub use client_id::{ClientId, ClientIdError};
 pub use region::{Region, RegionError};
 pub use scope::{
-    ADMIN_SCOPE, Access, AccessError, ConflictingGrants, Grant, ScopeId, ScopeIdError,
-    check_no_conflicts, oauth_scopes,
+    ADMIN_SCOPE, Access, AccessError, ConflictingGrants, Grant, INTROSPECT_SCOPE, ScopeId,
+    ScopeIdError, check_no_conflicts, oauth_scopes,
 };
 pub use secret::{ClientSecret, SECRET_LEN, SecretReveal};
 

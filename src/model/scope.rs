@@ -7,6 +7,12 @@ use serde::{Deserialize, Serialize};
 /// granted only with `keyward apps add --admin` on the server's data dir.
 pub const ADMIN_SCOPE: &str = "keyward:admin";
 
+/// The catalog scope whose `read` grant lets a client introspect other clients'
+/// tokens (a resource server). It is not in the built-in catalog: a deployment
+/// that wants it adds it to its `scopes.toml`. Without it a client may
+/// introspect only its own tokens; admin clients may introspect any.
+pub const INTROSPECT_SCOPE: &str = "keyward:introspect";
+
 /// A scope id in the vendor's `<product>:<resource>` form, e.g. `forensics:account`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -22,7 +22,7 @@ pub const KEY_FILE: &str = "token-signing.ed25519";
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("cannot read or write the token signing key {path}: {source}")]
+    #[error("{}", describe_io(path, source))]
     Io {
         path: String,
         source: std::io::Error,
@@ -35,6 +35,31 @@ pub enum KeyError {
         "the token signing key was refused by the crypto library ({0}); move the key file {KEY_FILE} out of the data dir to generate a new one (tokens already issued stop verifying)"
     )]
     Refused(String),
+}
+
+/// The I/O error, or just the refusal when the key or the data dir is exposed
+/// (its message names the file already).
+fn describe_io(path: &str, source: &std::io::Error) -> String {
+    match crate::config::ExposedError::find(source) {
+        Some(exposed) => exposed.to_string(),
+        None => format!("cannot read or write the token signing key {path}: {source}"),
+    }
+}
+
+/// The key file's bytes, refused unread if group or others can reach it: anyone
+/// who read it can sign admin tokens.
+fn read_private_key(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    crate::config::refuse_exposed(
+        path,
+        &file.metadata()?,
+        "the token signing key",
+        "Whoever read it can sign tokens, admin tokens included: move it away so a new one is generated (tokens already issued stop verifying). ",
+    )?;
+    let mut bytes = Vec::with_capacity(32);
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// The signing key with its public identity.
@@ -68,7 +93,7 @@ impl SigningKeys {
             let seed = Zeroizing::new(random_seed());
             write_private_file_atomic(&path, seed.as_slice()).map_err(|e| io(&path, e))?;
         }
-        let bytes = Zeroizing::new(std::fs::read(&path).map_err(|e| io(&path, e))?);
+        let bytes = Zeroizing::new(read_private_key(&path).map_err(|e| io(&path, e))?);
         let seed: Zeroizing<[u8; 32]> =
             Zeroizing::new(bytes.as_slice().try_into().map_err(|_| KeyError::Damaged {
                 path: path.display().to_string(),
@@ -192,7 +217,28 @@ mod tests {
     fn damaged_key_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
+        // Private, as Keyward makes them: what is tested is the length.
+        for (path, mode) in [
+            (dir.path().join(KEY_FILE), 0o600),
+            (dir.path().into(), 0o700),
+        ] {
+            std::fs::set_permissions(path, PermissionsExt::from_mode(mode)).unwrap();
+        }
         let e = SigningKeys::load_or_create(dir.path()).unwrap_err();
         assert!(e.to_string().contains("damaged"), "{e}");
+    }
+
+    #[test]
+    fn an_exposed_key_is_refused_unread_and_left_as_found() {
+        let dir = tempfile::tempdir().unwrap();
+        SigningKeys::load_or_create(dir.path()).unwrap();
+        let key = dir.path().join(KEY_FILE);
+        std::fs::set_permissions(&key, PermissionsExt::from_mode(0o640)).unwrap();
+        let e = SigningKeys::load_or_create(dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("mode 640") && e.contains("chmod 600"), "{e}");
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
     }
 }

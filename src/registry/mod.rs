@@ -50,6 +50,12 @@ pub trait Registry: Send + Sync {
     /// Where the applications live, for people: `embedded (…/keyward.db)` or a URL.
     fn location(&self) -> String;
 
+    /// The scope catalog this registry checks grants against, if it holds one
+    /// (an embedded region does; a remote one asks its server).
+    fn catalog(&self) -> Option<std::sync::Arc<crate::catalog::Catalog>> {
+        None
+    }
+
     /// All applications of the region, sorted by name (case-insensitive).
     async fn list(&self) -> Result<Vec<Application>>;
 
@@ -96,6 +102,19 @@ pub trait Registry: Send + Sync {
             Err(RegistryError::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// When `secret`, which is not the current one, stopped being `id`'s
+    /// secret, if it is one of its last few (a reset keeps a bounded number).
+    /// The server uses it to tell old pods from noise: their failures must not
+    /// throttle the current secret. `None` when unknown, or when this registry
+    /// does not keep previous secrets.
+    async fn replaced_at(
+        &self,
+        _id: &ClientId,
+        _secret: &ClientSecret,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        Ok(None)
     }
 
     /// A cheap summary of the region's applications that changes whenever

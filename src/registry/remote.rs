@@ -246,6 +246,17 @@ impl RemoteRegistry {
         body: Option<serde_json::Value>,
         ctx: Ctx<'_>,
     ) -> Result<bytes::Bytes> {
+        Ok(self.call_with_headers(method, path, body, ctx).await?.1)
+    }
+
+    /// [`Self::call`], with the reply's headers.
+    async fn call_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        ctx: Ctx<'_>,
+    ) -> Result<(reqwest::header::HeaderMap, bytes::Bytes)> {
         let mut renew = false;
         loop {
             let token = self.token(renew).await?;
@@ -258,9 +269,10 @@ impl RemoteRegistry {
             }
             let reply = req.send().await.map_err(|e| self.unreachable(e))?;
             let status = reply.status();
+            let headers = reply.headers().clone();
             let bytes = reply.bytes().await.map_err(|e| self.unreachable(e))?;
             if status.is_success() {
-                return Ok(bytes);
+                return Ok((headers, bytes));
             }
             if status == StatusCode::UNAUTHORIZED && !renew {
                 renew = true;
@@ -339,6 +351,32 @@ impl RemoteRegistry {
     }
 }
 
+/// Most pages `list` follows: 100,000 pages of the server's smallest page.
+const MAX_PAGES: usize = 100_000;
+
+/// The `cursor` of the `rel="next"` link in a `Link` header (RFC 8288), if it
+/// is one this client can pass on as is (URL-safe characters only).
+fn next_cursor(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get_all(reqwest::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter(|link| link.contains("rel=\"next\""))
+        .find_map(|link| {
+            let target = link.split_once('<')?.1.split_once('>')?.0;
+            let query = target.split_once('?')?.1;
+            let cursor = query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("cursor="))?;
+            let safe = !cursor.is_empty()
+                && cursor
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            safe.then(|| cursor.to_owned())
+        })
+}
+
 fn new_body(n: &NewApplication) -> serde_json::Value {
     serde_json::json!({
         "client_name": n.client_name.as_str(),
@@ -362,18 +400,30 @@ impl Registry for RemoteRegistry {
         self.shown.clone()
     }
 
+    /// Every page: the server sends at most a page of applications and a
+    /// `Link: <…&cursor=C>; rel="next"` header while more follow.
     async fn list(&self) -> Result<Vec<Application>> {
-        let bytes = self
-            .call(Method::GET, "/applications", None, Ctx::default())
-            .await?;
-        let records: Vec<ApplicationRecord> = self.parse(&bytes)?;
-        records
-            .iter()
-            .map(|r| {
-                application(r)
-                    .map_err(|e| self.storage(format!("the server sent a bad application: {e}")))
-            })
-            .collect()
+        let mut apps = Vec::new();
+        let mut path = "/applications".to_owned();
+        // A bound against a server that keeps sending the same cursor.
+        for _ in 0..MAX_PAGES {
+            let (headers, bytes) = self
+                .call_with_headers(Method::GET, &path, None, Ctx::default())
+                .await?;
+            let records: Vec<ApplicationRecord> = self.parse(&bytes)?;
+            for r in &records {
+                apps.push(application(r).map_err(|e| {
+                    self.storage(format!("the server sent a bad application: {e}"))
+                })?);
+            }
+            match next_cursor(&headers) {
+                Some(cursor) => path = format!("/applications?cursor={cursor}"),
+                None => return Ok(apps),
+            }
+        }
+        Err(self.storage(format!(
+            "the server's application list did not end after {MAX_PAGES} pages"
+        )))
     }
 
     async fn get(&self, id: &ClientId) -> Result<Application> {

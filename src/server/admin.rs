@@ -12,7 +12,8 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -209,15 +210,93 @@ struct UpdateBody {
     scopes: Option<Vec<Grant>>,
 }
 
-async fn list(_: Admin, State(state): State<SharedState>) -> Result<Response, ApiError> {
-    let apps = state.registry.list().await?;
+/// Applications per page of `GET /applications` unless `limit` says otherwise.
+pub const PAGE_DEFAULT: usize = 500;
+/// The largest `limit` accepted.
+pub const PAGE_MAX: usize = 1000;
+
+/// `GET /applications?limit=&cursor=`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+/// Where a page starts: after this (case-folded name, client ID), the order
+/// of the list. A cursor names the last application of the previous page, so
+/// a delete between pages skips nothing.
+type PageKey = (String, String);
+
+fn page_key(app: &Application) -> PageKey {
+    // ASCII case folding, as SQLite's NOCASE that orders the list.
+    (
+        app.client_name.as_str().to_ascii_lowercase(),
+        app.client_id.to_string(),
+    )
+}
+
+fn encode_cursor((name, id): &PageKey) -> String {
+    use base64::Engine as _;
+    // Names cannot hold control characters, so a newline separates safely.
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{name}\n{id}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<PageKey, ApiError> {
+    use base64::Engine as _;
+    let bad =
+        || ApiError::bad_request("the cursor is not one this server gave; start again without it");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (name, id) = text.split_once('\n').ok_or_else(bad)?;
+    Ok((name.to_owned(), id.to_owned()))
+}
+
+async fn list(
+    _: Admin,
+    State(state): State<SharedState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let limit = query.limit.unwrap_or(PAGE_DEFAULT);
+    if !(1..=PAGE_MAX).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "limit must be 1 to {PAGE_MAX} (the default is {PAGE_DEFAULT})"
+        )));
+    }
+    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let mut apps: Vec<(PageKey, Application)> = state
+        .registry
+        .list()
+        .await?
+        .into_iter()
+        .filter(|a| !a.admin)
+        .map(|a| (page_key(&a), a))
+        .filter(|(key, _)| after.as_ref().is_none_or(|after| key > after))
+        .collect();
+    // The registry lists in this order already; sorting keeps the cursor
+    // right whatever it does (and costs little on sorted input).
+    apps.sort_by(|a, b| a.0.cmp(&b.0));
+    let more = apps.len() > limit;
+    apps.truncate(limit);
     let now = now();
     let records: Vec<ApplicationRecord> = apps
         .iter()
-        .filter(|a| !a.admin)
-        .map(|a| ApplicationRecord::new(a, None, now))
+        .map(|(_, a)| ApplicationRecord::new(a, None, now))
         .collect();
-    Ok(Json(records).into_response())
+    let mut response = Json(records).into_response();
+    if more && let Some((last, _)) = apps.last() {
+        let link = format!(
+            "</admin/v1/applications?limit={limit}&cursor={}>; rel=\"next\"",
+            encode_cursor(last)
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    Ok(response)
 }
 
 async fn show(

@@ -8,7 +8,8 @@
 //! Every request goes to the registry, so a reset or delete made by another
 //! process on the same data dir takes effect on the very next request.
 
-mod admin;
+pub mod admin;
+pub mod connections;
 mod errors;
 pub mod log_buffer;
 pub mod openapi;
@@ -55,6 +56,7 @@ pub type SharedState = Arc<AppState>;
 pub struct Server {
     listener: tokio::net::TcpListener,
     state: SharedState,
+    connections: connections::ConnectionSettings,
 }
 
 impl Server {
@@ -80,6 +82,7 @@ impl Server {
         let audience = format!("keyward:{region}");
         Ok(Server {
             listener,
+            connections: connections::ConnectionSettings::default(),
             state: Arc::new(AppState {
                 issuer: TokenIssuer::new(keys, issuer, audience),
                 throttle: throttle::Throttle::new(throttle::ThrottleSettings::default()),
@@ -106,6 +109,12 @@ impl Server {
         self
     }
 
+    /// Replaces the default connection cap and header-read timeout.
+    pub fn with_connections(mut self, settings: connections::ConnectionSettings) -> Self {
+        self.connections = settings;
+        self
+    }
+
     /// The router this server would run, for in-process use (benchmarks).
     pub fn router(&self) -> Router {
         router(self.state.clone())
@@ -117,16 +126,18 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Connections are capped and must send a request's head in time; see
+    /// `connections.rs`.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // Connection info gives the throttle each client's address.
-        axum::serve(
+        connections::serve(
             self.listener,
-            router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
+            router(self.state),
+            self.connections,
+            shutdown,
         )
-        .with_graceful_shutdown(shutdown)
         .await
     }
 }
@@ -142,7 +153,12 @@ pub fn router(state: SharedState) -> Router {
             "/.well-known/oauth-authorization-server",
             get(token::metadata),
         )
-        .nest("/admin/v1", admin::routes())
+        // Nothing the admin API says may be kept by a cache: it names
+        // applications, and some replies carry secrets.
+        .nest(
+            "/admin/v1",
+            admin::routes().layer(middleware::map_response(admin_no_store)),
+        )
         .fallback(errors::not_found)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -151,6 +167,13 @@ pub fn router(state: SharedState) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(middleware::from_fn(access_log))
+}
+
+async fn admin_no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(axum::http::header::CACHE_CONTROL, errors::NO_STORE);
+    response
 }
 
 async fn healthz(State(_): State<SharedState>) -> impl IntoResponse {

@@ -89,6 +89,7 @@ pub fn spec() -> Value {
             }))},
             "/oauth2/introspect": {"post": with(json!({
                 "summary": "Token introspection (RFC 7662); the caller authenticates as a client",
+                "description": "A client learns about its own tokens. Other clients' tokens are described only to admin clients and to clients granted keyward:introspect (read), a scope a deployment adds to its scopes.toml; to anyone else every such token is {\"active\": false} (RFC 7662 §2.2).",
                 "security": [{"basic": []}, {}],
                 "requestBody": form(json!({"token": {"type": "string", "minLength": 1}, "client_id": {"type": "string"}, "client_secret": {"type": "string"}}), json!(["token"]))
             }), json!({
@@ -100,8 +101,20 @@ pub fn spec() -> Value {
             "/.well-known/jwks.json": {"get": with(json!({"summary": "The public signing keys (RFC 7517)"}), json!({"200": ok("JWK Set", json!({"type": "object"}))}))},
             "/.well-known/oauth-authorization-server": {"get": with(json!({"summary": "Authorization server metadata (RFC 8414)"}), json!({"200": ok("Metadata", json!({"type": "object"}))}))},
             "/admin/v1/applications": {
-                "get": with(json!({"summary": "List the region's applications", "security": admin}),
-                    { let mut r = admin_errors(&[]); r["200"] = ok("Applications", json!({"type": "array", "items": app_ref()})); r }),
+                "get": with(json!({
+                    "summary": "List the region's applications, a page at a time",
+                    "description": "Sorted by name (ASCII case-insensitive), then client ID. While more follow, the reply has a Link header (RFC 8288) with rel=\"next\" whose target carries the cursor of the next page; follow it until there is none.",
+                    "security": admin,
+                    "parameters": [
+                        {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": crate::server::admin::PAGE_MAX, "default": crate::server::admin::PAGE_DEFAULT}},
+                        {"name": "cursor", "in": "query", "required": false, "description": "From the previous page's Link header; opaque", "schema": {"type": "string"}}
+                    ]
+                }),
+                    { let mut r = admin_errors(&[]); r["200"] = json!({
+                        "description": "A page of applications",
+                        "headers": {"Link": {"description": "<...?limit=N&cursor=C>; rel=\"next\" while more follow", "schema": {"type": "string"}}},
+                        "content": {"application/json": {"schema": {"type": "array", "items": app_ref()}}}
+                    }); r["400"] = err("Malformed client ID or body, a limit out of range, or a cursor this server did not give"); r }),
                 "post": with(json!({"summary": "Register an application; the reply has its secret", "security": admin, "requestBody": json_body(json!({"$ref": "#/components/schemas/NewApplication"}))}),
                     { let mut r = admin_errors(&[("400", "Invalid name or scopes"), ("409", "Name taken")]); r["201"] = ok("Created, with client_secret", app_ref()); r })
             },

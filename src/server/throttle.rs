@@ -7,6 +7,12 @@
 //! address, within `window`, further attempts get 429 with `Retry-After`
 //! without being evaluated. Other clients and addresses are unaffected.
 //!
+//! The server checks the address limit before evaluating a request, and the
+//! client limit only after the secret turned out wrong: the current secret
+//! always passes its client's limit (it is what the throttle must never keep
+//! out), and failures with one of the client's previous secrets (old pods after
+//! a reset) are not counted at all; see `server::token::authenticate`.
+//!
 //! Windows are fixed: they start at the first failure and end `window` later.
 //! Memory is bounded: each table keeps at most [`MAX_TRACKED`] keys; when full,
 //! expired entries are dropped, and a new key that still finds no room is not
@@ -122,11 +128,18 @@ impl Throttle {
 
     /// `Some(wait)` if this client ID or address must wait before trying again.
     pub fn check(&self, client_id: &str, addr: Option<IpAddr>, now: Instant) -> Option<Duration> {
-        let by_client = self
-            .clients
-            .blocked(&client_id.to_owned(), self.window, now);
-        let by_addr = addr.and_then(|a| self.addresses.blocked(&a, self.window, now));
-        by_client.max(by_addr)
+        self.client_blocked(client_id, now)
+            .max(self.address_blocked(addr, now))
+    }
+
+    /// `Some(wait)` if this client ID is over its limit.
+    pub fn client_blocked(&self, client_id: &str, now: Instant) -> Option<Duration> {
+        self.clients.blocked(client_id, self.window, now)
+    }
+
+    /// `Some(wait)` if this address is over its limit.
+    pub fn address_blocked(&self, addr: Option<IpAddr>, now: Instant) -> Option<Duration> {
+        addr.and_then(|a| self.addresses.blocked(&a, self.window, now))
     }
 
     pub fn record_failure(&self, client_id: &str, addr: Option<IpAddr>, now: Instant) {

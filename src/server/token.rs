@@ -70,8 +70,16 @@ fn too_many(wait: std::time::Duration) -> ApiError {
 }
 
 /// The application behind `auth` if its secret is the current one. Reads the
-/// store every time: a reset elsewhere counts from the next request. Repeated
-/// failures for one client ID or from one address are throttled first.
+/// store every time: a reset elsewhere counts from the next request.
+///
+/// Throttling (see `throttle.rs`): an address over its limit waits without
+/// being evaluated, which is what keeps a noisy source cheap. The client ID's
+/// limit applies only to wrong secrets, so the current secret always passes it
+/// (secrets have ~285 bits: the throttle is against load and noise, not
+/// guessing). A failure with one of the client's last few secrets is a pod
+/// that missed a reset: it gets `invalid_client` saying so, and counts against
+/// neither the client ID nor the address, since that address may also be where
+/// the pods with the new secret run.
 pub(super) async fn authenticate(
     state: &SharedState,
     auth: &ClientAuth,
@@ -79,8 +87,9 @@ pub(super) async fn authenticate(
 ) -> Result<Application, ApiError> {
     let addr = peer.as_ref().map(|Extension(ConnectInfo(a))| a.ip());
     let now = std::time::Instant::now();
-    if let Some(wait) = state.throttle.check(auth.client_id.as_str(), addr, now) {
-        tracing::warn!(client_id = %auth.client_id, ?addr, "authentication throttled");
+    let throttle = &state.throttle;
+    if let Some(wait) = throttle.address_blocked(addr, now) {
+        tracing::warn!(client_id = %auth.client_id, ?addr, "authentication throttled (address)");
         return Err(too_many(wait));
     }
     let registry = &state.registry;
@@ -90,13 +99,43 @@ pub(super) async fn authenticate(
     {
         app = registry.authenticate(&auth.client_id, raw).await?;
     }
-    app.ok_or_else(|| {
-        state
-            .throttle
-            .record_failure(auth.client_id.as_str(), addr, now);
-        tracing::info!(client_id = %auth.client_id, ?addr, "client authentication failed");
-        invalid_client(auth.basic).into()
-    })
+    if let Some(app) = app {
+        return Ok(app);
+    }
+    if let Some(wait) = throttle.client_blocked(auth.client_id.as_str(), now) {
+        tracing::warn!(client_id = %auth.client_id, ?addr, "authentication throttled (client)");
+        return Err(too_many(wait));
+    }
+    if let Some(replaced) = replaced_at(state, auth).await? {
+        tracing::info!(client_id = %auth.client_id, ?addr, %replaced, "client authentication failed: a replaced secret");
+        return Err(OAuthError {
+            code: ErrorCode::InvalidClient,
+            description: format!(
+                "this secret was replaced at {}; use the client's current secret",
+                crate::model::wire::rfc3339(replaced)
+            ),
+            basic: auth.basic,
+        }
+        .into());
+    }
+    throttle.record_failure(auth.client_id.as_str(), addr, now);
+    tracing::info!(client_id = %auth.client_id, ?addr, "client authentication failed");
+    Err(invalid_client(auth.basic).into())
+}
+
+/// When the presented secret (either reading of it) stopped being the client's.
+async fn replaced_at(
+    state: &SharedState,
+    auth: &ClientAuth,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+    let registry = &state.registry;
+    if let Some(at) = registry.replaced_at(&auth.client_id, &auth.secret).await? {
+        return Ok(Some(at));
+    }
+    match &auth.raw_secret {
+        Some(raw) => Ok(registry.replaced_at(&auth.client_id, raw).await?),
+        None => Ok(None),
+    }
 }
 
 pub(super) async fn token(
@@ -112,7 +151,8 @@ pub(super) async fn token(
         &body,
     )?;
     let app = authenticate(&state, &req.auth, &peer).await?;
-    let held = app.oauth_scopes();
+    // Only what the current catalog offers: a retired scope grants nothing.
+    let held = state.catalog.oauth_scopes(&app);
     let scope = match &req.scopes {
         None => held.join(" "),
         Some(requested) => {
@@ -156,8 +196,11 @@ fn no_store(response: &mut Response) {
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }
 
-/// RFC 7662. The caller authenticates like at the token endpoint; any
-/// registered client may ask (resource servers are clients too).
+/// RFC 7662. The caller authenticates like at the token endpoint. It learns
+/// about its own tokens; about other clients' tokens only if it is an admin
+/// client or holds `keyward:introspect` (read) as the current catalog offers
+/// it. Any other token is `{"active": false}`, as if it were not valid
+/// (RFC 7662 §2.2), so a caller cannot tell others' tokens apart.
 pub(super) async fn introspect(
     State(state): State<SharedState>,
     peer: Peer,
@@ -167,13 +210,16 @@ pub(super) async fn introspect(
     let body = body.map_err(body_error)?;
     let form = Form::parse(header_bytes(&headers, header::CONTENT_TYPE), &body)?;
     let auth = request::client_auth(header_bytes(&headers, header::AUTHORIZATION), &form)?;
-    authenticate(&state, &auth, &peer).await?;
+    let caller = authenticate(&state, &auth, &peer).await?;
     let Some(token) = form.value("token") else {
         return Err(OAuthError::new(ErrorCode::InvalidRequest, "token is missing").into());
     };
     let now = chrono::Utc::now().timestamp();
     let body = match state.issuer.verify(token, now) {
-        Ok(claims) if still_valid(&state, &claims).await? => serde_json::json!({
+        Ok(claims)
+            if may_introspect(&state, &caller, &claims) && still_valid(&state, &claims).await? =>
+        {
+            serde_json::json!({
             "active": true,
             "scope": claims.scope,
             "client_id": claims.client_id,
@@ -184,12 +230,30 @@ pub(super) async fn introspect(
             "aud": claims.aud,
             "iss": claims.iss,
             "jti": claims.jti,
-        }),
+            })
+        }
         _ => serde_json::json!({"active": false}),
     };
     let mut response = Json(body).into_response();
     no_store(&mut response);
     Ok(response)
+}
+
+/// Whether `caller` may learn about a token with these claims: its own, or
+/// any if it is an admin client or holds the introspection scope.
+fn may_introspect(
+    state: &SharedState,
+    caller: &Application,
+    claims: &crate::oauth::AccessClaims,
+) -> bool {
+    if claims.client_id == caller.client_id.as_str() || caller.admin {
+        return true;
+    }
+    let Ok(scope) = crate::model::ScopeId::parse(crate::model::INTROSPECT_SCOPE) else {
+        return false;
+    };
+    let held = crate::model::Grant::new(scope.clone(), caller.access_to(&scope));
+    state.catalog.effective_access(&held) >= crate::model::Access::Read
 }
 
 /// Whether the token's client still exists and the token postdates its last

@@ -152,7 +152,11 @@ async fn local(
         Err(crate::registry::RegistryError::NotFound { .. }) => return Err(invalid_client()),
         Err(e) => return Err(storage(e)),
     };
-    let held = app.oauth_scopes();
+    // Only what the current catalog offers: a retired scope grants nothing.
+    let held = match registry.catalog() {
+        Some(catalog) => catalog.oauth_scopes(&app),
+        None => app.oauth_scopes(),
+    };
     if let Some(missing) = scopes.iter().find(|s| !held.contains(s)) {
         return Err(TokenFailure {
             error: "invalid_scope".into(),

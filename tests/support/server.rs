@@ -25,9 +25,20 @@ impl TestServer {
     }
 
     pub async fn start_with_window(window: Duration) -> Self {
+        Self::start_with(window, Catalog::builtin()).await
+    }
+
+    /// A server whose scope catalog is `server_catalog`, while this handle
+    /// (and `app`) still use the built-in one: applications made before the
+    /// catalog changed.
+    pub async fn start_with_catalog(server_catalog: Catalog) -> Self {
+        Self::start_with(Duration::from_secs(900), server_catalog).await
+    }
+
+    async fn start_with(window: Duration, server_catalog: Catalog) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let catalog = Arc::new(Catalog::builtin());
-        let server_store = EmbeddedStore::open(dir.path(), catalog.clone(), window).unwrap();
+        let server_catalog = Arc::new(server_catalog);
+        let server_store = EmbeddedStore::open(dir.path(), server_catalog.clone(), window).unwrap();
         let registry: Arc<dyn Registry> =
             Arc::new(server_store.registry(Region::new("us").unwrap()));
         let server = Server::bind(
@@ -35,7 +46,7 @@ impl TestServer {
             None,
             dir.path(),
             registry,
-            catalog.clone(),
+            server_catalog,
         )
         .await
         .unwrap();
@@ -44,7 +55,7 @@ impl TestServer {
         let task = tokio::spawn(server.run(async move {
             let _ = stopped.await;
         }));
-        let store = EmbeddedStore::open(dir.path(), catalog, window).unwrap();
+        let store = EmbeddedStore::open(dir.path(), Arc::new(Catalog::builtin()), window).unwrap();
         TestServer {
             url,
             dir,

@@ -11,7 +11,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::config::write_private_file_atomic;
+use crate::config::{refuse_exposed, write_private_file_atomic};
 use crate::model::{ClientId, ClientSecret};
 
 const KEY_FILE: &str = "secret.key";
@@ -24,7 +24,7 @@ pub struct SecretHasher {
 
 #[derive(Debug, thiserror::Error)]
 pub enum HasherError {
-    #[error("cannot read or create the hashing key {path}: {source}")]
+    #[error("{}", describe_io(path, source))]
     Io {
         path: String,
         source: std::io::Error,
@@ -33,6 +33,15 @@ pub enum HasherError {
         "the hashing key {path} is damaged (expected {KEY_LEN} bytes, found {found}); restore it from a backup, or move the data dir aside to start afresh"
     )]
     Damaged { path: String, found: usize },
+}
+
+/// The I/O error, or just the refusal when the key file is exposed (its
+/// message names the file already).
+fn describe_io(path: &str, source: &std::io::Error) -> String {
+    match crate::config::ExposedError::find(source) {
+        Some(exposed) => exposed.to_string(),
+        None => format!("cannot read or create the hashing key {path}: {source}"),
+    }
 }
 
 impl SecretHasher {
@@ -53,9 +62,17 @@ impl SecretHasher {
             write_private_file_atomic(&path, key.as_ref()).map_err(io)?;
         }
         let mut key = Zeroizing::new(Vec::with_capacity(KEY_LEN));
-        std::fs::File::open(&path)
-            .and_then(|mut f| f.read_to_end(&mut key))
-            .map_err(io)?;
+        let mut file = std::fs::File::open(&path).map_err(io)?;
+        // An exposed key is refused before it is read; see `config::files`.
+        let meta = file.metadata().map_err(io)?;
+        refuse_exposed(
+            &path,
+            &meta,
+            "the hashing key",
+            "Whoever read it can check guessed secrets against a copy of the database. ",
+        )
+        .map_err(io)?;
+        file.read_to_end(&mut key).map_err(io)?;
         if key.len() != KEY_LEN {
             return Err(HasherError::Damaged {
                 path: path.display().to_string(),
@@ -129,6 +146,12 @@ mod tests {
     fn damaged_key_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
+        // Private, as Keyward makes it: what is tested is the length.
+        std::fs::set_permissions(
+            dir.path().join(KEY_FILE),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
         let e = SecretHasher::open(dir.path()).err().unwrap().to_string();
         assert!(e.contains("damaged") && e.contains("found 5"), "{e}");
     }

@@ -117,16 +117,24 @@ impl EmbeddedStore {
         if db_path.exists() && !dir_is_writable(data_dir) {
             return Self::open_read_only(data_dir, catalog, window);
         }
-        create_private_dir(data_dir).map_err(|e| {
-            storage(
+        create_private_dir(data_dir).map_err(|e| match crate::config::ExposedError::find(&e) {
+            Some(exposed) => RegistryError::InvalidInput(exposed.to_string()),
+            None => storage(
                 data_dir,
                 format!("cannot create the data dir: {e}; choose another with --data-dir"),
-            )
+            ),
         })?;
         // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm
         // files the database file's mode.
         create_private_file(&db_path).map_err(|e| storage(&db_path, e))?;
-        let hasher = SecretHasher::open(data_dir).map_err(|e| storage(data_dir, e))?;
+        let hasher = SecretHasher::open(data_dir).map_err(|e| match &e {
+            hasher::HasherError::Io { source, .. }
+                if crate::config::ExposedError::find(source).is_some() =>
+            {
+                RegistryError::InvalidInput(e.to_string())
+            }
+            _ => storage(data_dir, e),
+        })?;
         let generation =
             Generation::open(data_dir).map_err(|e| storage(&data_dir.join(GENERATION_FILE), e))?;
         let mut conn = Connection::open(&db_path).map_err(|e| storage(&db_path, e))?;
@@ -630,6 +638,32 @@ fn write_grants(conn: &Connection, id: &ClientId, grants: &[Grant]) -> rusqlite:
     Ok(())
 }
 
+/// How many replaced secrets' hashes a client keeps (see `replaced_at`).
+pub const PREVIOUS_SECRETS_KEPT: i64 = 3;
+
+/// Keeps the hash of `id`'s current secret as a previous one, replaced at
+/// `now`, and drops all but the newest [`PREVIOUS_SECRETS_KEPT`]. Part of the
+/// reset's transaction.
+fn keep_previous_secret(
+    tx: &Connection,
+    region: &Region,
+    id: &ClientId,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO previous_secrets (client_id, secret_hash, replaced_at)
+         SELECT client_id, secret_hash, ?1 FROM applications WHERE client_id = ?2 AND region = ?3",
+    )?
+    .execute(params![millis(now), id.as_str(), region.as_str()])?;
+    tx.prepare_cached(
+        "DELETE FROM previous_secrets WHERE client_id = ?1 AND rowid NOT IN
+            (SELECT rowid FROM previous_secrets WHERE client_id = ?1
+             ORDER BY replaced_at DESC, rowid DESC LIMIT ?2)",
+    )?
+    .execute(params![id.as_str(), PREVIOUS_SECRETS_KEPT])?;
+    Ok(())
+}
+
 /// Inserts one new application; the caller owns the transaction.
 fn insert_app(
     conn: &Connection,
@@ -698,6 +732,10 @@ impl Registry for EmbeddedRegistry {
 
     fn location(&self) -> String {
         format!("embedded ({})", self.inner.db_path.display())
+    }
+
+    fn catalog(&self) -> Option<Arc<Catalog>> {
+        Some(self.inner.catalog.clone())
     }
 
     /// The count and the latest `updated_at` of the region's applications:
@@ -826,6 +864,7 @@ impl Registry for EmbeddedRegistry {
             .with_write(move |tx, inner, region| {
                 let now = now_ms();
                 let secret = ClientSecret::generate();
+                keep_previous_secret(tx, region, &key, now)?;
                 let changed = tx.execute(
                     "UPDATE applications SET secret_hash = ?1, secret_issued_at = ?2, updated_at = ?2
                      WHERE client_id = ?3 AND region = ?4",
@@ -916,6 +955,34 @@ impl Registry for EmbeddedRegistry {
             .map_or(&[0u8; 32][..], |k| k.secret_hash.as_slice());
         let ok = inner.hasher.verify(id, secret, stored);
         Ok(known.filter(|_| ok).map(|k| k.app))
+    }
+
+    async fn replaced_at(
+        &self,
+        id: &ClientId,
+        secret: &ClientSecret,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let key = id.clone();
+        let secret = secret.clone();
+        self.with_reader(move |conn, inner, region| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT p.secret_hash, p.replaced_at FROM previous_secrets p
+                 JOIN applications a ON a.client_id = p.client_id
+                 WHERE p.client_id = ?1 AND a.region = ?2
+                 ORDER BY p.replaced_at DESC",
+            )?;
+            let rows = stmt.query_map(params![key.as_str(), region.as_str()], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            for row in rows {
+                let (hash, at) = row?;
+                if inner.hasher.verify(&key, &secret, &hash) {
+                    return Ok(Some(from_millis(at)?));
+                }
+            }
+            Ok(None)
+        })
+        .await
     }
 
     async fn verify_secret(&self, id: &ClientId, secret: &ClientSecret) -> Result<bool> {

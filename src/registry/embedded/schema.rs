@@ -52,6 +52,21 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE applications ADD COLUMN name_key TEXT;
     UPDATE applications SET name_key = keyward_name_key(client_name);
     CREATE INDEX applications_region_name_key ON applications (region, name_key);",
+    // v4: the hashes of a client's last few secrets, written by a reset in its
+    // own transaction, so the token endpoint can tell a secret that was
+    // replaced (old pods still running) from noise, and not throttle the
+    // current secret for it. Bounded per client by the reset
+    // (`PREVIOUS_SECRETS_KEPT`).
+    "CREATE TABLE previous_secrets (
+        client_id   TEXT NOT NULL REFERENCES applications (client_id) ON DELETE CASCADE,
+        secret_hash BLOB NOT NULL,
+        replaced_at INTEGER NOT NULL
+    );
+    CREATE INDEX previous_secrets_client ON previous_secrets (client_id, replaced_at);
+    CREATE TRIGGER previous_secrets_insert AFTER INSERT ON previous_secrets
+        BEGIN SELECT keyward_marked_write(); END;
+    CREATE TRIGGER previous_secrets_delete AFTER DELETE ON previous_secrets
+        BEGIN SELECT keyward_marked_write(); END;",
 ];
 
 /// The schema version this build writes.

@@ -148,10 +148,14 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
         .max()
         .unwrap_or(0);
     for g in &app.grants {
-        let title = state
-            .catalog
-            .get(&g.scope)
-            .map_or(String::new(), |d| d.title.clone());
+        // A grant the catalog no longer offers grants nothing: say so.
+        let title = match state.catalog.retired(g) {
+            Some(why) => why.to_owned(),
+            None => state
+                .catalog
+                .get(&g.scope)
+                .map_or(String::new(), |d| d.title.clone()),
+        };
         let access = super::access_label(g.access);
         let style = if g.access == crate::model::Access::Write {
             t.write()
