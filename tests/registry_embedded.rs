@@ -250,7 +250,8 @@ async fn look_alike_names_are_refused_by_the_store_also_after_an_upgrade() {
     )
     .unwrap();
     conn.execute_batch(
-        "DROP INDEX applications_region_name_key;
+        "DROP TABLE previous_secrets;
+         DROP INDEX applications_region_name_key;
          ALTER TABLE applications DROP COLUMN name_key;
          PRAGMA user_version = 2;",
     )
