@@ -6,6 +6,7 @@
 pub mod copy;
 pub mod effect;
 pub mod filter;
+pub mod layout;
 pub mod msg;
 pub mod state;
 mod terminal;
@@ -13,6 +14,7 @@ pub mod token;
 pub mod update;
 pub mod view;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,8 +24,8 @@ use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::cli::Context;
-use crate::model::Region;
+use crate::catalog::Catalog;
+use crate::config::RegionConfig;
 use crate::registry::Registry;
 use effect::Effect;
 use msg::Msg;
@@ -37,31 +39,34 @@ fn short_location(location: &str) -> String {
         .to_owned()
 }
 
+/// What the UI starts from, built by whoever launches it (the CLI): the UI
+/// knows nothing of command lines or config files.
+pub struct Setup {
+    /// Each configured region and its registry, in config order.
+    pub regions: Vec<(RegionConfig, Arc<dyn Registry>)>,
+    /// The region the UI opens on: an index into `regions`.
+    pub active: usize,
+    pub catalog: Arc<Catalog>,
+    /// Where a local token test finds the signing key.
+    pub data_dir: PathBuf,
+    /// How long a new secret can be seen and copied.
+    pub secret_visible_for: Duration,
+    pub clipboard: crate::clipboard::Settings,
+}
+
 /// Runs the UI until the user quits or the terminal goes away.
-pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
-    let registries: Vec<Arc<dyn Registry>> = ctx.registries()?.into_iter().map(Arc::from).collect();
-    let active = match &region {
-        Some(r) => {
-            ctx.region_config(r)?;
-            registries
-                .iter()
-                .position(|reg| reg.region() == r)
-                .unwrap_or(0)
-        }
-        None => 0,
-    };
-    let vias: Vec<token::TokenVia> = ctx
-        .config
+pub async fn run(setup: Setup) -> anyhow::Result<()> {
+    let registries: Vec<Arc<dyn Registry>> =
+        setup.regions.iter().map(|(_, reg)| reg.clone()).collect();
+    let active = setup.active;
+    let vias: Vec<token::TokenVia> = setup
         .regions
         .iter()
-        .zip(&registries)
-        .map(|(rc, reg)| token::TokenVia::for_region(rc, reg, &ctx.paths.data_dir))
+        .map(|(rc, reg)| token::TokenVia::for_region(rc, reg, &setup.data_dir))
         .collect();
-    let tabs = ctx
-        .config
+    let tabs = setup
         .regions
         .iter()
-        .zip(&registries)
         .zip(&vias)
         .map(|((rc, reg), via)| RegionTab {
             region: rc.region.clone(),
@@ -76,9 +81,9 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
     let mut state = State::new(
         tabs,
         active,
-        ctx.catalog.clone(),
+        setup.catalog.clone(),
         Utc::now(),
-        ctx.config.secret_visible_for.as_secs(),
+        setup.secret_visible_for.as_secs(),
     );
     state.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
 
@@ -99,7 +104,7 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let clipboard = Arc::new(crate::clipboard::Clipboard::new(
-        ctx.config.clipboard.clone(),
+        setup.clipboard.clone(),
         crate::clipboard::Environment::from_env(),
     ));
     let (clip_tx, mut clip_rx) = mpsc::unbounded_channel::<copy::ClipboardDone>();

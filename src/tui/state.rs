@@ -328,8 +328,12 @@ pub struct CopyNote {
 impl CopyNote {
     /// `✓ Client secret sent to your terminal (OSC 52) · clears in 0:42`.
     pub fn status(&self, now: DateTime<Utc>) -> String {
-        let left = (self.clears_at - now).num_seconds().max(0);
-        format!("{} · clears in {}:{:02}", self.text, left / 60, left % 60)
+        let left = (self.clears_at - now).num_seconds().max(0).unsigned_abs();
+        format!(
+            "{} · clears in {}",
+            self.text,
+            crate::text::clock(left, false)
+        )
     }
 }
 
@@ -410,6 +414,23 @@ impl State {
             .collect();
         names.sort();
         names
+    }
+
+    /// Applications holding the catalog scope at `scope` (indices into
+    /// `apps`), strongest access first.
+    pub fn holders(&self, scope: usize) -> Vec<usize> {
+        let Some(def) = self.catalog.scopes().nth(scope) else {
+            return Vec::new();
+        };
+        let apps = self.apps();
+        let mut out: Vec<usize> = apps
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.access_to(&def.id) != Access::None)
+            .map(|(i, _)| i)
+            .collect();
+        out.sort_by_key(|&i| std::cmp::Reverse(apps[i].access_to(&def.id)));
+        out
     }
 
     /// Whether the timer must run: a countdown is visible or a call is in flight.

@@ -4,14 +4,15 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::effect::Effect;
+use super::layout;
 use super::msg::{CallResult, Msg};
 use super::state::{
     AddFocus, AddForm, Browser, BrowserFocus, CopyNote, Fresh, Guard, Input, Popup, ScopeGrid,
     State, Status, StatusKind, TokenPanel,
 };
-use super::view::layout;
 use crate::model::{AppName, Application, ClientId, ClientSecret, NewApplication};
 use crate::registry::Issued;
+use crate::text::clock;
 
 /// What the status line says when a key needs a selected application.
 const NOTHING_SELECTED: &str = "No application selected: press a to add one";
@@ -162,7 +163,7 @@ fn on_created(state: &mut State, region: usize, result: CallResult<Issued>) {
                 state,
                 format!(
                     "Added {name}. Its secret can be seen for {}: v shows it, y copies it",
-                    mm_ss(state.window_secs)
+                    clock(state.window_secs, true)
                 ),
             );
         }
@@ -209,7 +210,7 @@ fn on_secret_reset(state: &mut State, region: usize, result: CallResult<Issued>)
                 state,
                 format!(
                     "New secret for {name}; the old one no longer works. Visible for {}: v shows, y copies",
-                    mm_ss(state.window_secs)
+                    clock(state.window_secs, true)
                 ),
             );
         }
@@ -552,10 +553,6 @@ fn error(state: &mut State, text: String) {
     state.dirty = true;
 }
 
-pub fn mm_ss(secs: u64) -> String {
-    format!("{:02}:{:02}", secs / 60, secs % 60)
-}
-
 /// Replaces (or inserts) `app` in its region, keeping the name order.
 fn upsert(state: &mut State, region: usize, app: Application) {
     let id = app.client_id.clone();
@@ -838,7 +835,7 @@ fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<E
                 state,
                 format!(
                     "The secret of {name} can no longer be copied: it is shown only for {} after it is made. R makes a new one",
-                    mm_ss(state.window_secs)
+                    clock(state.window_secs, true)
                 ),
             ),
         },
@@ -1250,23 +1247,6 @@ fn add_key(
     Some(Popup::Add(form))
 }
 
-/// Applications holding the catalog scope at `scope`, strongest access first.
-pub fn holders(state: &State, scope: usize) -> Vec<usize> {
-    let Some(def) = state.catalog.scopes().nth(scope) else {
-        return Vec::new();
-    };
-    let mut out: Vec<usize> = state
-        .apps()
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.access_to(&def.id) != crate::model::Access::None)
-        .map(|(i, _)| i)
-        .collect();
-    let apps = state.apps();
-    out.sort_by_key(|&i| std::cmp::Reverse(apps[i].access_to(&def.id)));
-    out
-}
-
 fn browser_key(state: &mut State, mut b: Browser, key: KeyEvent) -> Option<Popup> {
     let n_scopes = state.catalog.scopes().count();
     let clamp = |v: isize, len: usize| v.clamp(0, len.saturating_sub(1) as isize) as usize;
@@ -1318,7 +1298,7 @@ fn browser_key(state: &mut State, mut b: Browser, key: KeyEvent) -> Option<Popup
                     b.app = 0;
                 }
                 BrowserFocus::Apps => {
-                    let n = holders(state, b.scope).len();
+                    let n = state.holders(b.scope).len();
                     b.app = clamp(b.app as isize + delta, n);
                 }
             }
@@ -1326,7 +1306,7 @@ fn browser_key(state: &mut State, mut b: Browser, key: KeyEvent) -> Option<Popup
         KeyCode::Enter => {
             if b.focus == BrowserFocus::Scopes {
                 b.focus = BrowserFocus::Apps;
-            } else if let Some(&i) = holders(state, b.scope).get(b.app) {
+            } else if let Some(&i) = state.holders(b.scope).get(b.app) {
                 let id = state.apps()[i].client_id.clone();
                 jump_to(state, id);
                 return None;

@@ -101,7 +101,7 @@ fn paging_keeps_the_selection_on_screen_in_a_long_list() {
         .collect();
     s.refilter(None);
     s.size = (80, 24);
-    let rows = super::view::layout::list_rows(s.size);
+    let rows = super::layout::list_rows(s.size);
     send(&mut s, [key(KeyCode::PageDown)]);
     assert_eq!(s.selected, rows);
     assert!(s.selected >= s.offset && s.selected < s.offset + rows);
@@ -133,7 +133,7 @@ fn mouse_wheel_scrolls_click_selects_and_click_on_a_tab_switches() {
         [mouse(MouseEventKind::Down(MouseButton::Left), 5, 3)],
     );
     assert_eq!(selected_name(&s), "Payroll sync");
-    let (a, _) = super::view::layout::tab_spans(&s, 120)[1];
+    let (a, _) = super::layout::tab_spans(&s, 120)[1];
     let fx = send(
         &mut s,
         [mouse(MouseEventKind::Down(MouseButton::Left), a + 1, 0)],
@@ -503,7 +503,7 @@ fn scope_browser_shows_holders_and_jumps_to_an_app() {
     let mut s = state();
     send(&mut s, [ch('S')]);
     // The first scope is ess:account, held by three applications.
-    assert_eq!(super::update::holders(&s, 0).len(), 3);
+    assert_eq!(s.holders(0).len(), 3);
     send(&mut s, [key(KeyCode::Tab)]);
     assert!(matches!(&s.popup, Some(Popup::Browser(b)) if b.focus == BrowserFocus::Apps));
     send(&mut s, [key(KeyCode::Down), key(KeyCode::Enter)]);
@@ -516,7 +516,7 @@ fn scope_browser_shows_holders_and_jumps_to_an_app() {
         .scopes()
         .position(|d| d.id.as_str() == "audit:logs")
         .unwrap();
-    let h = super::update::holders(&s, audit);
+    let h = s.holders(audit);
     assert_eq!(s.apps()[h[0]].client_name.as_str(), "SIEM forwarder");
 
     let fx = send(&mut s, [ch('S'), key(KeyCode::Esc)]);
@@ -604,7 +604,7 @@ fn resize_keeps_the_selection_visible() {
     let mut s = state();
     send(&mut s, [key(KeyCode::End), Msg::Resize(40, 8)]);
     assert_eq!(s.size, (40, 8));
-    let rows = super::view::layout::list_rows(s.size);
+    let rows = super::layout::list_rows(s.size);
     assert!(s.selected >= s.offset && s.selected < s.offset + rows.max(1));
 }
 

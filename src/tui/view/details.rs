@@ -7,8 +7,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::text::{fit, truncate, wrap};
 use super::theme::Theme;
+use crate::text::clock;
 use crate::tui::state::State;
-use crate::tui::update::mm_ss;
 
 const LABEL: usize = 15;
 
@@ -85,7 +85,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
                 Span::styled(" copies", t.dim()),
             ]));
             let left = r.seconds_left(state.now);
-            let text = format!("visible {} ", mm_ss(left));
+            let text = format!("visible {} ", clock(left, true));
             let bar_w = value_w.saturating_sub(text.width()).min(24);
             let filled = if state.window_secs == 0 {
                 0
@@ -109,7 +109,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
                 Span::styled(
                     format!(
                         "shown only for {} after it is made;",
-                        mm_ss(state.window_secs)
+                        clock(state.window_secs, true)
                     ),
                     t.dim(),
                 ),
@@ -239,7 +239,7 @@ fn draw_empty(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
             ]),
             Line::from(format!(
                 "Its client ID and secret appear here. The secret can be seen and copied for {} after it is made, then never again.",
-                mm_ss(state.window_secs)
+                clock(state.window_secs, true)
             )),
             Line::from(""),
             Line::from(vec![

@@ -9,7 +9,6 @@ use unicode_width::UnicodeWidthStr;
 use super::{Hidden, dialog, more_marks};
 use crate::model::Access;
 use crate::tui::state::{Browser, BrowserFocus, State};
-use crate::tui::update::holders;
 use crate::tui::view::text::{fit, truncate};
 use crate::tui::view::theme::Theme;
 use crate::tui::view::{access_glyph, access_label};
@@ -132,7 +131,7 @@ pub fn draw(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme)
 
     // Right: who holds the focused scope, and at which level.
     let rw = right.width as usize;
-    let hs = holders(state, b.scope);
+    let hs = state.holders(b.scope);
     let apps = state.apps();
     let writers = hs
         .iter()

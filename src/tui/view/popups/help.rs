@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Hidden, dialog, more_marks};
-use crate::tui::view::layout::centered;
+use crate::tui::layout::centered;
 use crate::tui::view::text::{fit, truncate};
 use crate::tui::view::theme::Theme;
 
@@ -97,6 +97,6 @@ const NOTE_W: usize = 64;
 fn note(window_secs: u64) -> String {
     format!(
         "A new secret can be seen and copied for {}, then never again.",
-        crate::tui::update::mm_ss(window_secs)
+        crate::text::clock(window_secs, true)
     )
 }

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::dialog;
+use crate::tui::layout::centered;
 use crate::tui::state::{State, TokenPanel};
 use crate::tui::token::LOCAL;
-use crate::tui::view::layout::centered;
 use crate::tui::view::text::{fit, truncate};
 use crate::tui::view::theme::Theme;
 
@@ -85,7 +85,11 @@ pub fn draw(state: &State, p: &TokenPanel, frame: &mut Frame, area: Rect, t: The
                     let left = (at - state.now).num_seconds();
                     if left > 0 {
                         Span::styled(
-                            format!("{}  (at {})", mm_ss_long(left), at.format("%H:%M:%S UTC")),
+                            format!(
+                                "{}  (at {})",
+                                crate::text::clock(left.unsigned_abs(), true),
+                                at.format("%H:%M:%S UTC")
+                            ),
                             t.ok(),
                         )
                     } else {
@@ -131,14 +135,5 @@ pub fn draw(state: &State, p: &TokenPanel, frame: &mut Frame, area: Rect, t: The
             ))),
             foot,
         );
-    }
-}
-
-/// `59:58`, or `1:02:03` past an hour.
-fn mm_ss_long(secs: i64) -> String {
-    if secs >= 3600 {
-        format!("{}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
-    } else {
-        format!("{:02}:{:02}", secs / 60, secs % 60)
     }
 }
