@@ -337,8 +337,6 @@ fn spawn(registries: &[Arc<dyn Registry>], effect: Effect, tx: &mpsc::UnboundedS
 mod fixtures;
 #[cfg(test)]
 mod snapshots;
-#[cfg(test)]
-mod update_tests;
 
 #[cfg(test)]
 mod burst_tests {

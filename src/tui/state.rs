@@ -269,16 +269,61 @@ pub struct Filter {
     pub editing: bool,
 }
 
-pub struct State {
-    pub regions: Vec<RegionTab>,
-    pub active: usize,
-    pub catalog: Arc<Catalog>,
+/// The list's cursor: which applications pass the filter, which one is
+/// selected, and the first of the rows on screen.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListCursor {
     /// Indices into the active region's `apps` that pass the filter, in order.
     pub visible: Vec<usize>,
     /// Index into `visible`.
     pub selected: usize,
     /// The first visible row the list shows (kept so scrolling is stable).
     pub offset: usize,
+}
+
+impl ListCursor {
+    /// Keeps the selection inside a window of `rows` rows, scrolling no more
+    /// than needed.
+    pub fn ensure_visible(&mut self, rows: usize) {
+        let rows = rows.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + rows {
+            self.offset = self.selected + 1 - rows;
+        }
+        self.offset = self.offset.min(self.visible.len().saturating_sub(rows));
+    }
+
+    /// Selects row `index`, clamped to the list, and scrolls to it; whether
+    /// the selection moved.
+    pub fn select(&mut self, index: isize, rows: usize) -> bool {
+        let last = self.visible.len().saturating_sub(1) as isize;
+        let new = index.clamp(0, last.max(0)) as usize;
+        let moved = new != self.selected;
+        self.selected = new;
+        self.ensure_visible(rows);
+        moved
+    }
+
+    /// Moves the selection `pages` windows of `rows` rows down (up when
+    /// negative); whether it moved.
+    pub fn page(&mut self, pages: isize, rows: usize) -> bool {
+        let step = rows.max(1) as isize;
+        self.select(self.selected as isize + pages * step, rows)
+    }
+
+    /// Back to the first row, scrolled to the top.
+    pub fn top(&mut self) {
+        self.selected = 0;
+        self.offset = 0;
+    }
+}
+
+pub struct State {
+    pub regions: Vec<RegionTab>,
+    pub active: usize,
+    pub catalog: Arc<Catalog>,
+    pub list: ListCursor,
     pub filter: Filter,
     /// Secrets still inside their window, by client ID. Dropping one wipes it.
     pub reveals: HashMap<ClientId, SecretReveal>,
@@ -349,9 +394,7 @@ impl State {
             regions,
             active,
             catalog,
-            visible: Vec::new(),
-            selected: 0,
-            offset: 0,
+            list: ListCursor::default(),
             filter: Filter::default(),
             reveals: HashMap::new(),
             fresh: HashMap::new(),
@@ -386,7 +429,7 @@ impl State {
     }
 
     pub fn selected_app(&self) -> Option<&Application> {
-        let i = *self.visible.get(self.selected)?;
+        let i = *self.list.visible.get(self.list.selected)?;
         self.apps().get(i)
     }
 
@@ -446,18 +489,19 @@ impl State {
     pub fn refilter(&mut self, keep: Option<ClientId>) {
         let keep = keep.or_else(|| self.selected_app().map(|a| a.client_id.clone()));
         let apps = self.apps();
-        self.visible = if self.filter.query.trim().is_empty() {
+        self.list.visible = if self.filter.query.trim().is_empty() {
             (0..apps.len()).collect()
         } else {
             super::filter::matching(apps, &self.filter.query)
         };
-        self.selected = keep
+        self.list.selected = keep
             .and_then(|id| {
-                self.visible
+                self.list
+                    .visible
                     .iter()
                     .position(|&i| self.apps()[i].client_id == id)
             })
             .unwrap_or(0)
-            .min(self.visible.len().saturating_sub(1));
+            .min(self.list.visible.len().saturating_sub(1));
     }
 }

@@ -1,0 +1,183 @@
+//! Keys on the main screen: moving in the list, switching region, and the
+//! keys that act on the selected application or open a popup.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::{ensure_visible, error, guard, info, list_rows, results, select, start_call, token};
+use crate::clipboard::Kind;
+use crate::model::{Application, ClientSecret};
+use crate::text::clock;
+use crate::tui::effect::Effect;
+use crate::tui::state::{AddFocus, AddForm, Browser, BrowserFocus, Input, Popup, ScopeGrid, State};
+
+/// What the status line says when a key needs a selected application.
+const NOTHING_SELECTED: &str = "No application selected: press a to add one";
+
+pub(super) fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
+    let page = list_rows(state) as isize;
+    let sel = state.list.selected as isize;
+    match key.code {
+        KeyCode::Char('q') => quit_or_ask(state),
+        KeyCode::Esc => {
+            if state.status.is_some() {
+                state.status = None;
+            } else if !state.filter.query.is_empty() {
+                state.filter = Default::default();
+                state.refilter(None);
+                ensure_visible(state);
+            }
+        }
+        KeyCode::Tab => {
+            let n = state.regions.len().max(1);
+            switch_region(state, (state.active + 1) % n, effects);
+        }
+        KeyCode::BackTab => {
+            let n = state.regions.len().max(1);
+            switch_region(state, (state.active + n - 1) % n, effects);
+        }
+        KeyCode::Char(c @ '1'..='9') => {
+            switch_region(state, c as usize - '1' as usize, effects);
+        }
+        KeyCode::Up | KeyCode::Char('k') => select(state, sel - 1),
+        KeyCode::Down | KeyCode::Char('j') => select(state, sel + 1),
+        KeyCode::PageUp => select(state, sel - page),
+        KeyCode::PageDown => select(state, sel + page),
+        KeyCode::Home => select(state, 0),
+        KeyCode::End => select(state, isize::MAX),
+        KeyCode::Char('/') => state.filter.editing = true,
+        KeyCode::Char('a') => {
+            state.popup = Some(Popup::Add(AddForm {
+                name: Input::default(),
+                grid: ScopeGrid::new(&state.catalog, None),
+                focus: AddFocus::Name,
+                error: None,
+            }));
+        }
+        KeyCode::Char('?') => state.popup = Some(Popup::Help),
+        KeyCode::Char('r') => {
+            if let Some(r) = state.region() {
+                let text = results::reloading(r);
+                info(state, text);
+                let region = state.active;
+                start_call(state, effects, Effect::Load { region });
+            }
+        }
+        KeyCode::Char('S') => {
+            state.popup = Some(Popup::Browser(Browser {
+                scope: 0,
+                app: 0,
+                focus: BrowserFocus::Scopes,
+                matrix: false,
+                column: 0,
+            }))
+        }
+        KeyCode::Char(c @ ('e' | 's' | 'R' | 'd' | 'c' | 'y' | 'v' | 't')) => {
+            let Some(app) = state.selected_app().cloned() else {
+                info(state, NOTHING_SELECTED.into());
+                return;
+            };
+            on_app_key(state, c, &app, effects);
+        }
+        _ => state.dirty = false,
+    }
+}
+
+/// Quits, unless that would lose a secret made in this session that was
+/// neither shown nor copied: then asks first, saying whose.
+pub(super) fn quit_or_ask(state: &mut State) {
+    let names = state.undelivered();
+    if names.is_empty() {
+        state.quit = true;
+    } else {
+        state.popup = Some(Popup::QuitConfirm {
+            names,
+            guard: guard(state),
+        });
+    }
+}
+
+pub(super) fn switch_region(state: &mut State, i: usize, effects: &mut Vec<Effect>) {
+    if i >= state.regions.len() || i == state.active {
+        return;
+    }
+    state.active = i;
+    state.list.top();
+    state.unmasked = false;
+    state.refilter(None);
+    if !state.regions[i].loaded {
+        start_call(state, effects, Effect::Load { region: i });
+    }
+}
+
+fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<Effect>) {
+    let id = app.client_id.clone();
+    let name = app.client_name.to_string();
+    match c {
+        'e' => {
+            state.popup = Some(Popup::Rename {
+                id,
+                input: Input::new(&name),
+                name,
+                error: None,
+            })
+        }
+        's' => {
+            state.popup = Some(Popup::Scopes {
+                id,
+                name,
+                grid: ScopeGrid::new(&state.catalog, Some(app)),
+            })
+        }
+        'R' => {
+            state.popup = Some(Popup::ResetConfirm {
+                id,
+                name,
+                guard: guard(state),
+            })
+        }
+        'd' => {
+            state.popup = Some(Popup::DeleteConfirm {
+                id,
+                name,
+                input: Input::default(),
+                error: None,
+                guard: guard(state),
+            })
+        }
+        'c' => effects.push(Effect::Copy {
+            what: Kind::ClientId.label(),
+            text: ClientSecret::from_string(id.to_string()),
+        }),
+        'y' => match state.reveal_of(&id) {
+            Some(r) => {
+                effects.push(Effect::Copy {
+                    what: Kind::ClientSecret.label(),
+                    text: r.secret.clone(),
+                });
+                state.copying_secrets.push_back(id);
+            }
+            None => error(
+                state,
+                format!(
+                    "The secret of {name} can no longer be copied: it is shown only for {} after it is made. R makes a new one",
+                    clock(state.window_secs, true)
+                ),
+            ),
+        },
+        't' => token::start_test(state, app, effects),
+        'v' => {
+            if state.reveal_of(&id).is_some() {
+                state.unmasked = !state.unmasked;
+                if let Some(fresh) = state.fresh.get_mut(&id) {
+                    fresh.delivered |= state.unmasked;
+                }
+            } else {
+                info(
+                    state,
+                    format!("The secret of {name} can no longer be shown; R makes a new one"),
+                );
+            }
+        }
+        _ => {}
+    }
+}
