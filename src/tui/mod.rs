@@ -5,6 +5,7 @@
 
 pub mod copy;
 pub mod effect;
+mod effects;
 pub mod filter;
 pub mod layout;
 pub mod msg;
@@ -27,7 +28,7 @@ use tokio::sync::mpsc;
 use crate::catalog::Catalog;
 use crate::config::RegionConfig;
 use crate::registry::Registry;
-use effect::Effect;
+use effects::Effects;
 use msg::Msg;
 use state::{RegionTab, State};
 
@@ -56,37 +57,7 @@ pub struct Setup {
 
 /// Runs the UI until the user quits or the terminal goes away.
 pub async fn run(setup: Setup) -> anyhow::Result<()> {
-    let registries: Vec<Arc<dyn Registry>> =
-        setup.regions.iter().map(|(_, reg)| reg.clone()).collect();
-    let active = setup.active;
-    let vias: Vec<token::TokenVia> = setup
-        .regions
-        .iter()
-        .map(|(rc, reg)| token::TokenVia::for_region(rc, reg, &setup.data_dir))
-        .collect();
-    let tabs = setup
-        .regions
-        .iter()
-        .zip(&vias)
-        .map(|((rc, reg), via)| RegionTab {
-            region: rc.region.clone(),
-            name: rc.name.clone(),
-            location: short_location(&reg.location()),
-            apps: Vec::new(),
-            loaded: false,
-            token_via: via.label(),
-            fingerprint: None,
-        })
-        .collect();
-    let mut state = State::new(
-        tabs,
-        active,
-        setup.catalog.clone(),
-        Utc::now(),
-        setup.secret_visible_for.as_secs(),
-    );
-    state.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-
+    let (mut state, vias) = initial_state(&setup);
     use std::io::IsTerminal as _;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
@@ -103,11 +74,17 @@ pub async fn run(setup: Setup) -> anyhow::Result<()> {
     state.size = (size.width, size.height);
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let clipboard = Arc::new(crate::clipboard::Clipboard::new(
-        setup.clipboard.clone(),
-        crate::clipboard::Environment::from_env(),
-    ));
     let (clip_tx, mut clip_rx) = mpsc::unbounded_channel::<copy::ClipboardDone>();
+    let effects = Effects {
+        registries: setup.regions.iter().map(|(_, reg)| reg.clone()).collect(),
+        vias,
+        clipboard: Arc::new(crate::clipboard::Clipboard::new(
+            setup.clipboard.clone(),
+            crate::clipboard::Environment::from_env(),
+        )),
+        tx,
+        clip_tx,
+    };
     let mut events = EventStream::new();
     // Others (the CLI, a server) write to the same registries: look every
     // POLL while idle. Cheap, as the registry's fingerprint answers first.
@@ -116,9 +93,9 @@ pub async fn run(setup: Setup) -> anyhow::Result<()> {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
-    state.pending += 1;
-    spawn(&registries, Effect::Load { region: active }, &tx);
-
+    update::start(&mut state)
+        .into_iter()
+        .for_each(|e| effects.run(e));
     loop {
         if state.dirty {
             state.dirty = false;
@@ -147,37 +124,48 @@ pub async fn run(setup: Setup) -> anyhow::Result<()> {
         state.now = Utc::now();
         for msg in msgs {
             debug_panic_on_request(&msg);
-            for effect in update::update(&mut state, msg) {
-                match effect {
-                    Effect::Copy { what, text } => {
-                        copy::start_copy(&clipboard, what, text, &clip_tx)
-                    }
-                    Effect::ClearClipboard => copy::start_clear(&clipboard, &clip_tx),
-                    Effect::TestToken {
-                        region,
-                        id,
-                        secret,
-                        scopes,
-                    } => {
-                        let Some(via) = vias.get(region).cloned() else {
-                            continue;
-                        };
-                        let tx = tx.clone();
-                        tokio::spawn(async move {
-                            let result = token::test(via, id.clone(), secret, scopes).await;
-                            let _ = tx.send(Msg::TokenTested { id, result });
-                        });
-                    }
-                    other => spawn(&registries, other, &tx),
-                }
-            }
+            update::update(&mut state, msg)
+                .into_iter()
+                .for_each(|e| effects.run(e));
             if state.quit {
                 break;
             }
         }
     }
-    copy::clear_on_quit(&clipboard, term.backend_mut());
+    copy::clear_on_quit(&effects.clipboard, term.backend_mut());
     Ok(())
+}
+
+/// The state the UI opens with, and each region's token route (by tab).
+fn initial_state(setup: &Setup) -> (State, Vec<token::TokenVia>) {
+    let vias: Vec<token::TokenVia> = setup
+        .regions
+        .iter()
+        .map(|(rc, reg)| token::TokenVia::for_region(rc, reg, &setup.data_dir))
+        .collect();
+    let tabs = setup
+        .regions
+        .iter()
+        .zip(&vias)
+        .map(|((rc, reg), via)| RegionTab {
+            region: rc.region.clone(),
+            name: rc.name.clone(),
+            location: short_location(&reg.location()),
+            apps: Vec::new(),
+            loaded: false,
+            token_via: via.label(),
+            fingerprint: None,
+        })
+        .collect();
+    let mut state = State::new(
+        tabs,
+        setup.active,
+        setup.catalog.clone(),
+        Utc::now(),
+        setup.secret_visible_for.as_secs(),
+    );
+    state.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    (state, vias)
 }
 
 /// Test builds only: with `KEYWARD_DEBUG_PANIC` set, F12 panics, so the leak
@@ -237,101 +225,6 @@ fn burst_msgs(events: Vec<Event>) -> Vec<Msg> {
 
 /// How often the UI looks for changes made by other processes.
 const POLL: Duration = Duration::from_secs(10);
-
-/// Runs a registry call in the background; its result comes back as a message.
-fn spawn(registries: &[Arc<dyn Registry>], effect: Effect, tx: &mpsc::UnboundedSender<Msg>) {
-    let tx = tx.clone();
-    let reg = |i: usize| registries.get(i).cloned();
-    let err = |e: crate::registry::RegistryError| crate::text::printable(&e.to_string());
-    match effect {
-        Effect::Load { region } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let result = r.list().await.map_err(err);
-                let _ = tx.send(Msg::Loaded { region, result });
-            });
-        }
-        Effect::Refresh { region, known } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let msg = match r.fingerprint().await {
-                    Err(e) => Msg::Refreshed {
-                        region,
-                        fingerprint: None,
-                        result: Err(err(e)),
-                    },
-                    Ok(Some(fp)) if known.as_ref() == Some(&fp) => Msg::Refreshed {
-                        region,
-                        fingerprint: Some(fp),
-                        result: Ok(None),
-                    },
-                    // Taken before the list: a change made in between shows
-                    // as a new fingerprint at the next poll, never as a miss.
-                    Ok(fingerprint) => Msg::Refreshed {
-                        region,
-                        fingerprint,
-                        result: r.list().await.map(Some).map_err(err),
-                    },
-                };
-                let _ = tx.send(msg);
-            });
-        }
-        Effect::Create { region, new } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let result = r.create(new).await.map_err(err);
-                let _ = tx.send(Msg::Created { region, result });
-            });
-        }
-        Effect::Rename { region, id, name } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let result = r.rename(&id, name).await.map_err(err);
-                let _ = tx.send(Msg::Updated {
-                    region,
-                    what: "Renamed to",
-                    result,
-                });
-            });
-        }
-        Effect::SetAccess {
-            region,
-            id,
-            changes,
-        } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let result = r.set_access(&id, changes).await.map_err(err);
-                let _ = tx.send(Msg::Updated {
-                    region,
-                    what: "Scopes saved for",
-                    result,
-                });
-            });
-        }
-        Effect::ResetSecret { region, id } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let result = r.reset_secret(&id).await.map_err(err);
-                let _ = tx.send(Msg::SecretReset { region, result });
-            });
-        }
-        Effect::Delete { region, id, name } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let result = r.delete(&id).await.map_err(err);
-                let _ = tx.send(Msg::Deleted {
-                    region,
-                    id,
-                    name,
-                    result,
-                });
-            });
-        }
-        // Handled by the loop itself, which owns the terminal and the token vias.
-        Effect::Copy { .. } | Effect::ClearClipboard | Effect::TestToken { .. } => {}
-    }
-}
 
 #[cfg(test)]
 mod fixtures;

@@ -32,6 +32,14 @@ use super::layout;
 use super::msg::Msg;
 use super::state::{Guard, Popup, State, Status, StatusKind};
 
+/// What the UI does first: list the region it opens on.
+pub fn start(state: &mut State) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let region = state.active;
+    start_call(state, &mut effects, Effect::Load { region });
+    effects
+}
+
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
     expire(state);

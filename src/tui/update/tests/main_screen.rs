@@ -288,3 +288,14 @@ fn esc_and_a_key_read_together_as_alt_key_are_both_taken() {
     let fx = send(&mut s, [ch('R'), alt('y')]);
     assert!(fx.is_empty() && s.popup.is_none());
 }
+
+#[test]
+fn the_ui_starts_by_listing_its_region_with_the_spinner() {
+    let mut s = empty_state();
+    s.active = 1;
+    assert_eq!(
+        crate::tui::update::start(&mut s),
+        vec![Effect::Load { region: 1 }]
+    );
+    assert_eq!(s.pending, 1);
+}
