@@ -7,6 +7,7 @@ pub mod copy;
 pub mod effect;
 mod effects;
 pub mod filter;
+pub mod keys;
 pub mod layout;
 pub mod msg;
 pub mod state;

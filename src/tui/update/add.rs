@@ -1,29 +1,29 @@
 //! The add dialog (`a`): a name, then the scopes; Enter adds.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::edit::{edit_grid, edit_text};
 use super::start_call;
 use crate::model::{AppName, NewApplication};
 use crate::tui::effect::Effect;
+use crate::tui::keys::Action;
 use crate::tui::state::{AddFocus, AddForm, Popup, State};
 
 pub(super) fn on_key(
     state: &mut State,
     mut form: AddForm,
-    key: KeyEvent,
+    (action, key): (Option<Action>, KeyEvent),
     effects: &mut Vec<Effect>,
 ) -> Option<Popup> {
-    match key.code {
-        KeyCode::Esc => return None,
-        KeyCode::Char('q') if form.focus == AddFocus::Grid => return None,
-        KeyCode::Tab | KeyCode::BackTab => {
+    match action {
+        Some(Action::Cancel) => return None,
+        Some(Action::SwitchFocus) => {
             form.focus = match form.focus {
                 AddFocus::Name => AddFocus::Grid,
                 AddFocus::Grid => AddFocus::Name,
             };
         }
-        KeyCode::Enter => match AppName::parse(&form.name.text) {
+        Some(Action::Save) => match AppName::parse(&form.name.text) {
             Ok(name) => {
                 state.retry = Some(Popup::Add(form.clone()));
                 let new = NewApplication {
@@ -42,8 +42,8 @@ pub(super) fn on_key(
         },
         _ => {
             let used = match form.focus {
-                AddFocus::Name => edit_text(&mut form.name, key),
-                AddFocus::Grid => edit_grid(&mut form.grid, key),
+                AddFocus::Name => edit_text(&mut form.name, action, key),
+                AddFocus::Grid => edit_grid(&mut form.grid, action),
             };
             if used {
                 form.error = None;

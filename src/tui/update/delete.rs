@@ -2,12 +2,13 @@
 //! is the application's current name, and any other key cancels. Keys that
 //! came in one burst with the `d` that opened it cancel it.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::edit::edit_text;
 use super::{cancel_by_burst, info, same_burst, start_call};
 use crate::model::ClientId;
 use crate::tui::effect::Effect;
+use crate::tui::keys::Action;
 use crate::tui::state::{Guard, Input, Popup, State};
 
 /// The fields of `Popup::DeleteConfirm`: id, name, typed name, error, guard.
@@ -16,7 +17,7 @@ pub(super) type Dialog = (ClientId, String, Input, Option<String>, Guard);
 pub(super) fn on_key(
     state: &mut State,
     (id, name, mut input, _old_error, guard): Dialog,
-    key: KeyEvent,
+    (action, key): (Option<Action>, KeyEvent),
     effects: &mut Vec<Effect>,
 ) -> Option<Popup> {
     if same_burst(state, guard) {
@@ -36,8 +37,8 @@ pub(super) fn on_key(
         );
         return None;
     };
-    let error = match key.code {
-        KeyCode::Enter if input.text.trim() == current => {
+    let error = match action {
+        Some(Action::ConfirmDelete) if input.text.trim() == current => {
             let region = state.active;
             let call = Effect::Delete {
                 region,
@@ -47,10 +48,10 @@ pub(super) fn on_key(
             start_call(state, effects, call);
             return None;
         }
-        KeyCode::Enter => {
+        Some(Action::ConfirmDelete) => {
             Some("That is not the name: type it exactly, or Esc to cancel".to_owned())
         }
-        _ if edit_text(&mut input, key) => None,
+        _ if edit_text(&mut input, action, key) => None,
         _ => {
             info(state, format!("Delete cancelled; {current} is unchanged"));
             return None;

@@ -1,12 +1,11 @@
 //! The help screen (`?`): any closing key closes it.
 
-use crossterm::event::{KeyCode, KeyEvent};
-
+use crate::tui::keys::Action;
 use crate::tui::state::Popup;
 
-pub(super) fn on_key(key: KeyEvent) -> Option<Popup> {
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q' | '?') | KeyCode::Enter => None,
+pub(super) fn on_key(action: Option<Action>) -> Option<Popup> {
+    match action {
+        Some(Action::Close) => None,
         _ => Some(Popup::Help),
     }
 }

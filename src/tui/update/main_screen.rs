@@ -3,7 +3,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{ensure_visible, error, guard, info, list_rows, results, select, start_call, token};
+use crate::tui::keys::Action;
+
+use super::{ensure_visible, error, guard, info, page, results, select, start_call, token};
 use crate::clipboard::Kind;
 use crate::model::{Application, ClientSecret};
 use crate::text::clock;
@@ -13,12 +15,21 @@ use crate::tui::state::{AddFocus, AddForm, Browser, BrowserFocus, Input, Popup, 
 /// What the status line says when a key needs a selected application.
 const NOTHING_SELECTED: &str = "No application selected: press a to add one";
 
-pub(super) fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
-    let page = list_rows(state) as isize;
-    let sel = state.list.selected as isize;
-    match key.code {
-        KeyCode::Char('q') => quit_or_ask(state),
-        KeyCode::Esc => {
+pub(super) fn on_key(
+    state: &mut State,
+    action: Option<Action>,
+    key: KeyEvent,
+    effects: &mut Vec<Effect>,
+) {
+    let Some(action) = action else {
+        // Not a key here: nothing to redraw.
+        state.dirty = false;
+        return;
+    };
+    let n = state.regions.len().max(1);
+    match action {
+        Action::Quit => quit_or_ask(state),
+        Action::Dismiss => {
             if state.status.is_some() {
                 state.status = None;
             } else if !state.filter.query.is_empty() {
@@ -27,25 +38,21 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>
                 ensure_visible(state);
             }
         }
-        KeyCode::Tab => {
-            let n = state.regions.len().max(1);
-            switch_region(state, (state.active + 1) % n, effects);
+        Action::NextRegion => switch_region(state, (state.active + 1) % n, effects),
+        Action::PrevRegion => switch_region(state, (state.active + n - 1) % n, effects),
+        Action::GoToRegion => {
+            if let KeyCode::Char(c @ '1'..='9') = key.code {
+                switch_region(state, c as usize - '1' as usize, effects);
+            }
         }
-        KeyCode::BackTab => {
-            let n = state.regions.len().max(1);
-            switch_region(state, (state.active + n - 1) % n, effects);
-        }
-        KeyCode::Char(c @ '1'..='9') => {
-            switch_region(state, c as usize - '1' as usize, effects);
-        }
-        KeyCode::Up | KeyCode::Char('k') => select(state, sel - 1),
-        KeyCode::Down | KeyCode::Char('j') => select(state, sel + 1),
-        KeyCode::PageUp => select(state, sel - page),
-        KeyCode::PageDown => select(state, sel + page),
-        KeyCode::Home => select(state, 0),
-        KeyCode::End => select(state, isize::MAX),
-        KeyCode::Char('/') => state.filter.editing = true,
-        KeyCode::Char('a') => {
+        Action::Up => select(state, state.list.selected as isize - 1),
+        Action::Down => select(state, state.list.selected as isize + 1),
+        Action::PageUp => page(state, -1),
+        Action::PageDown => page(state, 1),
+        Action::Top => select(state, 0),
+        Action::Bottom => select(state, isize::MAX),
+        Action::Filter => state.filter.editing = true,
+        Action::Add => {
             state.popup = Some(Popup::Add(AddForm {
                 name: Input::default(),
                 grid: ScopeGrid::new(&state.catalog, None),
@@ -53,8 +60,8 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>
                 error: None,
             }));
         }
-        KeyCode::Char('?') => state.popup = Some(Popup::Help),
-        KeyCode::Char('r') => {
+        Action::Help => state.popup = Some(Popup::Help),
+        Action::Reload => {
             if let Some(r) = state.region() {
                 let text = results::reloading(r);
                 info(state, text);
@@ -62,7 +69,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>
                 start_call(state, effects, Effect::Load { region });
             }
         }
-        KeyCode::Char('S') => {
+        Action::Browse => {
             state.popup = Some(Popup::Browser(Browser {
                 scope: 0,
                 app: 0,
@@ -71,13 +78,21 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>
                 column: 0,
             }))
         }
-        KeyCode::Char(c @ ('e' | 's' | 'R' | 'd' | 'c' | 'y' | 'v' | 't')) => {
+        Action::Rename
+        | Action::EditScopes
+        | Action::ResetSecret
+        | Action::Delete
+        | Action::CopyId
+        | Action::CopySecret
+        | Action::ShowSecret
+        | Action::TestToken => {
             let Some(app) = state.selected_app().cloned() else {
                 info(state, NOTHING_SELECTED.into());
                 return;
             };
-            on_app_key(state, c, &app, effects);
+            on_app_key(state, action, &app, effects);
         }
+        // Bound elsewhere only.
         _ => state.dirty = false,
     }
 }
@@ -109,11 +124,12 @@ pub(super) fn switch_region(state: &mut State, i: usize, effects: &mut Vec<Effec
     }
 }
 
-fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<Effect>) {
+/// The keys that act on the selected application.
+fn on_app_key(state: &mut State, action: Action, app: &Application, effects: &mut Vec<Effect>) {
     let id = app.client_id.clone();
     let name = app.client_name.to_string();
-    match c {
-        'e' => {
+    match action {
+        Action::Rename => {
             state.popup = Some(Popup::Rename {
                 id,
                 input: Input::new(&name),
@@ -121,21 +137,21 @@ fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<E
                 error: None,
             })
         }
-        's' => {
+        Action::EditScopes => {
             state.popup = Some(Popup::Scopes {
                 id,
                 name,
                 grid: ScopeGrid::new(&state.catalog, Some(app)),
             })
         }
-        'R' => {
+        Action::ResetSecret => {
             state.popup = Some(Popup::ResetConfirm {
                 id,
                 name,
                 guard: guard(state),
             })
         }
-        'd' => {
+        Action::Delete => {
             state.popup = Some(Popup::DeleteConfirm {
                 id,
                 name,
@@ -144,11 +160,11 @@ fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<E
                 guard: guard(state),
             })
         }
-        'c' => effects.push(Effect::Copy {
+        Action::CopyId => effects.push(Effect::Copy {
             what: Kind::ClientId.label(),
             text: ClientSecret::from_string(id.to_string()),
         }),
-        'y' => match state.reveal_of(&id) {
+        Action::CopySecret => match state.reveal_of(&id) {
             Some(r) => {
                 effects.push(Effect::Copy {
                     what: Kind::ClientSecret.label(),
@@ -164,8 +180,8 @@ fn on_app_key(state: &mut State, c: char, app: &Application, effects: &mut Vec<E
                 ),
             ),
         },
-        't' => token::start_test(state, app, effects),
-        'v' => {
+        Action::TestToken => token::start_test(state, app, effects),
+        Action::ShowSecret => {
             if state.reveal_of(&id).is_some() {
                 state.unmasked = !state.unmasked;
                 if let Some(fresh) = state.fresh.get_mut(&id) {

@@ -28,6 +28,7 @@ mod tests;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::effect::Effect;
+use super::keys::{self, Action, Place};
 use super::layout;
 use super::msg::Msg;
 use super::state::{Guard, Popup, State, Status, StatusKind};
@@ -77,7 +78,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 }
 
 fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
-    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+    if keys::action(Place::Anywhere, key) == Some(Action::ForceQuit) {
         // A second Ctrl-C quits even when a fresh secret would be lost.
         if matches!(state.popup, Some(Popup::QuitConfirm { .. })) {
             state.quit = true;
@@ -101,42 +102,49 @@ fn on_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
         }
         return;
     }
+    let action = keys::action(Place::of(state), key);
     if state.popup.is_some() {
-        on_popup_key(state, key, effects);
+        on_popup_key(state, action, key, effects);
     } else if state.filter.editing {
-        filter::on_key(state, key);
+        filter::on_key(state, action, key);
     } else {
-        main_screen::on_key(state, key, effects);
+        main_screen::on_key(state, action, key, effects);
     }
 }
 
 /// Hands the key to the open popup's own handler; what it returns is the
 /// popup from now on (`None` closes it).
-fn on_popup_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
+fn on_popup_key(
+    state: &mut State,
+    action: Option<Action>,
+    key: KeyEvent,
+    effects: &mut Vec<Effect>,
+) {
     let Some(popup) = state.popup.take() else {
         return;
     };
+    let pressed = (action, key);
     state.popup = match popup {
-        Popup::Add(form) => add::on_key(state, form, key, effects),
+        Popup::Add(form) => add::on_key(state, form, pressed, effects),
         Popup::Rename {
             id,
             name,
             input,
             error,
-        } => rename::on_key(
-            state,
-            rename::Dialog {
+        } => {
+            let dialog = rename::Dialog {
                 id,
                 name,
                 input,
                 error,
-            },
-            key,
-            effects,
-        ),
-        Popup::Scopes { id, name, grid } => scopes::on_key(state, (id, name, grid), key, effects),
+            };
+            rename::on_key(state, dialog, pressed, effects)
+        }
+        Popup::Scopes { id, name, grid } => {
+            scopes::on_key(state, (id, name, grid), action, effects)
+        }
         Popup::ResetConfirm { id, name, guard } => {
-            reset::on_key(state, (id, name, guard), key, effects)
+            reset::on_key(state, (id, name, guard), action, effects)
         }
         Popup::DeleteConfirm {
             id,
@@ -144,11 +152,11 @@ fn on_popup_key(state: &mut State, key: KeyEvent, effects: &mut Vec<Effect>) {
             input,
             error,
             guard,
-        } => delete::on_key(state, (id, name, input, error, guard), key, effects),
-        Popup::QuitConfirm { names, guard } => quit::on_key(state, names, guard, key),
-        Popup::Help => help::on_key(key),
-        Popup::Browser(b) => browser::on_key(state, b, key),
-        Popup::Token(panel) => token::on_key(state, panel, key, effects),
+        } => delete::on_key(state, (id, name, input, error, guard), pressed, effects),
+        Popup::QuitConfirm { names, guard } => quit::on_key(state, names, guard, action),
+        Popup::Help => help::on_key(action),
+        Popup::Browser(b) => browser::on_key(state, b, action),
+        Popup::Token(panel) => token::on_key(state, panel, action, effects),
     };
 }
 
@@ -312,6 +320,14 @@ fn select(state: &mut State, index: isize) {
     }
 }
 
+/// Moves the selection `pages` screens of rows down (up when negative).
+fn page(state: &mut State, pages: isize) {
+    let rows = list_rows(state);
+    if state.list.page(pages, rows) {
+        state.unmasked = false;
+    }
+}
+
 /// Selects the application `id` in the list, clearing a filter that hides it.
 fn jump_to(state: &mut State, id: crate::model::ClientId) {
     state.filter = Default::default();
@@ -345,10 +361,4 @@ fn burst_note(what: &str) -> String {
     format!(
         "{what}: the keys after it arrived together with it (a paste?). Nothing was changed; press it again"
     )
-}
-
-/// Whether `key` is a plain or shifted `y`: the only answer that confirms.
-fn is_yes(key: KeyEvent) -> bool {
-    matches!(key.code, KeyCode::Char('y' | 'Y'))
-        && (key.modifiers.is_empty() || key.modifiers == KeyModifiers::SHIFT)
 }

@@ -1,20 +1,19 @@
 //! The quit confirmation, when quitting would lose a fresh secret: `y` quits
 //! (so does a second Ctrl-C, handled before), any other key stays.
 
-use crossterm::event::KeyEvent;
-
-use super::{info, is_yes, same_burst};
+use super::{info, same_burst};
+use crate::tui::keys::Action;
 use crate::tui::state::{Guard, Popup, State};
 
 pub(super) fn on_key(
     state: &mut State,
     names: Vec<String>,
     guard: Guard,
-    key: KeyEvent,
+    action: Option<Action>,
 ) -> Option<Popup> {
     if same_burst(state, guard) {
         state.dropped_burst = Some(state.burst);
-    } else if is_yes(key) {
+    } else if action == Some(Action::Yes) {
         state.quit = true;
         return None;
     }

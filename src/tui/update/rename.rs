@@ -1,11 +1,12 @@
 //! The rename dialog (`e`): edit the name, Enter saves.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::edit::edit_text;
 use super::start_call;
 use crate::model::{AppName, ClientId};
 use crate::tui::effect::Effect;
+use crate::tui::keys::Action;
 use crate::tui::state::{Input, Popup, State};
 
 /// The fields of `Popup::Rename`.
@@ -30,12 +31,12 @@ impl Dialog {
 pub(super) fn on_key(
     state: &mut State,
     mut d: Dialog,
-    key: KeyEvent,
+    (action, key): (Option<Action>, KeyEvent),
     effects: &mut Vec<Effect>,
 ) -> Option<Popup> {
-    match key.code {
-        KeyCode::Esc => None,
-        KeyCode::Enter => match AppName::parse(&d.input.text) {
+    match action {
+        Some(Action::Cancel) => None,
+        Some(Action::Save) => match AppName::parse(&d.input.text) {
             Ok(new_name) => {
                 let region = state.active;
                 let call = Effect::Rename {
@@ -55,7 +56,7 @@ pub(super) fn on_key(
             .popup(),
         },
         _ => {
-            edit_text(&mut d.input, key);
+            edit_text(&mut d.input, action, key);
             Dialog { error: None, ..d }.popup()
         }
     }

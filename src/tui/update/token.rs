@@ -1,23 +1,22 @@
 //! The token test (`t`): asks for a token with the visible secret, and the
 //! panel that shows the answer.
 
-use crossterm::event::{KeyCode, KeyEvent};
-
 use super::{finish_call, info, start_call};
 use crate::model::{Application, ClientId};
 use crate::tui::effect::Effect;
+use crate::tui::keys::Action;
 use crate::tui::state::{Popup, State, TokenFailure, TokenPanel, TokenShown};
 
 pub(super) fn on_key(
     state: &mut State,
     panel: TokenPanel,
-    key: KeyEvent,
+    action: Option<Action>,
     effects: &mut Vec<Effect>,
 ) -> Option<Popup> {
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => None,
+    match action {
+        Some(Action::Close) => None,
         // Again, once the last answer is in.
-        KeyCode::Char('t') if panel.result.is_some() => match state.selected_app().cloned() {
+        Some(Action::TestAgain) if panel.result.is_some() => match state.selected_app().cloned() {
             Some(app) if app.client_id == panel.id => {
                 start_test(state, &app, effects);
                 state.popup.take()

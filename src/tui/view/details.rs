@@ -8,6 +8,7 @@ use unicode_width::UnicodeWidthStr;
 use super::text::{fit, truncate, wrap};
 use super::theme::Theme;
 use crate::text::clock;
+use crate::tui::keys::{Action, key_of};
 use crate::tui::state::State;
 
 const LABEL: usize = 15;
@@ -59,7 +60,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     ));
     lines.push(Line::from(vec![
         label(""),
-        Span::styled("c", t.key()),
+        Span::styled(key_of(Action::CopyId), t.key()),
         Span::styled(" copies it", t.dim()),
     ]));
 
@@ -79,9 +80,9 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
             };
             lines.push(Line::from(vec![
                 label(""),
-                Span::styled("v", t.key()),
+                Span::styled(key_of(Action::ShowSecret), t.key()),
                 Span::styled(show, t.dim()),
-                Span::styled("y", t.key()),
+                Span::styled(key_of(Action::CopySecret), t.key()),
                 Span::styled(" copies", t.dim()),
             ]));
             let left = r.seconds_left(state.now);
@@ -116,7 +117,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
             ]));
             lines.push(Line::from(vec![
                 label(""),
-                Span::styled("R", t.key()),
+                Span::styled(key_of(Action::ResetSecret), t.key()),
                 Span::styled(" makes a new one", t.dim()),
             ]));
         }
@@ -137,7 +138,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     if app.grants.is_empty() && !app.admin {
         lines.push(Line::from(vec![
             Span::styled("  none yet: ", t.dim()),
-            Span::styled("s", t.key()),
+            Span::styled(key_of(Action::EditScopes), t.key()),
             Span::styled(" edits scopes", t.dim()),
         ]));
     }
@@ -234,7 +235,7 @@ fn draw_empty(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
             Line::from(""),
             Line::from(vec![
                 Span::raw("Press "),
-                Span::styled("a", t.key()),
+                Span::styled(key_of(Action::Add), t.key()),
                 Span::raw(" to add one: give it a name and pick its scopes."),
             ]),
             Line::from(format!(
@@ -243,11 +244,11 @@ fn draw_empty(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
             )),
             Line::from(""),
             Line::from(vec![
-                Span::styled("S", t.key()),
+                Span::styled(key_of(Action::Browse), t.key()),
                 Span::raw(" browses the scopes, "),
-                Span::styled("Tab", t.key()),
+                Span::styled(key_of(Action::NextRegion), t.key()),
                 Span::raw(" switches region, "),
-                Span::styled("?", t.key()),
+                Span::styled(key_of(Action::Help), t.key()),
                 Span::raw(" lists every key."),
             ]),
         ]
