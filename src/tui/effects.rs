@@ -10,10 +10,10 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::copy::{self, ClipboardDone};
 use super::effect::Effect;
-use super::msg::Msg;
+use super::msg::{CallError, Msg};
 use super::token::{self, TokenVia};
 use crate::clipboard::Clipboard;
-use crate::registry::{Registry, RegistryError};
+use crate::registry::Registry;
 
 /// What runs effects: the registries and token routes of every region (by
 /// tab index), the clipboard, and the ways back to the loop.
@@ -25,27 +25,22 @@ pub struct Effects {
     pub clip_tx: UnboundedSender<ClipboardDone>,
 }
 
-/// A registry failure as the status line shows it.
-fn failed(e: RegistryError) -> String {
-    crate::text::printable(&e.to_string())
-}
-
 impl Effects {
     pub fn run(&self, effect: Effect) {
         match effect {
             Effect::Load { region } => self.call(region, move |r| async move {
-                let result = r.list().await.map_err(failed);
+                let result = r.list().await.map_err(CallError::from);
                 Msg::Loaded { region, result }
             }),
             Effect::Refresh { region, known } => {
                 self.call(region, move |r| refresh(r, region, known))
             }
             Effect::Create { region, new } => self.call(region, move |r| async move {
-                let result = r.create(new).await.map_err(failed);
+                let result = r.create(new).await.map_err(CallError::from);
                 Msg::Created { region, result }
             }),
             Effect::Rename { region, id, name } => self.call(region, move |r| async move {
-                let result = r.rename(&id, name).await.map_err(failed);
+                let result = r.rename(&id, name).await.map_err(CallError::from);
                 let what = "Renamed to";
                 Msg::Updated {
                     region,
@@ -58,7 +53,7 @@ impl Effects {
                 id,
                 changes,
             } => self.call(region, move |r| async move {
-                let result = r.set_access(&id, changes).await.map_err(failed);
+                let result = r.set_access(&id, changes).await.map_err(CallError::from);
                 let what = "Scopes saved for";
                 Msg::Updated {
                     region,
@@ -67,11 +62,11 @@ impl Effects {
                 }
             }),
             Effect::ResetSecret { region, id } => self.call(region, move |r| async move {
-                let result = r.reset_secret(&id).await.map_err(failed);
+                let result = r.reset_secret(&id).await.map_err(CallError::from);
                 Msg::SecretReset { region, result }
             }),
             Effect::Delete { region, id, name } => self.call(region, move |r| async move {
-                let result = r.delete(&id).await.map_err(failed);
+                let result = r.delete(&id).await.map_err(CallError::from);
                 Msg::Deleted {
                     region,
                     id,
@@ -128,7 +123,7 @@ async fn refresh(r: Arc<dyn Registry>, region: usize, known: Option<String>) -> 
         Err(e) => Msg::Refreshed {
             region,
             fingerprint: None,
-            result: Err(failed(e)),
+            result: Err(CallError::from(e)),
         },
         Ok(Some(fp)) if known.as_ref() == Some(&fp) => Msg::Refreshed {
             region,
@@ -140,7 +135,7 @@ async fn refresh(r: Arc<dyn Registry>, region: usize, known: Option<String>) -> 
         Ok(fingerprint) => Msg::Refreshed {
             region,
             fingerprint,
-            result: r.list().await.map(Some).map_err(failed),
+            result: r.list().await.map(Some).map_err(CallError::from),
         },
     }
 }
@@ -240,8 +235,9 @@ mod tests {
             }
         ));
 
-        // A failure comes back as a message too, and a tab without a
-        // registry starts nothing.
+        // A failure comes back as a message too, typed (a taken name is told
+        // apart from a storage failure), and a tab without a registry starts
+        // nothing.
         effects.run(Effect::Create {
             region: 9,
             new: new("Nowhere"),
@@ -254,7 +250,7 @@ mod tests {
             next(&mut rx).await,
             Msg::Created {
                 region: 0,
-                result: Err(_)
+                result: Err(CallError::NameTaken(_))
             }
         ));
         effects.run(Effect::Delete {

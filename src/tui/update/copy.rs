@@ -4,14 +4,14 @@
 use super::{error, info};
 use crate::clipboard::Kind;
 use crate::tui::effect::Effect;
-use crate::tui::msg::{CallResult, CopyInfo};
+use crate::tui::msg::CopyInfo;
 use crate::tui::state::{CopyNote, State, StatusKind};
 
-pub(super) fn on_copied(state: &mut State, what: &str, result: CallResult<CopyInfo>) {
+pub(super) fn on_copied(state: &mut State, what: Kind, result: Result<CopyInfo, String>) {
     match result {
         Ok(copy) => {
             copy_done(state, what, true);
-            let mut text = format!("✓ {what} {}", copy.how);
+            let mut text = format!("✓ {} {}", what.label(), copy.how);
             if let Some(why) = copy.fell_back {
                 text.push_str(&format!(", the system clipboard failed: {why}"));
             }
@@ -28,13 +28,13 @@ pub(super) fn on_copied(state: &mut State, what: &str, result: CallResult<CopyIn
             copy_done(state, what, false);
             error(
                 state,
-                format!("Cannot copy the {}: {e}", what.to_lowercase()),
+                format!("Cannot copy the {}: {e}", what.label().to_lowercase()),
             )
         }
     }
 }
 
-pub(super) fn on_cleared(state: &mut State, result: CallResult<String>) {
+pub(super) fn on_cleared(state: &mut State, result: Result<String, String>) {
     match result {
         Ok(text) => info(state, text),
         Err(e) => error(state, format!("Cannot clear the clipboard: {e}")),
@@ -43,8 +43,8 @@ pub(super) fn on_cleared(state: &mut State, result: CallResult<String>) {
 
 /// A copy finished: a secret copied without failure is delivered, so quitting
 /// no longer loses it. Copies finish in the order `y` asked for them.
-fn copy_done(state: &mut State, what: &str, copied: bool) {
-    if what != Kind::ClientSecret.label() {
+fn copy_done(state: &mut State, what: Kind, copied: bool) {
+    if what != Kind::ClientSecret {
         return;
     }
     let Some(id) = state.copying_secrets.pop_front() else {

@@ -161,13 +161,13 @@ fn on_app_key(state: &mut State, action: Action, app: &Application, effects: &mu
             })
         }
         Action::CopyId => effects.push(Effect::Copy {
-            what: Kind::ClientId.label(),
+            what: Kind::ClientId,
             text: ClientSecret::from_string(id.to_string()),
         }),
         Action::CopySecret => match state.reveal_of(&id) {
             Some(r) => {
                 effects.push(Effect::Copy {
-                    what: Kind::ClientSecret.label(),
+                    what: Kind::ClientSecret,
                     text: r.secret.clone(),
                 });
                 state.copying_secrets.push_back(id);

@@ -7,7 +7,7 @@ use crate::model::{Application, ClientId};
 use crate::registry::Issued;
 use crate::text::clock;
 use crate::tui::effect::Effect;
-use crate::tui::msg::{CallResult, Msg};
+use crate::tui::msg::{CallError, CallResult, Msg};
 use crate::tui::state::{AddFocus, Fresh, Popup, RegionTab, State, StatusKind};
 
 /// How the status line starts when a quiet reload failed.
@@ -168,7 +168,7 @@ fn on_created(state: &mut State, region: usize, result: CallResult<Issued>) {
         }
         Err(e) => {
             if matches!(state.retry, Some(Popup::Add(_))) {
-                reopen(state, e.clone());
+                reopen(state, &e);
             }
             error(state, format!("Cannot add the application: {e}"));
         }
@@ -227,7 +227,7 @@ fn on_updated(state: &mut State, region: usize, what: &str, result: CallResult<A
         }
         Err(e) => {
             if matches!(state.retry, Some(Popup::Rename { .. })) {
-                reopen(state, e.clone());
+                reopen(state, &e);
             }
             error(state, format!("Cannot save: {e}"));
         }
@@ -264,20 +264,27 @@ fn on_deleted(
 }
 
 /// After a failed add or rename, opens the dialog again as the user left it,
-/// with the reason, so nothing typed is lost (a duplicate name, say).
-fn reopen(state: &mut State, reason: String) {
+/// so nothing typed is lost. A taken name is said beside the name field (and
+/// the name focused); any other failure is the status line's alone.
+fn reopen(state: &mut State, failure: &CallError) {
     let Some(mut popup) = state.retry.take() else {
         return;
     };
     if state.popup.is_some() {
         return;
     }
+    let beside_name = match failure {
+        CallError::NameTaken(text) => Some(text.clone()),
+        _ => None,
+    };
     match &mut popup {
         Popup::Add(form) => {
-            form.error = Some(reason);
-            form.focus = AddFocus::Name;
+            if beside_name.is_some() {
+                form.focus = AddFocus::Name;
+            }
+            form.error = beside_name;
         }
-        Popup::Rename { error, .. } => *error = Some(reason),
+        Popup::Rename { error, .. } => *error = beside_name,
         _ => return,
     }
     state.popup = Some(popup);

@@ -9,7 +9,7 @@ fn a_copy_counts_down_in_the_status_line_then_asks_for_the_clear() {
     send(
         &mut s,
         [Msg::Copied {
-            what: "Client secret",
+            what: Kind::ClientSecret,
             result: Ok(CopyInfo {
                 how: "sent to your terminal (OSC 52)",
                 clears_at: Some(clears_at),
@@ -48,7 +48,7 @@ fn a_fallback_copy_says_why_the_system_clipboard_was_not_used() {
     send(
         &mut s,
         [Msg::Copied {
-            what: "Client ID",
+            what: Kind::ClientId,
             result: Ok(CopyInfo {
                 how: "sent to your terminal (OSC 52)",
                 clears_at: None,
@@ -71,7 +71,7 @@ fn only_the_secret_copy_finishing_delivers_the_secret() {
     send(
         &mut s,
         [Msg::Copied {
-            what: "Client ID",
+            what: Kind::ClientId,
             result: Ok(CopyInfo::plain("OSC 52")),
         }],
     );
@@ -82,7 +82,7 @@ fn only_the_secret_copy_finishing_delivers_the_secret() {
         [
             key(KeyCode::Esc),
             Msg::Copied {
-                what: "Client secret",
+                what: Kind::ClientSecret,
                 result: Ok(CopyInfo::plain("OSC 52")),
             },
             ch('q'),

@@ -131,7 +131,7 @@ fn c_copies_the_client_id() {
     let fx = send(&mut s, [ch('c')]);
     match &fx[..] {
         [Effect::Copy { what, text }] => {
-            assert_eq!(*what, "Client ID");
+            assert_eq!(*what, Kind::ClientId);
             assert_eq!(text.expose(), id(1).as_str());
         }
         other => panic!("{other:?}"),
@@ -139,7 +139,7 @@ fn c_copies_the_client_id() {
     send(
         &mut s,
         [Msg::Copied {
-            what: "Client ID",
+            what: Kind::ClientId,
             result: Ok(CopyInfo::plain("sent to your terminal (OSC 52)")),
         }],
     );
@@ -162,7 +162,7 @@ fn y_copies_the_secret_only_while_visible() {
     let fx = send(&mut s, [ch('y')]);
     match &fx[..] {
         [Effect::Copy { what, text }] => {
-            assert_eq!(*what, "Client secret");
+            assert_eq!(*what, Kind::ClientSecret);
             assert_eq!(text.expose(), SECRET);
         }
         other => panic!("{other:?}"),
@@ -212,7 +212,9 @@ fn errors_stay_through_background_notices_until_esc() {
         &mut s,
         [Msg::Created {
             region: 0,
-            result: Err("an application named 'x' already exists".into()),
+            result: Err(CallError::Failed(
+                "an application named 'x' already exists".into(),
+            )),
         }],
     );
     assert_eq!(s.status.as_ref().unwrap().kind, StatusKind::Error);

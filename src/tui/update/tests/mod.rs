@@ -5,10 +5,11 @@ use chrono::Duration;
 use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::update;
+use crate::clipboard::Kind;
 use crate::model::{Access, AppName, Grant, ScopeId};
 use crate::tui::effect::Effect;
 pub use crate::tui::fixtures::*;
-use crate::tui::msg::{CopyInfo, Msg};
+use crate::tui::msg::{CallError, CopyInfo, Msg};
 use crate::tui::state::{AddFocus, BrowserFocus, Popup, State, StatusKind};
 
 mod add;

@@ -43,7 +43,7 @@ fn a_secret_shown_copied_or_past_its_window_lets_q_quit() {
     send(
         &mut s,
         [Msg::Copied {
-            what: "Client secret",
+            what: Kind::ClientSecret,
             result: Err("no clipboard".into()),
         }],
     );
@@ -53,7 +53,7 @@ fn a_secret_shown_copied_or_past_its_window_lets_q_quit() {
     send(
         &mut s,
         [Msg::Copied {
-            what: "Client secret",
+            what: Kind::ClientSecret,
             result: Ok(CopyInfo::plain("OSC 52")),
         }],
     );

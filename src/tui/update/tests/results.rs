@@ -38,7 +38,9 @@ fn a_failed_add_or_rename_reopens_the_dialog_as_it_was() {
         &mut s,
         [Msg::Created {
             region: 0,
-            result: Err("an application named 'Payroll sync' already exists in region us".into()),
+            result: Err(CallError::NameTaken(
+                "an application named 'Payroll sync' already exists in region us".into(),
+            )),
         }],
     );
     let Some(Popup::Add(f)) = &s.popup else {
@@ -58,7 +60,7 @@ fn a_failed_add_or_rename_reopens_the_dialog_as_it_was() {
         [Msg::Updated {
             region: 0,
             what: "Renamed to",
-            result: Err("already exists".into()),
+            result: Err(CallError::NameTaken("already exists".into())),
         }],
     );
     assert!(
@@ -158,7 +160,7 @@ fn a_quiet_reload_keeps_the_selection_and_the_open_dialog() {
         [Msg::Refreshed {
             region: 0,
             fingerprint: None,
-            result: Err("connection refused".into()),
+            result: Err(CallError::Failed("connection refused".into())),
         }],
     );
     let st = s.status.clone().unwrap();
@@ -220,7 +222,7 @@ fn a_later_success_replaces_an_old_error() {
             s,
             [Msg::Created {
                 region: 0,
-                result: Err("the registry is locked".into()),
+                result: Err(CallError::Failed("the registry is locked".into())),
             }],
         );
         assert_eq!(s.status.as_ref().unwrap().kind, StatusKind::Error);
@@ -260,7 +262,7 @@ fn a_later_success_replaces_an_old_error() {
         ),
         (
             Msg::Copied {
-                what: "Client ID",
+                what: Kind::ClientId,
                 result: Ok(CopyInfo::plain("OSC 52")),
             },
             "Client ID",
@@ -292,7 +294,7 @@ fn a_later_success_replaces_an_old_error() {
         [Msg::Refreshed {
             region: 0,
             fingerprint: None,
-            result: Err("connection refused".into()),
+            result: Err(CallError::Failed("connection refused".into())),
         }],
     );
     assert_eq!(s.status.as_ref().unwrap().kind, StatusKind::Error);
@@ -341,4 +343,50 @@ fn dialogs_for_an_app_deleted_or_renamed_elsewhere_close_on_reload() {
     let msg = reloaded(&s, |apps| apps.retain(|a| a.client_id != id(0)));
     send(&mut s, [msg]);
     assert!(matches!(s.popup, Some(Popup::DeleteConfirm { .. })));
+}
+
+#[test]
+fn a_storage_failure_reopens_the_dialog_but_says_so_on_the_status_line_only() {
+    let mut s = state();
+    send(&mut s, [ch('a')]);
+    send(&mut s, typed("Payroll export"));
+    send(&mut s, [key(KeyCode::Tab), key(KeyCode::Enter)]);
+    send(
+        &mut s,
+        [Msg::Created {
+            region: 0,
+            result: Err(CallError::Failed(
+                "storage error in keyward.db: disk full".into(),
+            )),
+        }],
+    );
+    let Some(Popup::Add(f)) = &s.popup else {
+        panic!("reopened, so nothing typed is lost")
+    };
+    assert_eq!(f.name.text, "Payroll export");
+    assert_eq!(f.error, None, "not a problem with the name");
+    assert_eq!(f.focus, AddFocus::Grid, "the focus stays where it was");
+    let st = s.status.clone().unwrap();
+    assert_eq!(st.kind, StatusKind::Error);
+    assert_eq!(
+        st.text,
+        "Cannot add the application: storage error in keyward.db: disk full"
+    );
+
+    let mut s = state();
+    send(&mut s, [ch('e'), ctrl('u')]);
+    send(&mut s, typed("Payroll export"));
+    send(&mut s, [key(KeyCode::Enter)]);
+    send(
+        &mut s,
+        [Msg::Updated {
+            region: 0,
+            what: "Renamed to",
+            result: Err(CallError::Failed("connection refused".into())),
+        }],
+    );
+    assert!(
+        matches!(&s.popup, Some(Popup::Rename { input, error: None, .. }) if input.text == "Payroll export")
+    );
+    assert_eq!(status_text(&s), "Cannot save: connection refused");
 }
