@@ -7,11 +7,17 @@ use unicode_width::UnicodeWidthStr;
 
 use super::text::{fit, truncate, wrap};
 use super::theme::Theme;
+use crate::model::Application;
 use crate::text::clock;
 use crate::tui::keys::{Action, key_of};
 use crate::tui::state::State;
 
 const LABEL: usize = 15;
+
+/// A field's label, padded to the label column.
+fn label(s: &str, t: Theme) -> Span<'static> {
+    Span::styled(fit(s, LABEL), t.bold())
+}
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     let Some(app) = state.selected_app() else {
@@ -31,8 +37,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let w = inner.width as usize;
-    let value_w = w.saturating_sub(LABEL);
-    let label = |s: &str| Span::styled(fit(s, LABEL), t.bold());
+    let label = |s: &str| label(s, t);
     let mut lines: Vec<Line> = Vec::new();
 
     // An admin client holds no catalog scope, so "0 scopes" would make it look
@@ -64,6 +69,26 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
         Span::styled(" copies it", t.dim()),
     ]));
 
+    lines.extend(secret_lines(state, app, w, t));
+    let fmt = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M").to_string();
+    lines.push(Line::from(vec![
+        label("Created"),
+        Span::raw(format!("{} UTC", fmt(app.created_at))),
+    ]));
+    lines.push(Line::from(vec![
+        label("Updated"),
+        Span::raw(format!("{} UTC", fmt(app.updated_at))),
+    ]));
+    lines.extend(scope_lines(state, app, w, t));
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The secret while its window is open (masked unless `v`), with its keys
+/// and countdown; else why it is hidden and how to get a new one.
+fn secret_lines(state: &State, app: &Application, w: usize, t: Theme) -> Vec<Line<'static>> {
+    let value_w = w.saturating_sub(LABEL);
+    let label = |s: &str| label(s, t);
+    let mut lines = Vec::new();
     match state.reveal_of(&app.client_id) {
         Some(r) => {
             let secret = r.secret.expose();
@@ -122,15 +147,12 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
             ]));
         }
     }
-    let fmt = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M").to_string();
-    lines.push(Line::from(vec![
-        label("Created"),
-        Span::raw(format!("{} UTC", fmt(app.created_at))),
-    ]));
-    lines.push(Line::from(vec![
-        label("Updated"),
-        Span::raw(format!("{} UTC", fmt(app.updated_at))),
-    ]));
+    lines
+}
+
+/// The scopes the application holds, with their access and titles.
+fn scope_lines(state: &State, app: &Application, w: usize, t: Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
     lines.push(Line::from(Span::styled(
         format!("Scopes ({})", app.grants.len() + usize::from(app.admin)),
         t.bold(),
@@ -185,7 +207,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
             ),
         ]));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    lines
 }
 
 /// Says what an admin client is, first thing in its details.
