@@ -2,6 +2,11 @@
 //! [`update`] turns a message into state changes and effects (pure), [`view`]
 //! draws the state, and [`run`] is the thin loop that feeds terminal events,
 //! timer ticks and finished registry calls in as messages.
+//!
+//! Below both `update` and `view`, which never import each other: [`keys`],
+//! the one table of key bindings (dispatch, footer and help read it), and
+//! [`layout`], the screen's geometry. The loop runs effects through
+//! `effects`. The UI starts from a [`Setup`] and knows nothing of the CLI.
 
 pub mod copy;
 pub mod effect;

@@ -72,7 +72,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Copied { what, result } => copy::on_copied(state, what, result),
         Msg::ClipboardCleared { result } => copy::on_cleared(state, result),
         Msg::TokenTested { id, result } => token::on_tested(state, id, result),
-        registry => results::on_result(state, registry),
+        registry @ (Msg::Loaded { .. }
+        | Msg::Refreshed { .. }
+        | Msg::Created { .. }
+        | Msg::Updated { .. }
+        | Msg::SecretReset { .. }
+        | Msg::Deleted { .. }) => results::on_result(state, registry),
     }
     effects
 }
