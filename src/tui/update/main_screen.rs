@@ -3,9 +3,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::tui::keys::Action;
+use crate::tui::keys::{self, Action};
 
-use super::{ensure_visible, error, guard, info, page, results, select, start_call, token};
+use super::{
+    ensure_visible, error, guard, info, makes_a_new_one, page, results, select, start_call, token,
+};
 use crate::clipboard::Kind;
 use crate::model::{Application, ClientSecret};
 use crate::text::clock;
@@ -13,7 +15,12 @@ use crate::tui::effect::Effect;
 use crate::tui::state::{AddFocus, AddForm, Browser, BrowserFocus, Input, Popup, ScopeGrid, State};
 
 /// What the status line says when a key needs a selected application.
-const NOTHING_SELECTED: &str = "No application selected: press a to add one";
+fn nothing_selected() -> String {
+    format!(
+        "No application selected: press {} to add one",
+        keys::key_of(Action::Add)
+    )
+}
 
 pub(super) fn on_key(
     state: &mut State,
@@ -87,7 +94,7 @@ pub(super) fn on_key(
         | Action::ShowSecret
         | Action::TestToken => {
             let Some(app) = state.selected_app().cloned() else {
-                info(state, NOTHING_SELECTED.into());
+                info(state, nothing_selected());
                 return;
             };
             on_app_key(state, action, &app, effects);
@@ -175,8 +182,9 @@ fn on_app_key(state: &mut State, action: Action, app: &Application, effects: &mu
             None => error(
                 state,
                 format!(
-                    "The secret of {name} can no longer be copied: it is shown only for {} after it is made. R makes a new one",
-                    clock(state.window_secs, true)
+                    "The secret of {name} can no longer be copied: it is shown only for {} after it is made. {}",
+                    clock(state.window_secs, true),
+                    makes_a_new_one()
                 ),
             ),
         },
@@ -190,7 +198,10 @@ fn on_app_key(state: &mut State, action: Action, app: &Application, effects: &mu
             } else {
                 info(
                     state,
-                    format!("The secret of {name} can no longer be shown; R makes a new one"),
+                    format!(
+                        "The secret of {name} can no longer be shown; {}",
+                        makes_a_new_one()
+                    ),
                 );
             }
         }

@@ -255,10 +255,28 @@ fn expire(state: &mut State) {
         if let Some(name) = closed.first() {
             notice(
                 state,
-                format!("The secret of {name} can no longer be shown; R makes a new one"),
+                format!(
+                    "The secret of {name} can no longer be shown; {}",
+                    makes_a_new_one()
+                ),
             );
         }
     }
+}
+
+/// "R makes a new one", with the key the table gives: what to do about a
+/// secret that can no longer be shown.
+fn makes_a_new_one() -> String {
+    format!("{} makes a new one", keys::key_of(Action::ResetSecret))
+}
+
+/// "v shows it, y copies it", with the keys the table gives.
+fn shows_and_copies(it: &str) -> String {
+    format!(
+        "{} shows{it}, {} copies{it}",
+        keys::key_of(Action::ShowSecret),
+        keys::key_of(Action::CopySecret)
+    )
 }
 
 /// Starts a background call (a registry call or a token test): the spinner

@@ -1,7 +1,7 @@
 //! The quit confirmation, when quitting would lose a fresh secret: `y` quits
 //! (so does a second Ctrl-C, handled before), any other key stays.
 
-use super::{info, same_burst};
+use super::{info, same_burst, shows_and_copies};
 use crate::tui::keys::Action;
 use crate::tui::state::{Guard, Popup, State};
 
@@ -20,7 +20,10 @@ pub(super) fn on_key(
     let what = names.join(", ");
     info(
         state,
-        format!("Not quitting. The new secret of {what} is still here: v shows it, y copies it"),
+        format!(
+            "Not quitting. The new secret of {what} is still here: {}",
+            shows_and_copies(" it")
+        ),
     );
     None
 }

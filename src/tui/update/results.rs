@@ -2,7 +2,7 @@
 //! an add, a rename or scope change, a secret reset, a delete. Each one also
 //! reconciles what others changed meanwhile with what the UI holds.
 
-use super::{ensure_visible, error, finish_call, info};
+use super::{ensure_visible, error, finish_call, info, shows_and_copies};
 use crate::model::{Application, ClientId};
 use crate::registry::Issued;
 use crate::text::clock;
@@ -161,8 +161,9 @@ fn on_created(state: &mut State, region: usize, result: CallResult<Issued>) {
             info(
                 state,
                 format!(
-                    "Added {name}. Its secret can be seen for {}: v shows it, y copies it",
-                    clock(state.window_secs, true)
+                    "Added {name}. Its secret can be seen for {}: {}",
+                    clock(state.window_secs, true),
+                    shows_and_copies(" it")
                 ),
             );
         }
@@ -185,8 +186,9 @@ fn on_secret_reset(state: &mut State, region: usize, result: CallResult<Issued>)
             info(
                 state,
                 format!(
-                    "New secret for {name}; the old one no longer works. Visible for {}: v shows, y copies",
-                    clock(state.window_secs, true)
+                    "New secret for {name}; the old one no longer works. Visible for {}: {}",
+                    clock(state.window_secs, true),
+                    shows_and_copies("")
                 ),
             );
         }

@@ -1,7 +1,7 @@
 //! The token test (`t`): asks for a token with the visible secret, and the
 //! panel that shows the answer.
 
-use super::{finish_call, info, start_call};
+use super::{finish_call, info, makes_a_new_one, start_call};
 use crate::model::{Application, ClientId};
 use crate::tui::effect::Effect;
 use crate::tui::keys::Action;
@@ -35,7 +35,8 @@ pub(super) fn start_test(state: &mut State, app: &Application, effects: &mut Vec
         info(
             state,
             format!(
-                "No token test for {name}: its secret is no longer visible, and a token needs it. R makes a new one"
+                "No token test for {name}: its secret is no longer visible, and a token needs it. {}",
+                makes_a_new_one()
             ),
         );
         return;
