@@ -505,3 +505,41 @@ impl State {
             .min(self.list.visible.len().saturating_sub(1));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ListCursor;
+
+    fn cursor(len: usize) -> ListCursor {
+        ListCursor {
+            visible: (0..len).collect(),
+            ..ListCursor::default()
+        }
+    }
+
+    #[test]
+    fn the_cursor_stays_in_the_list_and_its_window_follows() {
+        let mut c = cursor(50);
+        assert!(c.select(12, 10));
+        assert_eq!((c.selected, c.offset), (12, 3), "scrolled just enough");
+        assert!(!c.select(12, 10), "no move, no change");
+        assert!(c.page(-1, 10));
+        assert_eq!((c.selected, c.offset), (2, 2));
+        c.page(9, 10);
+        assert_eq!((c.selected, c.offset), (49, 40), "clamped at the end");
+        c.select(-5, 10);
+        assert_eq!((c.selected, c.offset), (0, 0));
+        // A taller window never scrolls past the end of the list.
+        c.offset = 45;
+        c.ensure_visible(10);
+        assert_eq!(c.offset, 0);
+        c.select(49, 10);
+        c.ensure_visible(20);
+        assert_eq!(c.offset, 30);
+        c.top();
+        assert_eq!((c.selected, c.offset), (0, 0));
+        let mut empty = cursor(0);
+        assert!(!empty.page(1, 10));
+        assert_eq!((empty.selected, empty.offset), (0, 0));
+    }
+}
