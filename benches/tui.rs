@@ -114,7 +114,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
-    assert!(!s.visible.is_empty());
+    assert!(!s.list.visible.is_empty());
 }
 
 criterion_group!(benches, bench);

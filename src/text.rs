@@ -111,6 +111,22 @@ pub fn redact_urls_in(text: &str) -> String {
     out
 }
 
+/// A countdown as a clock: `m:ss`, or `h:mm:ss` from an hour up. With
+/// `two_digit_minutes`, `01:05`: for a countdown drawn beside a gauge or in a
+/// column, whose text must not change width as it runs down. The one format
+/// of every countdown (the secret's window, the clipboard clear, a token's
+/// expiry), so they all read alike.
+pub fn clock(secs: u64, two_digit_minutes: bool) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else if two_digit_minutes {
+        format!("{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +144,16 @@ mod tests {
             redact_urls_in("cannot reach 'http://u:p@h/x' (see https://k:s@h2)"),
             "cannot reach 'http://***@h/x' (see https://***@h2)"
         );
+    }
+
+    #[test]
+    fn clocks_count_minutes_then_hours() {
+        assert_eq!(clock(42, false), "0:42");
+        assert_eq!(clock(42, true), "00:42");
+        assert_eq!(clock(900, true), "15:00");
+        assert_eq!(clock(3599, false), "59:59");
+        assert_eq!(clock(3600, true), "1:00:00");
+        assert_eq!(clock(86_400, false), "24:00:00");
     }
 
     #[test]

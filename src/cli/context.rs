@@ -76,6 +76,36 @@ impl Context {
             .collect()
     }
 
+    /// What the full-screen UI starts from: every region's registry, and the
+    /// index of `region` (the first region when none is asked for).
+    pub fn tui_setup(&self, region: Option<&Region>) -> anyhow::Result<crate::tui::Setup> {
+        let registries = self.registries()?;
+        let active = match region {
+            Some(r) => {
+                self.region_config(r)?;
+                registries
+                    .iter()
+                    .position(|reg| reg.region() == r)
+                    .unwrap_or(0)
+            }
+            None => 0,
+        };
+        Ok(crate::tui::Setup {
+            regions: self
+                .config
+                .regions
+                .iter()
+                .cloned()
+                .zip(registries.into_iter().map(Arc::from))
+                .collect(),
+            active,
+            catalog: self.catalog.clone(),
+            data_dir: self.paths.data_dir.clone(),
+            secret_visible_for: self.config.secret_visible_for,
+            clipboard: self.config.clipboard.clone(),
+        })
+    }
+
     /// The registry that holds `id`, found by asking each region in turn.
     pub async fn find(&self, id: &ClientId) -> anyhow::Result<Box<dyn Registry>> {
         for registry in self.registries()? {

@@ -267,10 +267,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .build()?;
     match cli.command {
         None => runtime
-            .block_on(crate::tui::run(&ctx, None))
+            .block_on(crate::tui::run(ctx.tui_setup(None)?))
             .map(|()| ExitCode::SUCCESS),
         Some(Command::Tui { region }) => runtime
-            .block_on(crate::tui::run(&ctx, region))
+            .block_on(crate::tui::run(ctx.tui_setup(region.as_ref())?))
             .map(|()| ExitCode::SUCCESS),
         Some(Command::Regions { json }) => info::regions(&ctx, json),
         Some(Command::Scopes { json }) => info::scopes(&ctx, json),

@@ -181,7 +181,7 @@ impl Copied {
         let mut s = format!("{} {}", self.kind.label(), self.route.outcome());
         if let Some(at) = self.clear_at {
             let left = at.saturating_duration_since(now).as_secs();
-            s.push_str(&format!(", clears in {}:{:02}", left / 60, left % 60));
+            s.push_str(&format!(", clears in {}", crate::text::clock(left, false)));
         }
         if let Some(why) = &self.fell_back {
             s.push_str(&format!(" (system clipboard failed: {why})"));

@@ -17,30 +17,22 @@ use crate::model::ClientSecret;
 /// A finished clipboard call, on its way back to the loop.
 pub enum ClipboardDone {
     Copied {
-        what: &'static str,
+        what: Kind,
         result: Result<Copied, ClipboardError>,
     },
     Cleared(Result<Cleared, ClipboardError>),
 }
 
-fn kind_of(what: &str) -> Kind {
-    if what == Kind::ClientId.label() {
-        Kind::ClientId
-    } else {
-        Kind::ClientSecret
-    }
-}
-
 pub fn start_copy(
     clipboard: &Arc<Clipboard>,
-    what: &'static str,
+    what: Kind,
     text: ClientSecret,
     tx: &UnboundedSender<ClipboardDone>,
 ) {
     let clipboard = clipboard.clone();
     let tx = tx.clone();
     tokio::task::spawn_blocking(move || {
-        let result = clipboard.copy(kind_of(what), text.expose());
+        let result = clipboard.copy(what, text.expose());
         let _ = tx.send(ClipboardDone::Copied { what, result });
     });
 }
@@ -132,7 +124,7 @@ mod tests {
         let mut out = Vec::new();
         let msg = finish(
             ClipboardDone::Copied {
-                what: "Client secret",
+                what: Kind::ClientSecret,
                 result: copied,
             },
             &mut out,

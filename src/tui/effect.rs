@@ -1,6 +1,7 @@
 //! What `update` asks the event loop to do. Effects are data so `update` stays
 //! pure and its tests can assert on exactly what would happen.
 
+use crate::clipboard::Kind;
 use crate::model::{AppName, ClientId, ClientSecret, Grant, NewApplication};
 
 #[derive(Debug, PartialEq, Eq)]
@@ -40,7 +41,7 @@ pub enum Effect {
     /// Put `text` on the clipboard. `ClientSecret` is used for any copied text
     /// (client IDs too) because it redacts itself in Debug and wipes on drop.
     Copy {
-        what: &'static str,
+        what: Kind,
         text: ClientSecret,
     },
     /// Ask for an access token with the client credentials, as a platform

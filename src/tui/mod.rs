@@ -2,10 +2,18 @@
 //! [`update`] turns a message into state changes and effects (pure), [`view`]
 //! draws the state, and [`run`] is the thin loop that feeds terminal events,
 //! timer ticks and finished registry calls in as messages.
+//!
+//! Below both `update` and `view`, which never import each other: [`keys`],
+//! the one table of key bindings (dispatch, footer and help read it), and
+//! [`layout`], the screen's geometry. The loop runs effects through
+//! `effects`. The UI starts from a [`Setup`] and knows nothing of the CLI.
 
 pub mod copy;
 pub mod effect;
+mod effects;
 pub mod filter;
+pub mod keys;
+pub mod layout;
 pub mod msg;
 pub mod state;
 mod terminal;
@@ -13,6 +21,7 @@ pub mod token;
 pub mod update;
 pub mod view;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,10 +31,10 @@ use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::cli::Context;
-use crate::model::Region;
+use crate::catalog::Catalog;
+use crate::config::RegionConfig;
 use crate::registry::Registry;
-use effect::Effect;
+use effects::Effects;
 use msg::Msg;
 use state::{RegionTab, State};
 
@@ -37,51 +46,24 @@ fn short_location(location: &str) -> String {
         .to_owned()
 }
 
-/// Runs the UI until the user quits or the terminal goes away.
-pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
-    let registries: Vec<Arc<dyn Registry>> = ctx.registries()?.into_iter().map(Arc::from).collect();
-    let active = match &region {
-        Some(r) => {
-            ctx.region_config(r)?;
-            registries
-                .iter()
-                .position(|reg| reg.region() == r)
-                .unwrap_or(0)
-        }
-        None => 0,
-    };
-    let vias: Vec<token::TokenVia> = ctx
-        .config
-        .regions
-        .iter()
-        .zip(&registries)
-        .map(|(rc, reg)| token::TokenVia::for_region(rc, reg, &ctx.paths.data_dir))
-        .collect();
-    let tabs = ctx
-        .config
-        .regions
-        .iter()
-        .zip(&registries)
-        .zip(&vias)
-        .map(|((rc, reg), via)| RegionTab {
-            region: rc.region.clone(),
-            name: rc.name.clone(),
-            location: short_location(&reg.location()),
-            apps: Vec::new(),
-            loaded: false,
-            token_via: via.label(),
-            fingerprint: None,
-        })
-        .collect();
-    let mut state = State::new(
-        tabs,
-        active,
-        ctx.catalog.clone(),
-        Utc::now(),
-        ctx.config.secret_visible_for.as_secs(),
-    );
-    state.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+/// What the UI starts from, built by whoever launches it (the CLI): the UI
+/// knows nothing of command lines or config files.
+pub struct Setup {
+    /// Each configured region and its registry, in config order.
+    pub regions: Vec<(RegionConfig, Arc<dyn Registry>)>,
+    /// The region the UI opens on: an index into `regions`.
+    pub active: usize,
+    pub catalog: Arc<Catalog>,
+    /// Where a local token test finds the signing key.
+    pub data_dir: PathBuf,
+    /// How long a new secret can be seen and copied.
+    pub secret_visible_for: Duration,
+    pub clipboard: crate::clipboard::Settings,
+}
 
+/// Runs the UI until the user quits or the terminal goes away.
+pub async fn run(setup: Setup) -> anyhow::Result<()> {
+    let (mut state, vias) = initial_state(&setup);
     use std::io::IsTerminal as _;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
@@ -98,11 +80,17 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
     state.size = (size.width, size.height);
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let clipboard = Arc::new(crate::clipboard::Clipboard::new(
-        ctx.config.clipboard.clone(),
-        crate::clipboard::Environment::from_env(),
-    ));
     let (clip_tx, mut clip_rx) = mpsc::unbounded_channel::<copy::ClipboardDone>();
+    let effects = Effects {
+        registries: setup.regions.iter().map(|(_, reg)| reg.clone()).collect(),
+        vias,
+        clipboard: Arc::new(crate::clipboard::Clipboard::new(
+            setup.clipboard.clone(),
+            crate::clipboard::Environment::from_env(),
+        )),
+        tx,
+        clip_tx,
+    };
     let mut events = EventStream::new();
     // Others (the CLI, a server) write to the same registries: look every
     // POLL while idle. Cheap, as the registry's fingerprint answers first.
@@ -111,9 +99,9 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
-    state.pending += 1;
-    spawn(&registries, Effect::Load { region: active }, &tx);
-
+    update::start(&mut state)
+        .into_iter()
+        .for_each(|e| effects.run(e));
     loop {
         if state.dirty {
             state.dirty = false;
@@ -142,37 +130,48 @@ pub async fn run(ctx: &Context, region: Option<Region>) -> anyhow::Result<()> {
         state.now = Utc::now();
         for msg in msgs {
             debug_panic_on_request(&msg);
-            for effect in update::update(&mut state, msg) {
-                match effect {
-                    Effect::Copy { what, text } => {
-                        copy::start_copy(&clipboard, what, text, &clip_tx)
-                    }
-                    Effect::ClearClipboard => copy::start_clear(&clipboard, &clip_tx),
-                    Effect::TestToken {
-                        region,
-                        id,
-                        secret,
-                        scopes,
-                    } => {
-                        let Some(via) = vias.get(region).cloned() else {
-                            continue;
-                        };
-                        let tx = tx.clone();
-                        tokio::spawn(async move {
-                            let result = token::test(via, id.clone(), secret, scopes).await;
-                            let _ = tx.send(Msg::TokenTested { id, result });
-                        });
-                    }
-                    other => spawn(&registries, other, &tx),
-                }
-            }
+            update::update(&mut state, msg)
+                .into_iter()
+                .for_each(|e| effects.run(e));
             if state.quit {
                 break;
             }
         }
     }
-    copy::clear_on_quit(&clipboard, term.backend_mut());
+    copy::clear_on_quit(&effects.clipboard, term.backend_mut());
     Ok(())
+}
+
+/// The state the UI opens with, and each region's token route (by tab).
+fn initial_state(setup: &Setup) -> (State, Vec<token::TokenVia>) {
+    let vias: Vec<token::TokenVia> = setup
+        .regions
+        .iter()
+        .map(|(rc, reg)| token::TokenVia::for_region(rc, reg, &setup.data_dir))
+        .collect();
+    let tabs = setup
+        .regions
+        .iter()
+        .zip(&vias)
+        .map(|((rc, reg), via)| RegionTab {
+            region: rc.region.clone(),
+            name: rc.name.clone(),
+            location: short_location(&reg.location()),
+            apps: Vec::new(),
+            loaded: false,
+            token_via: via.label(),
+            fingerprint: None,
+        })
+        .collect();
+    let mut state = State::new(
+        tabs,
+        setup.active,
+        setup.catalog.clone(),
+        Utc::now(),
+        setup.secret_visible_for.as_secs(),
+    );
+    state.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    (state, vias)
 }
 
 /// Test builds only: with `KEYWARD_DEBUG_PANIC` set, F12 panics, so the leak
@@ -233,107 +232,10 @@ fn burst_msgs(events: Vec<Event>) -> Vec<Msg> {
 /// How often the UI looks for changes made by other processes.
 const POLL: Duration = Duration::from_secs(10);
 
-/// Runs a registry call in the background; its result comes back as a message.
-fn spawn(registries: &[Arc<dyn Registry>], effect: Effect, tx: &mpsc::UnboundedSender<Msg>) {
-    let tx = tx.clone();
-    let reg = |i: usize| registries.get(i).cloned();
-    let err = |e: crate::registry::RegistryError| crate::text::printable(&e.to_string());
-    match effect {
-        Effect::Load { region } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let result = r.list().await.map_err(err);
-                let _ = tx.send(Msg::Loaded { region, result });
-            });
-        }
-        Effect::Refresh { region, known } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let msg = match r.fingerprint().await {
-                    Err(e) => Msg::Refreshed {
-                        region,
-                        fingerprint: None,
-                        result: Err(err(e)),
-                    },
-                    Ok(Some(fp)) if known.as_ref() == Some(&fp) => Msg::Refreshed {
-                        region,
-                        fingerprint: Some(fp),
-                        result: Ok(None),
-                    },
-                    // Taken before the list: a change made in between shows
-                    // as a new fingerprint at the next poll, never as a miss.
-                    Ok(fingerprint) => Msg::Refreshed {
-                        region,
-                        fingerprint,
-                        result: r.list().await.map(Some).map_err(err),
-                    },
-                };
-                let _ = tx.send(msg);
-            });
-        }
-        Effect::Create { region, new } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let result = r.create(new).await.map_err(err);
-                let _ = tx.send(Msg::Created { region, result });
-            });
-        }
-        Effect::Rename { region, id, name } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let result = r.rename(&id, name).await.map_err(err);
-                let _ = tx.send(Msg::Updated {
-                    region,
-                    what: "Renamed to",
-                    result,
-                });
-            });
-        }
-        Effect::SetAccess {
-            region,
-            id,
-            changes,
-        } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let result = r.set_access(&id, changes).await.map_err(err);
-                let _ = tx.send(Msg::Updated {
-                    region,
-                    what: "Scopes saved for",
-                    result,
-                });
-            });
-        }
-        Effect::ResetSecret { region, id } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let result = r.reset_secret(&id).await.map_err(err);
-                let _ = tx.send(Msg::SecretReset { region, result });
-            });
-        }
-        Effect::Delete { region, id, name } => {
-            let Some(r) = reg(region) else { return };
-            tokio::spawn(async move {
-                let result = r.delete(&id).await.map_err(err);
-                let _ = tx.send(Msg::Deleted {
-                    region,
-                    id,
-                    name,
-                    result,
-                });
-            });
-        }
-        // Handled by the loop itself, which owns the terminal and the token vias.
-        Effect::Copy { .. } | Effect::ClearClipboard | Effect::TestToken { .. } => {}
-    }
-}
-
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
 mod snapshots;
-#[cfg(test)]
-mod update_tests;
 
 #[cfg(test)]
 mod burst_tests {

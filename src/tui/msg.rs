@@ -4,12 +4,67 @@
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::state::{TokenFailure, TokenShown};
+use crate::clipboard::Kind;
 use crate::model::{Application, ClientId};
-use crate::registry::Issued;
+use crate::registry::{Issued, RegistryError};
 
-/// A registry failure, already turned into the one line the status bar shows.
-/// Registry errors never carry a secret, so the text is safe to keep and show.
-pub type CallResult<T> = Result<T, String>;
+/// What a registry call brought back.
+pub type CallResult<T> = Result<T, CallError>;
+
+/// A registry call that failed, as the UI tells it: the kind says where the
+/// message goes (a taken name beside the name field, the rest to the status
+/// line), the text is one printable line in the UI's own words (no command
+/// lines to run). Registry errors never carry a secret, so it is safe to keep
+/// and show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallError {
+    /// Another application of the region has the name.
+    NameTaken(String),
+    /// The application is gone: deleted elsewhere.
+    NotFound(String),
+    /// The registry refused what was sent.
+    Refused(String),
+    /// The storage or the network failed.
+    Failed(String),
+}
+
+impl CallError {
+    pub fn text(&self) -> &str {
+        match self {
+            CallError::NameTaken(t)
+            | CallError::NotFound(t)
+            | CallError::Refused(t)
+            | CallError::Failed(t) => t,
+        }
+    }
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text())
+    }
+}
+
+impl From<RegistryError> for CallError {
+    fn from(e: RegistryError) -> Self {
+        let line = |s: String| crate::text::printable(&s);
+        match e {
+            RegistryError::DuplicateName { name, region } => CallError::NameTaken(line(format!(
+                "an application named '{name}' already exists in region {region}: choose another name"
+            ))),
+            RegistryError::NotFound { client_id, region } => CallError::NotFound(line(format!(
+                "no application with client ID '{client_id}' in region {region}: it was deleted elsewhere"
+            ))),
+            RegistryError::RevealWindowClosed { client_id } => CallError::Refused(line(format!(
+                "the secret of '{client_id}' can no longer be shown: its window has closed"
+            ))),
+            RegistryError::InvalidInput(message) => CallError::Refused(line(message)),
+            RegistryError::Storage { location, message } => {
+                CallError::Failed(line(format!("storage error in {location}: {message}")))
+            }
+        }
+    }
+}
 
 #[derive(Debug)]
 pub enum Msg {
@@ -61,8 +116,8 @@ pub enum Msg {
     },
     /// A copy finished (or failed) in the clipboard.
     Copied {
-        what: &'static str,
-        result: CallResult<CopyInfo>,
+        what: Kind,
+        result: Result<CopyInfo, String>,
     },
     /// A token test (`t`) finished.
     TokenTested {
@@ -71,7 +126,7 @@ pub enum Msg {
     },
     /// The clipboard clear that was due ran; the text says what happened.
     ClipboardCleared {
-        result: CallResult<String>,
+        result: Result<String, String>,
     },
 }
 
@@ -94,5 +149,37 @@ impl CopyInfo {
             clears_at: None,
             fell_back: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CallError;
+    use crate::model::{ClientId, Region};
+    use crate::registry::RegistryError;
+
+    #[test]
+    fn registry_errors_become_kinds_in_the_uis_own_words() {
+        let region = Region::new("us").unwrap();
+        let taken = CallError::from(RegistryError::DuplicateName {
+            name: "Payroll sync".into(),
+            region: region.clone(),
+        });
+        assert!(matches!(&taken, CallError::NameTaken(t) if t.contains("already exists")));
+        let gone = CallError::from(RegistryError::NotFound {
+            client_id: ClientId::parse("9fK2mA0cZr8LpW3xN5bT7vY1qH4jD6Qa").unwrap(),
+            region,
+        });
+        assert!(matches!(gone, CallError::NotFound(_)));
+        // No command line to run: the UI has keys for that.
+        assert!(!gone.text().contains("keyward "), "{gone}");
+        let storage = CallError::from(RegistryError::Storage {
+            location: "keyward.db".into(),
+            message: "disk I/O error\u{1b}[2J".into(),
+        });
+        assert_eq!(
+            storage,
+            CallError::Failed("storage error in keyward.db: disk I/O error\\u{1b}[2J".into())
+        );
     }
 }

@@ -8,7 +8,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::fixtures::*;
-use super::msg::Msg;
+use super::msg::{CallError, Msg};
 use super::state::State;
 use super::update::update;
 use super::view::view;
@@ -90,7 +90,9 @@ fn error_status() {
             s,
             [Msg::Loaded {
                 region: 1,
-                result: Err("storage error in keyward.db: disk I/O error".into()),
+                result: Err(CallError::Failed(
+                    "storage error in keyward.db: disk I/O error".into(),
+                )),
             }],
         );
     });
@@ -479,7 +481,7 @@ fn a_long_error_wraps_in_the_status_area() {
             s,
             [Msg::Loaded {
                 region: 1,
-                result: Err(LONG_ERROR.into()),
+                result: Err(CallError::Failed(LONG_ERROR.into())),
             }],
         );
     });
@@ -491,7 +493,7 @@ fn a_long_error_wraps_in_the_status_area() {
             &mut s,
             [Msg::Loaded {
                 region: 1,
-                result: Err(LONG_ERROR.into()),
+                result: Err(CallError::Failed(LONG_ERROR.into())),
             }],
         );
         let screen = rows(&buffer(&s, w, h)).join("\n");
@@ -514,7 +516,7 @@ fn an_error_too_long_for_the_status_area_is_cut_with_an_ellipsis() {
         &mut s,
         [Msg::Loaded {
             region: 1,
-            result: Err(text),
+            result: Err(CallError::Failed(text)),
         }],
     );
     let screen = rows(&buffer(&s, 80, 24));

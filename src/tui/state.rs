@@ -269,16 +269,61 @@ pub struct Filter {
     pub editing: bool,
 }
 
-pub struct State {
-    pub regions: Vec<RegionTab>,
-    pub active: usize,
-    pub catalog: Arc<Catalog>,
+/// The list's cursor: which applications pass the filter, which one is
+/// selected, and the first of the rows on screen.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListCursor {
     /// Indices into the active region's `apps` that pass the filter, in order.
     pub visible: Vec<usize>,
     /// Index into `visible`.
     pub selected: usize,
     /// The first visible row the list shows (kept so scrolling is stable).
     pub offset: usize,
+}
+
+impl ListCursor {
+    /// Keeps the selection inside a window of `rows` rows, scrolling no more
+    /// than needed.
+    pub fn ensure_visible(&mut self, rows: usize) {
+        let rows = rows.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + rows {
+            self.offset = self.selected + 1 - rows;
+        }
+        self.offset = self.offset.min(self.visible.len().saturating_sub(rows));
+    }
+
+    /// Selects row `index`, clamped to the list, and scrolls to it; whether
+    /// the selection moved.
+    pub fn select(&mut self, index: isize, rows: usize) -> bool {
+        let last = self.visible.len().saturating_sub(1) as isize;
+        let new = index.clamp(0, last.max(0)) as usize;
+        let moved = new != self.selected;
+        self.selected = new;
+        self.ensure_visible(rows);
+        moved
+    }
+
+    /// Moves the selection `pages` windows of `rows` rows down (up when
+    /// negative); whether it moved.
+    pub fn page(&mut self, pages: isize, rows: usize) -> bool {
+        let step = rows.max(1) as isize;
+        self.select(self.selected as isize + pages * step, rows)
+    }
+
+    /// Back to the first row, scrolled to the top.
+    pub fn top(&mut self) {
+        self.selected = 0;
+        self.offset = 0;
+    }
+}
+
+pub struct State {
+    pub regions: Vec<RegionTab>,
+    pub active: usize,
+    pub catalog: Arc<Catalog>,
+    pub list: ListCursor,
     pub filter: Filter,
     /// Secrets still inside their window, by client ID. Dropping one wipes it.
     pub reveals: HashMap<ClientId, SecretReveal>,
@@ -328,8 +373,12 @@ pub struct CopyNote {
 impl CopyNote {
     /// `✓ Client secret sent to your terminal (OSC 52) · clears in 0:42`.
     pub fn status(&self, now: DateTime<Utc>) -> String {
-        let left = (self.clears_at - now).num_seconds().max(0);
-        format!("{} · clears in {}:{:02}", self.text, left / 60, left % 60)
+        let left = (self.clears_at - now).num_seconds().max(0).unsigned_abs();
+        format!(
+            "{} · clears in {}",
+            self.text,
+            crate::text::clock(left, false)
+        )
     }
 }
 
@@ -345,9 +394,7 @@ impl State {
             regions,
             active,
             catalog,
-            visible: Vec::new(),
-            selected: 0,
-            offset: 0,
+            list: ListCursor::default(),
             filter: Filter::default(),
             reveals: HashMap::new(),
             fresh: HashMap::new(),
@@ -382,7 +429,7 @@ impl State {
     }
 
     pub fn selected_app(&self) -> Option<&Application> {
-        let i = *self.visible.get(self.selected)?;
+        let i = *self.list.visible.get(self.list.selected)?;
         self.apps().get(i)
     }
 
@@ -412,6 +459,23 @@ impl State {
         names
     }
 
+    /// Applications holding the catalog scope at `scope` (indices into
+    /// `apps`), strongest access first.
+    pub fn holders(&self, scope: usize) -> Vec<usize> {
+        let Some(def) = self.catalog.scopes().nth(scope) else {
+            return Vec::new();
+        };
+        let apps = self.apps();
+        let mut out: Vec<usize> = apps
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.access_to(&def.id) != Access::None)
+            .map(|(i, _)| i)
+            .collect();
+        out.sort_by_key(|&i| std::cmp::Reverse(apps[i].access_to(&def.id)));
+        out
+    }
+
     /// Whether the timer must run: a countdown is visible or a call is in flight.
     pub fn needs_tick(&self) -> bool {
         self.pending > 0
@@ -425,18 +489,57 @@ impl State {
     pub fn refilter(&mut self, keep: Option<ClientId>) {
         let keep = keep.or_else(|| self.selected_app().map(|a| a.client_id.clone()));
         let apps = self.apps();
-        self.visible = if self.filter.query.trim().is_empty() {
+        self.list.visible = if self.filter.query.trim().is_empty() {
             (0..apps.len()).collect()
         } else {
             super::filter::matching(apps, &self.filter.query)
         };
-        self.selected = keep
+        self.list.selected = keep
             .and_then(|id| {
-                self.visible
+                self.list
+                    .visible
                     .iter()
                     .position(|&i| self.apps()[i].client_id == id)
             })
             .unwrap_or(0)
-            .min(self.visible.len().saturating_sub(1));
+            .min(self.list.visible.len().saturating_sub(1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ListCursor;
+
+    fn cursor(len: usize) -> ListCursor {
+        ListCursor {
+            visible: (0..len).collect(),
+            ..ListCursor::default()
+        }
+    }
+
+    #[test]
+    fn the_cursor_stays_in_the_list_and_its_window_follows() {
+        let mut c = cursor(50);
+        assert!(c.select(12, 10));
+        assert_eq!((c.selected, c.offset), (12, 3), "scrolled just enough");
+        assert!(!c.select(12, 10), "no move, no change");
+        assert!(c.page(-1, 10));
+        assert_eq!((c.selected, c.offset), (2, 2));
+        c.page(9, 10);
+        assert_eq!((c.selected, c.offset), (49, 40), "clamped at the end");
+        c.select(-5, 10);
+        assert_eq!((c.selected, c.offset), (0, 0));
+        // A taller window never scrolls past the end of the list.
+        c.offset = 45;
+        c.ensure_visible(10);
+        assert_eq!(c.offset, 0);
+        c.select(49, 10);
+        c.ensure_visible(20);
+        assert_eq!(c.offset, 30);
+        c.top();
+        assert_eq!((c.selected, c.offset), (0, 0));
+        let mut empty = cursor(0);
+        assert!(!empty.page(1, 10));
+        assert_eq!((empty.selected, empty.offset), (0, 0));
     }
 }

@@ -7,10 +7,17 @@ use unicode_width::UnicodeWidthStr;
 
 use super::text::{fit, truncate, wrap};
 use super::theme::Theme;
+use crate::model::Application;
+use crate::text::clock;
+use crate::tui::keys::{Action, key_of};
 use crate::tui::state::State;
-use crate::tui::update::mm_ss;
 
 const LABEL: usize = 15;
+
+/// A field's label, padded to the label column.
+fn label(s: &str, t: Theme) -> Span<'static> {
+    Span::styled(fit(s, LABEL), t.bold())
+}
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     let Some(app) = state.selected_app() else {
@@ -30,8 +37,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let w = inner.width as usize;
-    let value_w = w.saturating_sub(LABEL);
-    let label = |s: &str| Span::styled(fit(s, LABEL), t.bold());
+    let label = |s: &str| label(s, t);
     let mut lines: Vec<Line> = Vec::new();
 
     // An admin client holds no catalog scope, so "0 scopes" would make it look
@@ -59,10 +65,30 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     ));
     lines.push(Line::from(vec![
         label(""),
-        Span::styled("c", t.key()),
+        Span::styled(key_of(Action::CopyId), t.key()),
         Span::styled(" copies it", t.dim()),
     ]));
 
+    lines.extend(secret_lines(state, app, w, t));
+    let fmt = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M").to_string();
+    lines.push(Line::from(vec![
+        label("Created"),
+        Span::raw(format!("{} UTC", fmt(app.created_at))),
+    ]));
+    lines.push(Line::from(vec![
+        label("Updated"),
+        Span::raw(format!("{} UTC", fmt(app.updated_at))),
+    ]));
+    lines.extend(scope_lines(state, app, w, t));
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The secret while its window is open (masked unless `v`), with its keys
+/// and countdown; else why it is hidden and how to get a new one.
+fn secret_lines(state: &State, app: &Application, w: usize, t: Theme) -> Vec<Line<'static>> {
+    let value_w = w.saturating_sub(LABEL);
+    let label = |s: &str| label(s, t);
+    let mut lines = Vec::new();
     match state.reveal_of(&app.client_id) {
         Some(r) => {
             let secret = r.secret.expose();
@@ -79,13 +105,13 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
             };
             lines.push(Line::from(vec![
                 label(""),
-                Span::styled("v", t.key()),
+                Span::styled(key_of(Action::ShowSecret), t.key()),
                 Span::styled(show, t.dim()),
-                Span::styled("y", t.key()),
+                Span::styled(key_of(Action::CopySecret), t.key()),
                 Span::styled(" copies", t.dim()),
             ]));
             let left = r.seconds_left(state.now);
-            let text = format!("visible {} ", mm_ss(left));
+            let text = format!("visible {} ", clock(left, true));
             let bar_w = value_w.saturating_sub(text.width()).min(24);
             let filled = if state.window_secs == 0 {
                 0
@@ -109,27 +135,24 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
                 Span::styled(
                     format!(
                         "shown only for {} after it is made;",
-                        mm_ss(state.window_secs)
+                        clock(state.window_secs, true)
                     ),
                     t.dim(),
                 ),
             ]));
             lines.push(Line::from(vec![
                 label(""),
-                Span::styled("R", t.key()),
+                Span::styled(key_of(Action::ResetSecret), t.key()),
                 Span::styled(" makes a new one", t.dim()),
             ]));
         }
     }
-    let fmt = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M").to_string();
-    lines.push(Line::from(vec![
-        label("Created"),
-        Span::raw(format!("{} UTC", fmt(app.created_at))),
-    ]));
-    lines.push(Line::from(vec![
-        label("Updated"),
-        Span::raw(format!("{} UTC", fmt(app.updated_at))),
-    ]));
+    lines
+}
+
+/// The scopes the application holds, with their access and titles.
+fn scope_lines(state: &State, app: &Application, w: usize, t: Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
     lines.push(Line::from(Span::styled(
         format!("Scopes ({})", app.grants.len() + usize::from(app.admin)),
         t.bold(),
@@ -137,7 +160,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     if app.grants.is_empty() && !app.admin {
         lines.push(Line::from(vec![
             Span::styled("  none yet: ", t.dim()),
-            Span::styled("s", t.key()),
+            Span::styled(key_of(Action::EditScopes), t.key()),
             Span::styled(" edits scopes", t.dim()),
         ]));
     }
@@ -188,7 +211,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
             ),
         ]));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    lines
 }
 
 /// Says what an admin client is, first thing in its details.
@@ -238,20 +261,20 @@ fn draw_empty(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
             Line::from(""),
             Line::from(vec![
                 Span::raw("Press "),
-                Span::styled("a", t.key()),
+                Span::styled(key_of(Action::Add), t.key()),
                 Span::raw(" to add one: give it a name and pick its scopes."),
             ]),
             Line::from(format!(
                 "Its client ID and secret appear here. The secret can be seen and copied for {} after it is made, then never again.",
-                mm_ss(state.window_secs)
+                clock(state.window_secs, true)
             )),
             Line::from(""),
             Line::from(vec![
-                Span::styled("S", t.key()),
+                Span::styled(key_of(Action::Browse), t.key()),
                 Span::raw(" browses the scopes, "),
-                Span::styled("Tab", t.key()),
+                Span::styled(key_of(Action::NextRegion), t.key()),
                 Span::raw(" switches region, "),
-                Span::styled("?", t.key()),
+                Span::styled(key_of(Action::Help), t.key()),
                 Span::raw(" lists every key."),
             ]),
         ]

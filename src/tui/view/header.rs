@@ -4,8 +4,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::layout::{TABS_X, tab_labels};
 use super::theme::Theme;
+use crate::tui::layout::{TABS_X, tab_labels};
 use crate::tui::state::State;
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {

@@ -9,10 +9,10 @@ use crate::tui::state::State;
 
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     let total = state.apps().len();
-    let title = if state.visible.len() == total {
+    let title = if state.list.visible.len() == total {
         format!(" Applications ({total}) ")
     } else {
-        format!(" Applications ({} of {total}) ", state.visible.len())
+        format!(" Applications ({} of {total}) ", state.list.visible.len())
     };
     let mut block = Block::bordered().title(Span::styled(title, t.title()));
     if state.filter.editing || !state.filter.query.is_empty() {
@@ -39,7 +39,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
         frame.render_widget(Paragraph::new(Span::styled(" Loading…", t.dim())), inner);
         return;
     }
-    if state.visible.is_empty() {
+    if state.list.visible.is_empty() {
         let text = if total == 0 {
             " None yet: a adds one".to_owned()
         } else {
@@ -55,13 +55,16 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     let fixed = 2 + 5 + 1 + if show_id { 10 } else { 0 } + if show_date { 11 } else { 0 };
     let name_w = w.saturating_sub(fixed).max(4);
     // Only the rows on screen are formatted, so a huge region costs nothing extra.
-    let offset = if state.selected >= state.offset && state.selected < state.offset + rows {
-        state.offset
+    let offset = if state.list.selected >= state.list.offset
+        && state.list.selected < state.list.offset + rows
+    {
+        state.list.offset
     } else {
-        state.selected.saturating_sub(rows - 1)
+        state.list.selected.saturating_sub(rows - 1)
     };
     let apps = state.apps();
     let lines: Vec<Line> = state
+        .list
         .visible
         .iter()
         .enumerate()
@@ -69,7 +72,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
         .take(rows)
         .filter_map(|(pos, &i)| {
             let a = apps.get(i)?;
-            let sel = pos == state.selected;
+            let sel = pos == state.list.selected;
             let mut row = String::with_capacity(w + 8);
             row.push_str(if sel { "▶ " } else { "  " });
             row.push_str(&fit(a.client_name.as_str(), name_w));

@@ -4,7 +4,6 @@
 mod details;
 mod footer;
 mod header;
-pub mod layout;
 mod list;
 mod popups;
 pub mod text;
@@ -12,6 +11,7 @@ pub mod theme;
 
 use ratatui::Frame;
 
+use super::layout;
 use super::state::State;
 use theme::Theme;
 

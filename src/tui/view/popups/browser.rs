@@ -9,7 +9,6 @@ use unicode_width::UnicodeWidthStr;
 use super::{Hidden, dialog, more_marks};
 use crate::model::Access;
 use crate::tui::state::{Browser, BrowserFocus, State};
-use crate::tui::update::holders;
 use crate::tui::view::text::{fit, truncate};
 use crate::tui::view::theme::Theme;
 use crate::tui::view::{access_glyph, access_label};
@@ -44,7 +43,15 @@ pub fn draw(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme)
         inner.height,
     );
 
-    // Left: every scope by product, with the levels it offers.
+    draw_scopes(state, b, frame, left, r, t);
+    if let Some(def) = state.catalog.scopes().nth(b.scope) {
+        draw_holders(state, b, def, frame, right, t);
+    }
+}
+
+/// Left: every scope by product, with the levels it offers, and the focused
+/// scope's description under them. `r` is the browser's frame, for the marks.
+fn draw_scopes(state: &State, b: &Browser, frame: &mut Frame, left: Rect, r: Rect, t: Theme) {
     let lw = left.width as usize;
     let mut lines: Vec<Line> = Vec::new();
     // Which lines are scopes (the others are product titles).
@@ -129,10 +136,19 @@ pub fn draw(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme)
             left.height - list_h as u16,
         ),
     );
+}
 
-    // Right: who holds the focused scope, and at which level.
+/// Right: who holds the focused scope `def`, and at which level.
+fn draw_holders(
+    state: &State,
+    b: &Browser,
+    def: &crate::catalog::ScopeDef,
+    frame: &mut Frame,
+    right: Rect,
+    t: Theme,
+) {
     let rw = right.width as usize;
-    let hs = holders(state, b.scope);
+    let hs = state.holders(b.scope);
     let apps = state.apps();
     let writers = hs
         .iter()
@@ -227,40 +243,14 @@ fn draw_matrix(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: The
         left: first_col,
         right: scopes.len().saturating_sub(first_col + cols.len()),
     };
+    let cells = Cells {
+        scopes: &scopes,
+        cols: &cols,
+        name_w,
+        col_w,
+    };
     for (i, a) in apps.iter().enumerate().skip(offset).take(rows) {
-        let here = i == b.app;
-        let mut spans = vec![Span::styled(
-            format!("{} ", fit(a.client_name.as_str(), name_w)),
-            if here {
-                t.selected()
-            } else {
-                ratatui::style::Style::new()
-            },
-        )];
-        for &c in &cols {
-            let access = a.access_to(&scopes[c].id);
-            let style = match access {
-                Access::None => t.dim(),
-                Access::Read => t.read(),
-                Access::Write => t.write(),
-            };
-            let style = if here && c == b.column {
-                style.add_modifier(ratatui::style::Modifier::REVERSED)
-            } else {
-                style
-            };
-            let pad = (col_w - 1) / 2;
-            spans.push(Span::styled(
-                format!(
-                    "{}{}{}",
-                    " ".repeat(pad + 1),
-                    access_glyph(access),
-                    " ".repeat(col_w - pad - 2)
-                ),
-                style,
-            ));
-        }
-        lines.push(Line::from(spans));
+        lines.push(matrix_row(a, i == b.app, b.column, &cells, t));
     }
     frame.render_widget(
         Paragraph::new(lines),
@@ -294,4 +284,57 @@ fn draw_matrix(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: The
         );
     }
     hidden
+}
+
+/// What every row of the matrix is cut to: the scopes, the columns shown
+/// (indices into `scopes`), and the widths of the name and of a column.
+struct Cells<'a> {
+    scopes: &'a [&'a crate::catalog::ScopeDef],
+    cols: &'a [usize],
+    name_w: usize,
+    col_w: usize,
+}
+
+/// One application's row: its name, then a glyph per shown scope; the
+/// focused cell reversed when the row is the focused one (`here`).
+fn matrix_row(
+    a: &crate::model::Application,
+    here: bool,
+    column: usize,
+    cells: &Cells,
+    t: Theme,
+) -> Line<'static> {
+    let (name_w, col_w) = (cells.name_w, cells.col_w);
+    let mut spans = vec![Span::styled(
+        format!("{} ", fit(a.client_name.as_str(), name_w)),
+        if here {
+            t.selected()
+        } else {
+            ratatui::style::Style::new()
+        },
+    )];
+    for &c in cells.cols {
+        let access = a.access_to(&cells.scopes[c].id);
+        let style = match access {
+            Access::None => t.dim(),
+            Access::Read => t.read(),
+            Access::Write => t.write(),
+        };
+        let style = if here && c == column {
+            style.add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            style
+        };
+        let pad = (col_w - 1) / 2;
+        spans.push(Span::styled(
+            format!(
+                "{}{}{}",
+                " ".repeat(pad + 1),
+                access_glyph(access),
+                " ".repeat(col_w - pad - 2)
+            ),
+            style,
+        ));
+    }
+    Line::from(spans)
 }

@@ -7,9 +7,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{dialog, input_line};
 use crate::model::ClientId;
+use crate::tui::layout::centered;
 use crate::tui::state::{Input, State};
-use crate::tui::update::mm_ss;
-use crate::tui::view::layout::centered;
 use crate::tui::view::theme::Theme;
 
 pub fn draw_rename(input: &Input, error: &Option<String>, frame: &mut Frame, area: Rect, t: Theme) {
@@ -56,7 +55,7 @@ pub fn draw_reset(
         ),
         Line::from(format!(
             "The new secret can be seen and copied for {}.",
-            mm_ss(state.window_secs)
+            crate::text::clock(state.window_secs, true)
         )),
         Line::from(""),
         Line::from(vec![

@@ -1,4 +1,4 @@
-//! The help screen: every key.
+//! The help screen: every key of the main screen, from the key table.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,35 +8,9 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Hidden, dialog, more_marks};
-use crate::tui::view::layout::centered;
+use crate::tui::layout::centered;
 use crate::tui::view::text::{fit, truncate};
 use crate::tui::view::theme::Theme;
-
-const HELP: &[(&str, &str)] = &[
-    ("Tab Shift-Tab 1..9", "switch region (or click a tab)"),
-    (
-        "↑ ↓ PgUp PgDn Home End",
-        "move in the list (wheel scrolls, click selects)",
-    ),
-    ("/", "fuzzy filter; Esc clears it"),
-    ("a", "add an application"),
-    ("e", "rename"),
-    ("s", "scope editor: ←→ or Space change access"),
-    ("R", "reset the secret (asks; only y confirms)"),
-    ("S", "scope browser; m switches to the matrix"),
-    ("d", "delete (type the name to confirm)"),
-    ("c", "copy the client ID"),
-    ("y", "copy the secret while it is visible"),
-    ("v", "show or mask the visible secret"),
-    ("t", "test: get a token with the visible secret"),
-    ("r", "reload (others' changes also show within 10 s)"),
-    ("?", "this help"),
-    ("q", "quit, or close the open dialog"),
-    (
-        "Ctrl-C",
-        "quit from anywhere (asks if a new secret is unseen)",
-    ),
-];
 
 /// The key column: as wide as the widest keys.
 const KEYS_W: usize = 23;
@@ -50,20 +24,21 @@ pub fn draw(window_secs: u64, frame: &mut Frame, area: Rect, t: Theme) {
         area.width,
         area.height.saturating_sub(3),
     );
-    let want_w = HELP
+    let rows = crate::tui::keys::help_rows();
+    let want_w = rows
         .iter()
         .map(|(_, what)| KEYS_W + what.width())
         .max()
         .unwrap_or(0)
         .max(NOTE_W)
         + 2;
-    let r = centered(body, want_w as u16, HELP.len() as u16 + 4);
+    let r = centered(body, want_w as u16, rows.len() as u16 + 4);
     let block = dialog(frame, r, " Keys ", t);
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let w = inner.width as usize;
     let desc_w = w.saturating_sub(KEYS_W);
-    let mut lines: Vec<Line> = HELP
+    let mut lines: Vec<Line> = rows
         .iter()
         .map(|(k, what)| {
             Line::from(vec![
@@ -77,8 +52,7 @@ pub fn draw(window_secs: u64, frame: &mut Frame, area: Rect, t: Theme) {
         truncate(&note(window_secs), w),
         t.dim(),
     )));
-    let rows = inner.height as usize;
-    let below = lines.len().saturating_sub(rows);
+    let below = lines.len().saturating_sub(inner.height as usize);
     frame.render_widget(Paragraph::new(lines), inner);
     more_marks(
         frame,
@@ -97,6 +71,6 @@ const NOTE_W: usize = 64;
 fn note(window_secs: u64) -> String {
     format!(
         "A new secret can be seen and copied for {}, then never again.",
-        crate::tui::update::mm_ss(window_secs)
+        crate::text::clock(window_secs, true)
     )
 }

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::dialog;
-use crate::tui::view::layout::centered;
+use crate::tui::layout::centered;
 use crate::tui::view::theme::Theme;
 
 pub fn draw(names: &[String], frame: &mut Frame, area: Rect, t: Theme) {

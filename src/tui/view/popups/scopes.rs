@@ -9,8 +9,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{Hidden, dialog, input_line, more_marks};
 use crate::model::Access;
+use crate::tui::layout::centered;
 use crate::tui::state::{AddFocus, AddForm, ScopeGrid, State};
-use crate::tui::view::layout::centered;
 use crate::tui::view::text::{fit, truncate};
 use crate::tui::view::theme::Theme;
 

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::dialog;
-use crate::tui::state::{State, TokenPanel};
+use crate::tui::layout::centered;
+use crate::tui::state::{State, TokenPanel, TokenShown};
 use crate::tui::token::LOCAL;
-use crate::tui::view::layout::centered;
 use crate::tui::view::text::{fit, truncate};
 use crate::tui::view::theme::Theme;
 
@@ -23,9 +23,7 @@ pub fn draw(state: &State, p: &TokenPanel, frame: &mut Frame, area: Rect, t: The
     frame.render_widget(block, r);
     let w = inner.width as usize;
     let value_w = w.saturating_sub(LABEL);
-    let row = |label: &str, value: Span<'static>| -> Line<'static> {
-        Line::from(vec![Span::styled(fit(label, LABEL), t.bold()), value])
-    };
+    let row = |label: &str, value: Span<'static>| row(label, value, t);
     let via = if p.via == LOCAL {
         "local: minted here on this data dir's key".to_owned()
     } else {
@@ -54,59 +52,7 @@ pub fn draw(state: &State, p: &TokenPanel, frame: &mut Frame, area: Rect, t: The
                 lines.push(Line::from(Span::raw(crate::text::one_line(d).into_owned())));
             }
         }
-        Some(Ok(tok)) => {
-            lines.push(row(
-                "Token",
-                Span::styled(
-                    truncate(&format!("{}  (prefix only)", tok.prefix), value_w),
-                    t.ok(),
-                ),
-            ));
-            lines.push(row(
-                "Type",
-                Span::raw(
-                    tok.token_type
-                        .clone()
-                        .unwrap_or_else(|| "(none given)".into()),
-                ),
-            ));
-            lines.push(row(
-                "Scopes",
-                Span::raw(truncate(
-                    tok.scope
-                        .as_deref()
-                        .filter(|s| !s.is_empty())
-                        .unwrap_or("(none)"),
-                    value_w,
-                )),
-            ));
-            let expiry = match tok.expires_at {
-                Some(at) => {
-                    let left = (at - state.now).num_seconds();
-                    if left > 0 {
-                        Span::styled(
-                            format!("{}  (at {})", mm_ss_long(left), at.format("%H:%M:%S UTC")),
-                            t.ok(),
-                        )
-                    } else {
-                        Span::styled("expired", t.warn())
-                    }
-                }
-                None => Span::styled("(not given)", t.dim()),
-            };
-            lines.push(row("Expires in", expiry));
-            if tok.claims.is_empty() {
-                lines.push(row("Claims", Span::styled("not a JWT", t.dim())));
-            } else {
-                lines.push(Line::from(Span::styled("Claims", t.bold())));
-                for (name, value) in &tok.claims {
-                    lines.push(Line::from(vec![
-                        Span::styled(fit(&format!("  {name}"), LABEL), t.dim()),
-                        Span::raw(truncate(value, value_w)),
-                    ]));
-                }
-            }
-        }
+        Some(Ok(tok)) => lines.extend(token_lines(state, tok, value_w, t)),
     }
     let body = Rect {
         height: inner.height.saturating_sub(1),
@@ -134,11 +80,70 @@ pub fn draw(state: &State, p: &TokenPanel, frame: &mut Frame, area: Rect, t: The
     }
 }
 
-/// `59:58`, or `1:02:03` past an hour.
-fn mm_ss_long(secs: i64) -> String {
-    if secs >= 3600 {
-        format!("{}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
+/// A labelled row of the panel.
+fn row(label: &str, value: Span<'static>, t: Theme) -> Line<'static> {
+    Line::from(vec![Span::styled(fit(label, LABEL), t.bold()), value])
+}
+
+/// What the panel says of an issued token: its prefix, type, scopes, expiry
+/// countdown and decoded claims.
+fn token_lines(state: &State, tok: &TokenShown, value_w: usize, t: Theme) -> Vec<Line<'static>> {
+    let row = |label: &str, value: Span<'static>| row(label, value, t);
+    let mut lines = Vec::new();
+    lines.push(row(
+        "Token",
+        Span::styled(
+            truncate(&format!("{}  (prefix only)", tok.prefix), value_w),
+            t.ok(),
+        ),
+    ));
+    lines.push(row(
+        "Type",
+        Span::raw(
+            tok.token_type
+                .clone()
+                .unwrap_or_else(|| "(none given)".into()),
+        ),
+    ));
+    lines.push(row(
+        "Scopes",
+        Span::raw(truncate(
+            tok.scope
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("(none)"),
+            value_w,
+        )),
+    ));
+    let expiry = match tok.expires_at {
+        Some(at) => {
+            let left = (at - state.now).num_seconds();
+            if left > 0 {
+                Span::styled(
+                    format!(
+                        "{}  (at {})",
+                        crate::text::clock(left.unsigned_abs(), true),
+                        at.format("%H:%M:%S UTC")
+                    ),
+                    t.ok(),
+                )
+            } else {
+                Span::styled("expired", t.warn())
+            }
+        }
+        None => Span::styled("(not given)", t.dim()),
+    };
+    lines.push(row("Expires in", expiry));
+    if tok.claims.is_empty() {
+        lines.push(row("Claims", Span::styled("not a JWT", t.dim())));
     } else {
-        format!("{:02}:{:02}", secs / 60, secs % 60)
+        lines.push(Line::from(Span::styled("Claims", t.bold())));
+        for (name, value) in &tok.claims {
+            lines.push(Line::from(vec![
+                Span::styled(fit(&format!("  {name}"), LABEL), t.dim()),
+                Span::raw(truncate(value, value_w)),
+            ]));
+        }
     }
+    lines
 }
