@@ -2,6 +2,9 @@
 //! embedded store promises: regions share one file yet stay apart, a second
 //! process sees writes at once, and a reset elsewhere closes a reveal here.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::sync::Arc;

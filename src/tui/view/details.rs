@@ -12,6 +12,7 @@ use crate::tui::update::mm_ss;
 
 const LABEL: usize = 15;
 
+#[allow(clippy::too_many_lines)] // split in the TUI architecture work
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     let Some(app) = state.selected_app() else {
         draw_empty(state, frame, area, t);

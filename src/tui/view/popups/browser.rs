@@ -14,6 +14,7 @@ use crate::tui::view::text::{fit, truncate};
 use crate::tui::view::theme::Theme;
 use crate::tui::view::{access_glyph, access_label};
 
+#[allow(clippy::too_many_lines)] // split in the TUI architecture work
 pub fn draw(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme) {
     // The browser takes the whole body: it is a screen of its own, not a dialog.
     let r = Rect::new(
@@ -185,6 +186,7 @@ pub fn draw(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme)
     frame.render_widget(Paragraph::new(lines), right);
 }
 
+#[allow(clippy::too_many_lines)] // split in the TUI architecture work
 fn draw_matrix(state: &State, b: &Browser, frame: &mut Frame, area: Rect, t: Theme) -> Hidden {
     let scopes: Vec<_> = state.catalog.scopes().collect();
     let apps = state.apps();

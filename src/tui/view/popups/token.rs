@@ -15,6 +15,7 @@ use crate::tui::view::theme::Theme;
 
 const LABEL: usize = 12;
 
+#[allow(clippy::too_many_lines)] // split in the TUI architecture work
 pub fn draw(state: &State, p: &TokenPanel, frame: &mut Frame, area: Rect, t: Theme) {
     let r = centered(area, 78, 18);
     let title = format!(" Token test: {} ", truncate(&p.name, 50));
