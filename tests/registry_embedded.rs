@@ -243,7 +243,8 @@ async fn look_alike_names_are_refused_by_the_store_also_after_an_upgrade() {
     let us = store.registry(region("us"));
     us.create(app("Straße")).await.unwrap();
     drop((us, store));
-    // Back to schema v2, as an older Keyward left it.
+    // Back to schema v2, as an older Keyward left it: without v4's table of
+    // previous secrets and v3's name key.
     let conn = rusqlite::Connection::open(dir.path().join("keyward.db")).unwrap();
     conn.create_scalar_function(
         keyward::registry::embedded::MARKED_WRITE_FUNCTION,
@@ -253,7 +254,8 @@ async fn look_alike_names_are_refused_by_the_store_also_after_an_upgrade() {
     )
     .unwrap();
     conn.execute_batch(
-        "DROP INDEX applications_region_name_key;
+        "DROP TABLE previous_secrets;
+         DROP INDEX applications_region_name_key;
          ALTER TABLE applications DROP COLUMN name_key;
          PRAGMA user_version = 2;",
     )
