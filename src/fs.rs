@@ -171,11 +171,7 @@ pub struct KeyFile {
 /// first atomic write wins and the others read it. A key file group or others
 /// can reach is refused unread ([`ExposedError`]). Every failure is an error,
 /// the CSPRNG's included; the caller checks the length.
-pub fn load_or_create_key(
-    path: &Path,
-    len: usize,
-    key: KeyFile,
-) -> io::Result<Zeroizing<Vec<u8>>> {
+pub fn load_or_create_key(path: &Path, len: usize, key: KeyFile) -> io::Result<Zeroizing<Vec<u8>>> {
     load_or_create_key_with(path, len, key, fill_from_os)
 }
 
@@ -236,7 +232,11 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("no entropy"), "{e}");
         assert!(!path.exists());
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "no temp file left");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "no temp file left"
+        );
     }
 
     #[test]

@@ -5,17 +5,10 @@
 //! The config file is optional: without it there are two embedded regions, `us`
 //! and `uk`.
 
-mod files;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
-
-pub use files::{
-    ExposedError, create_private_dir, create_private_file, refuse_exposed,
-    write_private_file_atomic,
-};
 
 use crate::catalog::line_column;
 use crate::clipboard;
