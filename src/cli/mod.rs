@@ -1,6 +1,7 @@
 //! The `keyward` command line. Every TUI action also exists here as a scriptable
 //! command with `--json` output.
 
+pub mod advice;
 mod apps;
 mod context;
 mod copy;

@@ -95,7 +95,15 @@ impl From<RegistryError> for ApiError {
             RegistryError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             RegistryError::DuplicateName { .. } => (StatusCode::CONFLICT, "duplicate_name"),
             RegistryError::InvalidInput(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
-            RegistryError::RevealWindowClosed { .. } => (StatusCode::GONE, "reveal_window_closed"),
+            RegistryError::RevealWindowClosed { client_id } => {
+                return ApiError::new(
+                    StatusCode::GONE,
+                    "reveal_window_closed",
+                    format!(
+                        "{e}; POST /admin/v1/applications/{client_id}/secret makes a new one (the old one stops working)"
+                    ),
+                );
+            }
             RegistryError::Storage { .. } => {
                 // The message names files on the server: log it, tell the client less.
                 tracing::error!(error = %e, "storage error");
@@ -116,4 +124,30 @@ pub async fn not_found() -> ApiError {
         "not_found",
         "no such endpoint; see /openapi.json",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ClientId;
+
+    /// The admin API says what to do next in its own terms: an endpoint, not
+    /// a shell command.
+    #[test]
+    fn a_closed_window_points_at_the_reset_endpoint() {
+        let client_id = ClientId::generate();
+        let e = ApiError::from(RegistryError::RevealWindowClosed {
+            client_id: client_id.clone(),
+        });
+        assert_eq!(e.status, StatusCode::GONE);
+        assert_eq!(e.error, "reveal_window_closed");
+        assert!(
+            e.description.contains("its window has closed")
+                && e.description
+                    .contains(&format!("POST /admin/v1/applications/{client_id}/secret")),
+            "{}",
+            e.description
+        );
+        assert!(!e.description.contains("keyward "), "{}", e.description);
+    }
 }

@@ -1,0 +1,73 @@
+//! What to do next, added where the CLI prints an error. Library errors say
+//! what happened; only the CLI knows which command helps, so the advice that
+//! names one is here (the admin API and the UI word their own).
+
+use crate::registry::RegistryError;
+
+/// The line the CLI prints for `e`: its causes (see
+/// [`super::output::error_chain`]), then the next step if one is known.
+pub fn error_line(e: &anyhow::Error) -> String {
+    let mut line = super::output::error_chain(e);
+    if let Some(next) = next_step(e) {
+        line.push_str(&next);
+    }
+    line
+}
+
+/// The next step for the first error in `e`'s chain that has one, written to
+/// follow that error's text on the same line.
+pub fn next_step(e: &anyhow::Error) -> Option<String> {
+    e.chain()
+        .filter_map(|cause| cause.downcast_ref::<RegistryError>())
+        .find_map(registry_next_step)
+}
+
+fn registry_next_step(e: &RegistryError) -> Option<String> {
+    match e {
+        RegistryError::NotFound { region, .. } => {
+            Some(format!(" (see `keyward apps list --region {region}`)"))
+        }
+        RegistryError::RevealWindowClosed { client_id } => Some(format!(
+            ". Reset it to get a new one (`keyward apps reset-secret {client_id} --yes`)"
+        )),
+        RegistryError::DuplicateName { .. }
+        | RegistryError::InvalidInput(_)
+        | RegistryError::Storage { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ClientId, Region};
+
+    /// The CLI prints what it printed when the hints were part of the
+    /// library's messages, word for word.
+    #[test]
+    fn the_cli_adds_the_command_to_run() {
+        let id = ClientId::generate();
+        let us = Region::builtin("us");
+        let not_found = anyhow::Error::new(RegistryError::NotFound {
+            client_id: id.clone(),
+            region: us,
+        });
+        assert_eq!(
+            error_line(&not_found),
+            format!(
+                "no application with client ID '{id}' in region us (see `keyward apps list --region us`)"
+            )
+        );
+        let closed = anyhow::Error::new(RegistryError::RevealWindowClosed {
+            client_id: id.clone(),
+        })
+        .context("cannot show the secret");
+        assert_eq!(
+            error_line(&closed),
+            format!(
+                "cannot show the secret: the secret of '{id}' can no longer be shown: its window has closed. Reset it to get a new one (`keyward apps reset-secret {id} --yes`)"
+            )
+        );
+        let other = anyhow::anyhow!("something else");
+        assert_eq!(error_line(&other), "something else");
+    }
+}
