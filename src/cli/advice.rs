@@ -27,9 +27,9 @@ fn registry_next_step(e: &RegistryError) -> Option<String> {
         RegistryError::NotFound { region, .. } => {
             Some(format!(" (see `keyward apps list --region {region}`)"))
         }
-        RegistryError::RevealWindowClosed { client_id } => Some(format!(
-            ". Reset it to get a new one (`keyward apps reset-secret {client_id} --yes`)"
-        )),
+        RegistryError::RevealWindowClosed { client_id } => {
+            Some(format!(": `keyward apps reset-secret {client_id} --yes`"))
+        }
         RegistryError::DuplicateName { .. }
         | RegistryError::InvalidInput(_)
         | RegistryError::Storage { .. } => None,
@@ -41,8 +41,8 @@ mod tests {
     use super::*;
     use crate::model::{ClientId, Region};
 
-    /// The CLI prints what it printed when the hints were part of the
-    /// library's messages, word for word.
+    /// The CLI says what it said when the hints were part of the library's
+    /// messages: the same commands.
     #[test]
     fn the_cli_adds_the_command_to_run() {
         let id = ClientId::generate();
@@ -64,7 +64,7 @@ mod tests {
         assert_eq!(
             error_line(&closed),
             format!(
-                "cannot show the secret: the secret of '{id}' can no longer be shown: its window has closed. Reset it to get a new one (`keyward apps reset-secret {id} --yes`)"
+                "cannot show the secret: the secret of '{id}' can no longer be shown: its window has closed, and only a reset makes a new one: `keyward apps reset-secret {id} --yes`"
             )
         );
         let other = anyhow::anyhow!("something else");

@@ -28,7 +28,9 @@ pub enum RegistryError {
     DuplicateName { name: String, region: Region },
     #[error("{0}")]
     InvalidInput(String),
-    #[error("the secret of '{client_id}' can no longer be shown: its window has closed")]
+    #[error(
+        "the secret of '{client_id}' can no longer be shown: its window has closed, and only a reset makes a new one"
+    )]
     RevealWindowClosed { client_id: ClientId },
     #[error("storage error in {location}: {message}")]
     Storage { location: String, message: String },
