@@ -100,7 +100,7 @@ impl From<RegistryError> for ApiError {
                     StatusCode::GONE,
                     "reveal_window_closed",
                     format!(
-                        "{e}: POST /admin/v1/applications/{client_id}/secret (the old secret stops working at once)"
+                        "{e}. Reset it with POST /admin/v1/applications/{client_id}/secret (the old secret stops working at once)"
                     ),
                 );
             }
