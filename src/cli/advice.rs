@@ -2,6 +2,7 @@
 //! what happened; only the CLI knows which command helps, so the advice that
 //! names one is here (the admin API and the UI word their own).
 
+use crate::model::ClientIdError;
 use crate::registry::RegistryError;
 
 /// The line the CLI prints for `e`: its causes (see
@@ -20,6 +21,15 @@ pub fn next_step(e: &anyhow::Error) -> Option<String> {
     e.chain()
         .filter_map(|cause| cause.downcast_ref::<RegistryError>())
         .find_map(registry_next_step)
+}
+
+/// The next step for a command line clap refused, if the CLI knows one
+/// beyond the help.
+pub fn usage_next_step(e: &clap::Error) -> Option<&'static str> {
+    let cause = std::error::Error::source(e)?;
+    cause
+        .is::<ClientIdError>()
+        .then_some(" (see `keyward apps list`)")
 }
 
 fn registry_next_step(e: &RegistryError) -> Option<String> {
@@ -69,5 +79,18 @@ mod tests {
         );
         let other = anyhow::anyhow!("something else");
         assert_eq!(error_line(&other), "something else");
+    }
+
+    /// A malformed client ID on the command line points at the list of
+    /// applications, as the model's message once did.
+    #[test]
+    fn a_malformed_client_id_points_at_the_list() {
+        use clap::Parser as _;
+        let e =
+            super::super::Cli::try_parse_from(["keyward", "apps", "show", "bad id!"]).unwrap_err();
+        assert_eq!(usage_next_step(&e), Some(" (see `keyward apps list`)"));
+        let e = super::super::Cli::try_parse_from(["keyward", "apps", "list", "--region", "u s"])
+            .unwrap_err();
+        assert_eq!(usage_next_step(&e), None);
     }
 }

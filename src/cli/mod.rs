@@ -252,8 +252,9 @@ fn usage_error(e: clap::Error) -> anyhow::Result<ExitCode> {
             let message = message.join(" ");
             let message = message.strip_prefix("error: ").unwrap_or(&message);
             output::note(format_args!(
-                "keyward: error: {} (see `keyward --help`)",
-                crate::text::printable(message)
+                "keyward: error: {}{} (see `keyward --help`)",
+                crate::text::printable(message),
+                advice::usage_next_step(&e).unwrap_or_default()
             ));
             Ok(ExitCode::from(2))
         }
