@@ -1,6 +1,9 @@
 //! The TUI's quiet reload at 100,000 applications: the fingerprint it asks
 //! every 10 s (one aggregate query) beside the full list it avoids.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -2,6 +2,9 @@
 //! embedded registry (one SQLite primary-key lookup plus the hash), beside a
 //! baseline measured in the same run: one plain SHA-256 of a 48-byte secret.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;

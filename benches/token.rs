@@ -3,6 +3,9 @@
 //! measured in the same run), and the two costly steps alone — one
 //! authentication (cached, and with the cache off) and one JWT signature.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;

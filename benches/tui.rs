@@ -3,6 +3,9 @@
 //! same run: drawing an empty 120x40 frame, and a plain substring scan of the
 //! same 100,000 names.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 use std::sync::Arc;
 

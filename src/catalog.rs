@@ -13,6 +13,8 @@ use crate::model::{ADMIN_SCOPE, Access, Application, Grant, ScopeId};
 
 /// The catalog compiled into the binary.
 pub const BUILTIN_TOML: &str = include_str!("../assets/scopes.toml");
+/// How the built-in catalog is named in messages.
+const BUILTIN_FILE: &str = "built-in scopes.toml";
 
 /// One grantable scope.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -110,11 +112,11 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Catalog {
-    /// The built-in catalog.
+    /// The built-in catalog, for tests, benchmarks and embedders; the program
+    /// itself reads it through [`Catalog::load`], which returns any error.
+    #[allow(clippy::expect_used)] // A compiled-in asset: builtin_catalog_is_valid_and_rich proves it parses.
     pub fn builtin() -> Self {
-        // The built-in file is part of the binary and covered by a unit test, so a
-        // parse failure here is a build defect, never a runtime condition.
-        Catalog::parse(BUILTIN_TOML, "built-in scopes.toml").expect("built-in catalog is valid")
+        Catalog::parse(BUILTIN_TOML, BUILTIN_FILE).expect("built-in catalog is valid")
     }
 
     /// The catalog from `config_dir/scopes.toml` if that file exists, else the built-in one.
@@ -122,7 +124,9 @@ impl Catalog {
         let path = config_dir.join("scopes.toml");
         match std::fs::read_to_string(&path) {
             Ok(text) => Catalog::parse(&text, &path.display().to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Catalog::builtin()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Catalog::parse(BUILTIN_TOML, BUILTIN_FILE)
+            }
             Err(source) => Err(CatalogError::Read {
                 file: path.display().to_string(),
                 source,

@@ -4,6 +4,7 @@
 //! - [`model`]: the domain types, no I/O.
 //! - [`catalog`]: the scope catalog.
 //! - [`config`]: directories and the config file.
+//! - [`fs`]: private files and directories, and key files.
 //! - [`registry`]: the `Registry` trait and the embedded SQLite store.
 //! - [`oauth`]: access tokens, the signing key, token request parsing.
 //! - [`server`]: `keyward serve`, the token service and admin API.
@@ -14,6 +15,7 @@ pub mod catalog;
 pub mod cli;
 pub mod clipboard;
 pub mod config;
+pub mod fs;
 pub mod model;
 pub mod oauth;
 pub mod registry;

@@ -22,13 +22,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// One line, no backtrace. Errors never carry a secret: secrets are redacted
+/// One line, no backtrace: what went wrong, and what to do next when the CLI
+/// knows (see `cli::advice`). Errors never carry a secret: secrets are redacted
 /// types that do not print themselves. Written with `write!`, not `eprintln!`,
 /// which would panic if standard error cannot be written.
 fn report(e: &anyhow::Error) {
     let _ = writeln!(
         std::io::stderr().lock(),
         "keyward: error: {}",
-        keyward::text::printable(&keyward::cli::output::error_chain(e))
+        keyward::text::printable(&keyward::cli::advice::error_line(e))
     );
 }

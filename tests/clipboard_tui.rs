@@ -5,6 +5,9 @@
 //! Every copied secret is checked against the registry: it must be the secret
 //! that verifies. scripts/test installs tmux, xvfb and xclip.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;

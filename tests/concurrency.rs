@@ -3,9 +3,13 @@
 //! keeps issuing tokens throughout. (The UI picking up others' changes is in
 //! tests/tui_tmux.rs.)
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+#[allow(clippy::too_many_lines)] // One end-to-end scenario whose steps build on each other, read top to bottom.
 #[test]
 fn four_writers_times_forty_adds_all_land_beside_a_running_server() {
     let dir = tempfile::tempdir().unwrap();

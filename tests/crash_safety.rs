@@ -1,6 +1,9 @@
 //! A killed process loses nothing it acknowledged: writers are SIGKILLed in the
 //! middle of bursts of creates and resets, then the data dir is checked.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -244,6 +247,7 @@ fn serve(dir: &std::path::Path) -> (Child, String) {
     (server, url)
 }
 
+#[allow(clippy::too_many_lines)] // One end-to-end scenario whose steps build on each other, read top to bottom.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_burst_keeps_every_acknowledged_create_and_reset() {
     let dir = tempfile::tempdir().unwrap();

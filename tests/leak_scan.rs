@@ -5,6 +5,9 @@
 //! output, the panic output, `/proc/<pid>/cmdline` and `environ` of the running
 //! processes, and the terminal's scrollback after the UI exits.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -140,6 +143,7 @@ fn proc_of(pid: u32) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+#[allow(clippy::too_many_lines)] // One end-to-end scenario whose steps build on each other, read top to bottom.
 #[test]
 fn no_secret_leaks_anywhere_after_a_full_session() {
     let mut s = Session {

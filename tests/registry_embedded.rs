@@ -2,6 +2,9 @@
 //! embedded store promises: regions share one file yet stay apart, a second
 //! process sees writes at once, and a reset elsewhere closes a reveal here.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::sync::Arc;
@@ -240,7 +243,8 @@ async fn look_alike_names_are_refused_by_the_store_also_after_an_upgrade() {
     let us = store.registry(region("us"));
     us.create(app("Straße")).await.unwrap();
     drop((us, store));
-    // Back to schema v2, as an older Keyward left it.
+    // Back to schema v2, as an older Keyward left it: without v4's table of
+    // previous secrets and v3's name key.
     let conn = rusqlite::Connection::open(dir.path().join("keyward.db")).unwrap();
     conn.create_scalar_function(
         keyward::registry::embedded::MARKED_WRITE_FUNCTION,

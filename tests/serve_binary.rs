@@ -1,6 +1,9 @@
 //! The `keyward serve` binary: it starts, serves, logs without secrets or
 //! tokens, manages a remote region for the CLI, and stops cleanly on SIGTERM.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 
@@ -14,6 +17,7 @@ fn keyward(data: &std::path::Path, config: &std::path::Path) -> Command {
     c
 }
 
+#[allow(clippy::too_many_lines)] // One end-to-end scenario whose steps build on each other, read top to bottom.
 #[tokio::test]
 async fn serve_logs_no_secrets_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();

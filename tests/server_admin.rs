@@ -1,6 +1,9 @@
 //! The admin API of `keyward serve`, against a real server on a random
 //! loopback port, and the remote registry passing the shared suite over it.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::sync::{Arc, Mutex};
@@ -75,6 +78,7 @@ async fn no_token_is_401_and_no_admin_scope_is_403() {
     s.stop().await;
 }
 
+#[allow(clippy::too_many_lines)] // One end-to-end scenario whose steps build on each other, read top to bottom.
 #[tokio::test]
 async fn the_first_admin_comes_from_the_cli_and_manages_applications() {
     let s = TestServer::start().await;

@@ -1,6 +1,9 @@
 //! The OAuth 2.0 endpoints of `keyward serve`, against a real server on a
 //! random loopback port.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use base64::Engine as _;
@@ -105,6 +108,7 @@ async fn basic_encoded_unencoded_and_body_auth() {
     s.stop().await;
 }
 
+#[allow(clippy::too_many_lines)] // One end-to-end scenario whose steps build on each other, read top to bottom.
 #[tokio::test]
 async fn every_error_of_rfc6749_section_5_2() {
     let s = TestServer::start().await;

@@ -1,6 +1,9 @@
 //! `keyward token` against Keyward's own server and against a loopback server
 //! that behaves like the vendor's draft-10 API. Nothing leaves the machine.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::process::Stdio;

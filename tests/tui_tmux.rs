@@ -4,6 +4,9 @@
 //!
 //! `scripts/test` installs tmux when it is missing.
 
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! The `keyward` command line. Every TUI action also exists here as a scriptable
 //! command with `--json` output.
 
+pub mod advice;
 mod apps;
 mod context;
 mod copy;
@@ -251,8 +252,9 @@ fn usage_error(e: clap::Error) -> anyhow::Result<ExitCode> {
             let message = message.join(" ");
             let message = message.strip_prefix("error: ").unwrap_or(&message);
             output::note(format_args!(
-                "keyward: error: {} (see `keyward --help`)",
-                crate::text::printable(message)
+                "keyward: error: {}{} (see `keyward --help`)",
+                crate::text::printable(message),
+                advice::usage_next_step(&e).unwrap_or_default()
             ));
             Ok(ExitCode::from(2))
         }

@@ -22,70 +22,18 @@ mod tmux;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+pub use crate::config::{
+    ClipboardMode as Mode, ClipboardSettings as Settings, DEFAULT_CLEAR_AFTER,
+};
 pub use osc52::{MAX_OSC52_PAYLOAD, osc52_sequence};
 pub use system::SystemClipboard;
-
-/// Default seconds until a copied secret is cleared.
-pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(45);
 
 /// How long a system clipboard call may take before we give up on it, so a
 /// missing or unreachable display never freezes the UI.
 pub const SYSTEM_TIMEOUT: Duration = Duration::from_millis(1500);
-
-/// The `clipboard` config key.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    #[default]
-    Auto,
-    System,
-    Osc52,
-    Off,
-}
-
-impl std::str::FromStr for Mode {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "auto" => Ok(Mode::Auto),
-            "system" => Ok(Mode::System),
-            "osc52" => Ok(Mode::Osc52),
-            "off" => Ok(Mode::Off),
-            other => Err(format!(
-                "'{}' is not a clipboard mode: use auto, system, osc52 or off",
-                crate::text::printable_truncated(other, 20)
-            )),
-        }
-    }
-}
-
-/// Clipboard settings from the config file (and `KEYWARD_CLIPBOARD`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Settings {
-    pub mode: Mode,
-    /// Clear this long after copying a secret.
-    pub clear_after: Duration,
-    /// Clear a copied client ID too (it is not secret, so off by default).
-    pub clear_client_id: bool,
-    /// Wrap OSC 52 in tmux's or screen's passthrough form. Off by default:
-    /// tmux with `set-clipboard on` handles plain OSC 52 itself.
-    pub passthrough: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            mode: Mode::Auto,
-            clear_after: DEFAULT_CLEAR_AFTER,
-            clear_client_id: false,
-            passthrough: false,
-        }
-    }
-}
 
 /// What the process knows about where it runs, read once from the environment.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -5,23 +5,21 @@
 //! The config file is optional: without it there are two embedded regions, `us`
 //! and `uk`.
 
-mod files;
+mod settings;
 
+use std::fmt::Display;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use files::{
-    ExposedError, create_private_dir, create_private_file, refuse_exposed,
-    write_private_file_atomic,
+pub use settings::{
+    ClipboardMode, ClipboardSettings, ConnectionSettings, DEFAULT_CLEAR_AFTER,
+    MAX_CONNECTIONS_LIMIT, ThrottleSettings,
 };
 
 use crate::catalog::line_column;
-use crate::clipboard;
 use crate::model::Region;
-use crate::server::connections::{ConnectionSettings, MAX_CONNECTIONS_LIMIT};
-use crate::server::throttle::ThrottleSettings;
 
 /// Seconds a new secret stays visible by default: 15 minutes.
 pub const DEFAULT_SECRET_VISIBLE_SECONDS: u64 = 15 * 60;
@@ -141,7 +139,7 @@ pub struct Config {
     pub regions: Vec<RegionConfig>,
     /// How long a new secret can be seen and copied.
     pub secret_visible_for: Duration,
-    pub clipboard: clipboard::Settings,
+    pub clipboard: ClipboardSettings,
     /// Failed-authentication limits of `keyward serve`.
     pub throttle: ThrottleSettings,
     /// `keyward serve`'s connection cap and header-read timeout.
@@ -159,7 +157,7 @@ impl Default for Config {
         Config {
             regions: vec![region("us"), region("uk")],
             secret_visible_for: Duration::from_secs(DEFAULT_SECRET_VISIBLE_SECONDS),
-            clipboard: clipboard::Settings::default(),
+            clipboard: ClipboardSettings::default(),
             throttle: ThrottleSettings::default(),
             connections: ConnectionSettings::default(),
         }
@@ -170,7 +168,7 @@ impl Default for Config {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     secret_visible_seconds: Option<u64>,
-    clipboard: Option<clipboard::Mode>,
+    clipboard: Option<ClipboardMode>,
     clipboard_clear_after: Option<u64>,
     clipboard_clear_client_id: Option<bool>,
     clipboard_passthrough: Option<bool>,
@@ -197,32 +195,177 @@ struct RawRegion {
     client_secret: Option<toml::Spanned<toml::Value>>,
 }
 
-/// `max_connections` and `header_read_timeout_seconds`.
-fn apply_connections(config: &mut Config, raw: &RawConfig, file: &str) -> Result<(), ConfigError> {
-    let semantic = |message: String| ConfigError::Semantic {
-        file: file.to_owned(),
-        message,
+/// The config text and its file name, for errors that point into it.
+struct Source<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Source<'_> {
+    /// An error at a place in the file (the start when `span` is unknown).
+    fn invalid(&self, span: Option<std::ops::Range<usize>>, message: String) -> ConfigError {
+        let (line, column) = line_column(self.text, span.map_or(0, |s| s.start));
+        ConfigError::Invalid {
+            file: self.file.to_owned(),
+            line,
+            column,
+            message: crate::text::printable(&message),
+        }
+    }
+
+    /// An error about a value, named by its key in the message.
+    fn semantic(&self, message: String) -> ConfigError {
+        ConfigError::Semantic {
+            file: self.file.to_owned(),
+            message,
+        }
+    }
+}
+
+/// A number the file may set from 1 up to `max`.
+struct Limit<T> {
+    key: &'static str,
+    max: T,
+    default: T,
+    /// After the range in the message, for a key whose name has no unit.
+    unit: &'static str,
+    /// After the default in the message.
+    advice: &'static str,
+}
+
+impl<T: Copy + PartialOrd + From<u8> + Display> Limit<T> {
+    fn new(key: &'static str, max: T, default: T) -> Self {
+        Limit {
+            key,
+            max,
+            default,
+            unit: "",
+            advice: "",
+        }
+    }
+
+    /// `value` if it is in range; else `key = value: use 1 to max (the default is …)`.
+    fn check(&self, value: T, source: &Source) -> Result<T, ConfigError> {
+        if value >= T::from(1) && value <= self.max {
+            return Ok(value);
+        }
+        let Limit {
+            key,
+            max,
+            default,
+            unit,
+            advice,
+        } = self;
+        Err(source.semantic(format!(
+            "{key} = {value}: use 1 to {max}{unit} (the default is {default}){advice}"
+        )))
+    }
+}
+
+/// The `[[region]]` tables, in order; a region may appear once.
+fn parse_regions(raw: Vec<RawRegion>, source: &Source) -> Result<Vec<RegionConfig>, ConfigError> {
+    let mut regions: Vec<RegionConfig> = Vec::new();
+    for r in raw {
+        let span = r.id.span();
+        let region = Region::new(r.id.get_ref())
+            .map_err(|e| source.invalid(Some(span.clone()), e.to_string()))?;
+        if regions.iter().any(|x| x.region == region) {
+            return Err(source.invalid(Some(span), format!("region '{region}' appears twice")));
+        }
+        regions.push(parse_region(r, region, source)?);
+    }
+    Ok(regions)
+}
+
+/// One `[[region]]` table whose id is `region`.
+fn parse_region(
+    mut r: RawRegion,
+    region: Region,
+    source: &Source,
+) -> Result<RegionConfig, ConfigError> {
+    let name = match &r.name {
+        Some(n) if !n.trim().is_empty() => crate::text::printable(n.trim()),
+        _ => region.label(),
     };
-    let defaults = ConnectionSettings::default();
-    if let Some(n) = raw.max_connections {
-        if n == 0 || n > MAX_CONNECTIONS_LIMIT {
-            return Err(semantic(format!(
-                "max_connections = {n}: use 1 to {MAX_CONNECTIONS_LIMIT} (the default is {}); keep it below the open-file limit (`ulimit -n`)",
-                defaults.max_connections
-            )));
-        }
-        config.connections.max_connections = n;
+    if let Some(secret) = &r.client_secret {
+        return Err(source.invalid(
+            Some(secret.span()),
+            format!(
+                "region '{region}': client_secret must not be in the config file; use client_secret_env = \"VAR\" or client_secret_file = \"/path\" (mode 0600)"
+            ),
+        ));
     }
-    if let Some(secs) = raw.header_read_timeout_seconds {
-        if secs == 0 || secs > 3600 {
-            return Err(semantic(format!(
-                "header_read_timeout_seconds = {secs}: use 1 to 3600 (the default is {})",
-                defaults.header_read_timeout.as_secs()
-            )));
+    // A table with several mistakes reports the backend's first.
+    let token_url = r.token_url.take();
+    let backend = backend(r, &region, source)?;
+    let token_url = match &token_url {
+        None => None,
+        Some(u) => Some(http_url(u, &region, "token_url", source)?),
+    };
+    Ok(RegionConfig {
+        region,
+        name,
+        backend,
+        token_url,
+    })
+}
+
+/// Embedded without a `url`; with one, a remote region and its admin client.
+fn backend(r: RawRegion, region: &Region, source: &Source) -> Result<Backend, ConfigError> {
+    let span = r.id.span();
+    let Some(url) = &r.url else {
+        if r.client_id.is_some() || r.client_secret_env.is_some() || r.client_secret_file.is_some()
+        {
+            return Err(source.invalid(
+                Some(span),
+                format!("region '{region}': client_id and client_secret_* need a url"),
+            ));
         }
-        config.connections.header_read_timeout = Duration::from_secs(secs);
+        return Ok(Backend::Embedded);
+    };
+    let url = http_url(url, region, "url", source)?
+        .trim_end_matches('/')
+        .to_owned();
+    let client_id = r.client_id.ok_or_else(|| {
+        source.invalid(
+            Some(span.clone()),
+            format!("region '{region}': a remote region needs client_id (an admin client of that server)"),
+        )
+    })?;
+    let secret = match (r.client_secret_env, r.client_secret_file) {
+        (Some(var), None) => SecretSource::Env(var),
+        (None, Some(file)) => SecretSource::File(file),
+        _ => {
+            return Err(source.invalid(
+                Some(span),
+                format!(
+                    "region '{region}': give exactly one of client_secret_env = \"VAR\" or client_secret_file = \"/path\""
+                ),
+            ));
+        }
+    };
+    Ok(Backend::Remote(RemoteConfig {
+        url,
+        client_id,
+        secret,
+    }))
+}
+
+/// The trimmed value of `key`, which must be an http:// or https:// URL.
+fn http_url(
+    value: &toml::Spanned<String>,
+    region: &Region,
+    key: &str,
+    source: &Source,
+) -> Result<String, ConfigError> {
+    let url = value.get_ref().trim();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(source.invalid(
+            Some(value.span()),
+            format!("region '{region}': {key} must start with http:// or https://"),
+        ));
     }
-    Ok(())
+    Ok(url.to_owned())
 }
 
 impl Config {
@@ -244,163 +387,88 @@ impl Config {
     }
 
     pub fn parse(text: &str, file: &str) -> Result<Self, ConfigError> {
-        let invalid = |span: Option<std::ops::Range<usize>>, message: String| {
-            let (line, column) = line_column(text, span.map_or(0, |s| s.start));
-            ConfigError::Invalid {
-                file: file.to_owned(),
-                line,
-                column,
-                message: crate::text::printable(&message),
-            }
-        };
-        let raw: RawConfig =
-            toml::from_str(text).map_err(|e| invalid(e.span(), e.message().trim().to_owned()))?;
+        let source = Source { text, file };
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| source.invalid(e.span(), e.message().trim().to_owned()))?;
         let mut config = Config::default();
-        if let Some(secs) = raw.secret_visible_seconds {
-            if secs == 0 || secs > 24 * 3600 {
-                return Err(ConfigError::Semantic {
-                    file: file.to_owned(),
-                    message: format!(
-                        "secret_visible_seconds = {secs}: use 1 to 86400 (the default is {DEFAULT_SECRET_VISIBLE_SECONDS})"
-                    ),
-                });
-            }
-            config.secret_visible_for = Duration::from_secs(secs);
-        }
-        if let Some(mode) = raw.clipboard {
-            config.clipboard.mode = mode;
-        }
-        if let Some(secs) = raw.clipboard_clear_after {
-            if secs == 0 || secs > 3600 {
-                return Err(ConfigError::Semantic {
-                    file: file.to_owned(),
-                    message: format!(
-                        "clipboard_clear_after = {secs}: use 1 to 3600 seconds (the default is 45)"
-                    ),
-                });
-            }
-            config.clipboard.clear_after = Duration::from_secs(secs);
-        }
-        if let Some(b) = raw.clipboard_clear_client_id {
-            config.clipboard.clear_client_id = b;
-        }
-        if let Some(n) = raw.throttle_client_failures {
-            config.throttle.client_failures = n;
-        }
-        if let Some(n) = raw.throttle_address_failures {
-            config.throttle.address_failures = n;
-        }
-        if let Some(secs) = raw.throttle_window_seconds {
-            if secs == 0 || secs > 86_400 {
-                return Err(ConfigError::Semantic {
-                    file: file.to_owned(),
-                    message: format!(
-                        "throttle_window_seconds = {secs}: use 1 to 86400 (the default is 60)"
-                    ),
-                });
-            }
-            config.throttle.window = Duration::from_secs(secs);
-        }
-        apply_connections(&mut config, &raw, file)?;
-        if let Some(b) = raw.clipboard_passthrough {
-            config.clipboard.passthrough = b;
-        }
+        config.apply_numbers(&raw, &source)?;
+        config.apply_switches(&raw);
         if !raw.region.is_empty() {
-            let mut regions: Vec<RegionConfig> = Vec::new();
-            for r in raw.region {
-                let span = r.id.span();
-                let region = Region::new(r.id.get_ref())
-                    .map_err(|e| invalid(Some(span.clone()), e.to_string()))?;
-                if regions.iter().any(|x| x.region == region) {
-                    return Err(invalid(
-                        Some(span),
-                        format!("region '{region}' appears twice"),
-                    ));
-                }
-                let name = match r.name {
-                    Some(n) if !n.trim().is_empty() => crate::text::printable(n.trim()),
-                    _ => region.label(),
-                };
-                if let Some(secret) = &r.client_secret {
-                    return Err(invalid(
-                        Some(secret.span()),
-                        format!(
-                            "region '{region}': client_secret must not be in the config file; use client_secret_env = \"VAR\" or client_secret_file = \"/path\" (mode 0600)"
-                        ),
-                    ));
-                }
-                let backend = match r.url {
-                    None => {
-                        if r.client_id.is_some()
-                            || r.client_secret_env.is_some()
-                            || r.client_secret_file.is_some()
-                        {
-                            return Err(invalid(
-                                Some(span),
-                                format!(
-                                    "region '{region}': client_id and client_secret_* need a url"
-                                ),
-                            ));
-                        }
-                        Backend::Embedded
-                    }
-                    Some(url) => {
-                        let url_span = url.span();
-                        let url = url.into_inner().trim().trim_end_matches('/').to_owned();
-                        if !(url.starts_with("http://") || url.starts_with("https://")) {
-                            return Err(invalid(
-                                Some(url_span),
-                                format!(
-                                    "region '{region}': url must start with http:// or https://"
-                                ),
-                            ));
-                        }
-                        let client_id = r.client_id.ok_or_else(|| invalid(Some(span.clone()), format!("region '{region}': a remote region needs client_id (an admin client of that server)")))?;
-                        let secret = match (r.client_secret_env, r.client_secret_file) {
-                            (Some(var), None) => SecretSource::Env(var),
-                            (None, Some(file)) => SecretSource::File(file),
-                            _ => {
-                                return Err(invalid(
-                                    Some(span.clone()),
-                                    format!(
-                                        "region '{region}': give exactly one of client_secret_env = \"VAR\" or client_secret_file = \"/path\""
-                                    ),
-                                ));
-                            }
-                        };
-                        Backend::Remote(RemoteConfig {
-                            url,
-                            client_id,
-                            secret,
-                        })
-                    }
-                };
-                let token_url = match r.token_url {
-                    None => None,
-                    Some(u) => {
-                        let u_span = u.span();
-                        let u = u.into_inner().trim().to_owned();
-                        if !(u.starts_with("http://") || u.starts_with("https://")) {
-                            return Err(invalid(
-                                Some(u_span),
-                                format!(
-                                    "region '{region}': token_url must start with http:// or https://"
-                                ),
-                            ));
-                        }
-                        Some(u)
-                    }
-                };
-                regions.push(RegionConfig {
-                    region,
-                    name,
-                    backend,
-                    token_url,
-                });
-            }
-            config.regions = regions;
+            config.regions = parse_regions(raw.region, &source)?;
         }
         Ok(config)
+    }
+
+    /// The numbers that have a range, each checked against it.
+    fn apply_numbers(&mut self, raw: &RawConfig, source: &Source) -> Result<(), ConfigError> {
+        let defaults = Config::default();
+        let seconds = |d: Duration| d.as_secs();
+        if let Some(secs) = raw.secret_visible_seconds {
+            let limit = Limit::new(
+                "secret_visible_seconds",
+                86_400,
+                DEFAULT_SECRET_VISIBLE_SECONDS,
+            );
+            self.secret_visible_for = Duration::from_secs(limit.check(secs, source)?);
+        }
+        if let Some(secs) = raw.clipboard_clear_after {
+            let limit = Limit {
+                unit: " seconds",
+                ..Limit::new(
+                    "clipboard_clear_after",
+                    3600,
+                    seconds(defaults.clipboard.clear_after),
+                )
+            };
+            self.clipboard.clear_after = Duration::from_secs(limit.check(secs, source)?);
+        }
+        if let Some(secs) = raw.throttle_window_seconds {
+            let limit = Limit::new(
+                "throttle_window_seconds",
+                86_400,
+                seconds(defaults.throttle.window),
+            );
+            self.throttle.window = Duration::from_secs(limit.check(secs, source)?);
+        }
+        if let Some(n) = raw.max_connections {
+            let limit = Limit {
+                advice: "; keep it below the open-file limit (`ulimit -n`)",
+                ..Limit::new(
+                    "max_connections",
+                    MAX_CONNECTIONS_LIMIT,
+                    defaults.connections.max_connections,
+                )
+            };
+            self.connections.max_connections = limit.check(n, source)?;
+        }
+        if let Some(secs) = raw.header_read_timeout_seconds {
+            let limit = Limit::new(
+                "header_read_timeout_seconds",
+                3600,
+                seconds(defaults.connections.header_read_timeout),
+            );
+            self.connections.header_read_timeout = Duration::from_secs(limit.check(secs, source)?);
+        }
+        Ok(())
+    }
+
+    /// The settings any value of their type is right for.
+    fn apply_switches(&mut self, raw: &RawConfig) {
+        if let Some(mode) = raw.clipboard {
+            self.clipboard.mode = mode;
+        }
+        if let Some(b) = raw.clipboard_clear_client_id {
+            self.clipboard.clear_client_id = b;
+        }
+        if let Some(b) = raw.clipboard_passthrough {
+            self.clipboard.passthrough = b;
+        }
+        if let Some(n) = raw.throttle_client_failures {
+            self.throttle.client_failures = n;
+        }
+        if let Some(n) = raw.throttle_address_failures {
+            self.throttle.address_failures = n;
+        }
     }
 
     /// Applies `KEYWARD_CLIPBOARD`, which overrides the file's `clipboard`.
@@ -459,11 +527,11 @@ mod tests {
             "c.toml",
         )
         .unwrap();
-        assert_eq!(c.clipboard.mode, clipboard::Mode::System);
+        assert_eq!(c.clipboard.mode, ClipboardMode::System);
         assert_eq!(c.clipboard.clear_after, Duration::from_secs(5));
         assert!(c.clipboard.clear_client_id);
         c.apply_env(Some("osc52")).unwrap();
-        assert_eq!(c.clipboard.mode, clipboard::Mode::Osc52);
+        assert_eq!(c.clipboard.mode, ClipboardMode::Osc52);
         assert!(
             c.apply_env(Some("nope"))
                 .unwrap_err()
@@ -549,6 +617,60 @@ mod tests {
             let e = Config::parse(bad, "c.toml").unwrap_err().to_string();
             assert!(e.contains("use 1 to"), "{e}");
         }
+    }
+
+    /// One range check serves every number; each message keeps its key's
+    /// range, default, unit and advice.
+    #[test]
+    fn out_of_range_numbers_say_what_is_allowed() {
+        for (line, expected) in [
+            (
+                "secret_visible_seconds = 86401",
+                "c.toml: secret_visible_seconds = 86401: use 1 to 86400 (the default is 900)",
+            ),
+            (
+                "clipboard_clear_after = 0",
+                "c.toml: clipboard_clear_after = 0: use 1 to 3600 seconds (the default is 45)",
+            ),
+            (
+                "throttle_window_seconds = 0",
+                "c.toml: throttle_window_seconds = 0: use 1 to 86400 (the default is 60)",
+            ),
+            (
+                "max_connections = 1000001",
+                "c.toml: max_connections = 1000001: use 1 to 1000000 (the default is 1024); keep it below the open-file limit (`ulimit -n`)",
+            ),
+            (
+                "header_read_timeout_seconds = 3601",
+                "c.toml: header_read_timeout_seconds = 3601: use 1 to 3600 (the default is 10)",
+            ),
+        ] {
+            let e = Config::parse(line, "c.toml").unwrap_err().to_string();
+            assert_eq!(e, expected);
+        }
+        let edges = "secret_visible_seconds = 86400\nclipboard_clear_after = 1\nthrottle_window_seconds = 86400\nmax_connections = 1000000\nheader_read_timeout_seconds = 3600\n";
+        let c = Config::parse(edges, "c.toml").unwrap();
+        assert_eq!(c.secret_visible_for, Duration::from_secs(86_400));
+        assert_eq!(c.clipboard.clear_after, Duration::from_secs(1));
+        assert_eq!(c.throttle.window, Duration::from_secs(86_400));
+        assert_eq!(c.connections.max_connections, 1_000_000);
+        assert_eq!(c.connections.header_read_timeout, Duration::from_secs(3600));
+    }
+
+    /// A region table with several mistakes reports the same one as before
+    /// the parser was split: the backend's before the token URL's.
+    #[test]
+    fn a_region_reports_its_backend_mistake_first() {
+        let e = Config::parse(
+            "[[region]]\nid = \"uk\"\nurl = \"ftp://x\"\ntoken_url = \"nope\"\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("region 'uk': url must start with http://"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -11,9 +11,7 @@ pub const CLIENT_ID_LEN: usize = 32;
 pub struct ClientId(String);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error(
-    "'{0}' is not a client ID: client IDs are 1 to 128 letters, digits, '-', '_' or '.' (see `keyward apps list`)"
-)]
+#[error("'{0}' is not a client ID: client IDs are 1 to 128 letters, digits, '-', '_' or '.'")]
 pub struct ClientIdError(pub String);
 
 impl ClientId {
@@ -98,6 +96,17 @@ mod tests {
         assert!(ClientId::parse("").is_err());
         assert!(ClientId::parse("a b").is_err());
         assert!(ClientId::parse("\u{1b}[31m").is_err());
+    }
+
+    /// The message says what a client ID is; the command that lists them is
+    /// the CLI's to add (see `cli::advice`), not the admin API's.
+    #[test]
+    fn the_error_names_no_command() {
+        let e = ClientId::parse("a b").unwrap_err().to_string();
+        assert!(
+            e.contains("is not a client ID") && !e.contains("keyward "),
+            "{e}"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
-use crate::config::write_private_file_atomic;
+use crate::fs::{ExposedError, KeyFile, create_private_dir, load_or_create_key};
 
 /// The key file in the data dir: the 32-byte Ed25519 seed.
 pub const KEY_FILE: &str = "token-signing.ed25519";
@@ -40,27 +40,18 @@ pub enum KeyError {
 /// The I/O error, or just the refusal when the key or the data dir is exposed
 /// (its message names the file already).
 fn describe_io(path: &str, source: &std::io::Error) -> String {
-    match crate::config::ExposedError::find(source) {
+    match ExposedError::find(source) {
         Some(exposed) => exposed.to_string(),
         None => format!("cannot read or write the token signing key {path}: {source}"),
     }
 }
 
-/// The key file's bytes, refused unread if group or others can reach it: anyone
-/// who read it can sign admin tokens.
-fn read_private_key(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let mut file = std::fs::File::open(path)?;
-    crate::config::refuse_exposed(
-        path,
-        &file.metadata()?,
-        "the token signing key",
-        "Whoever read it can sign tokens, admin tokens included: move it away so a new one is generated (tokens already issued stop verifying). ",
-    )?;
-    let mut bytes = Vec::with_capacity(32);
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
+/// The key file, refused unread if group or others can reach it: anyone who
+/// read it can sign admin tokens.
+const SIGNING_KEY: KeyFile = KeyFile {
+    what: "the token signing key",
+    advice: "Whoever read it can sign tokens, admin tokens included: move it away so a new one is generated (tokens already issued stop verifying). ",
+};
 
 /// The signing key with its public identity.
 pub struct SigningKeys {
@@ -88,12 +79,8 @@ impl SigningKeys {
             path: path.display().to_string(),
             source,
         };
-        crate::config::create_private_dir(data_dir).map_err(|e| io(&path, e))?;
-        if !path.exists() {
-            let seed = Zeroizing::new(random_seed());
-            write_private_file_atomic(&path, seed.as_slice()).map_err(|e| io(&path, e))?;
-        }
-        let bytes = Zeroizing::new(read_private_key(&path).map_err(|e| io(&path, e))?);
+        create_private_dir(data_dir).map_err(|e| io(&path, e))?;
+        let bytes = load_or_create_key(&path, 32, SIGNING_KEY).map_err(|e| io(&path, e))?;
         let seed: Zeroizing<[u8; 32]> =
             Zeroizing::new(bytes.as_slice().try_into().map_err(|_| KeyError::Damaged {
                 path: path.display().to_string(),
@@ -149,17 +136,6 @@ impl SigningKeys {
             }]
         })
     }
-}
-
-fn random_seed() -> [u8; 32] {
-    use rand::TryRng as _;
-    let mut seed = [0u8; 32];
-    // SysRng reads the OS CSPRNG. Without randomness the service cannot make a
-    // key at all, so failing loudly at startup is right.
-    rand::rngs::SysRng
-        .try_fill_bytes(&mut seed)
-        .unwrap_or_else(|e| panic!("the OS random number generator failed: {e}"));
-    seed
 }
 
 #[cfg(test)]

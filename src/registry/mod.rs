@@ -17,18 +17,19 @@ pub struct Issued {
     pub reveal: SecretReveal,
 }
 
+/// What went wrong, said for whoever called: the CLI, the admin API and the
+/// UI each add their own "what to do next" (a command, an endpoint, a key), so
+/// these messages name none.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    #[error(
-        "no application with client ID '{client_id}' in region {region} (see `keyward apps list --region {region}`)"
-    )]
+    #[error("no application with client ID '{client_id}' in region {region}")]
     NotFound { client_id: ClientId, region: Region },
     #[error("an application named '{name}' already exists in region {region}: choose another name")]
     DuplicateName { name: String, region: Region },
     #[error("{0}")]
     InvalidInput(String),
     #[error(
-        "the secret of '{client_id}' can no longer be shown: its window has closed. Reset it to get a new one (`keyward apps reset-secret {client_id} --yes`)"
+        "the secret of '{client_id}' can no longer be shown: its window has closed, and only a reset makes a new one"
     )]
     RevealWindowClosed { client_id: ClientId },
     #[error("storage error in {location}: {message}")]
@@ -123,5 +124,32 @@ pub trait Registry: Send + Sync {
     /// `None` means this registry cannot tell cheaply: list to find out.
     async fn fingerprint(&self) -> Result<Option<String>> {
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A library error says what happened; the command to run is the CLI's
+    /// to add (see `cli::advice`), and the admin API and the UI word theirs.
+    #[test]
+    fn errors_name_no_command() {
+        let client_id = ClientId::generate();
+        let region = Region::builtin("us");
+        for e in [
+            RegistryError::NotFound {
+                client_id: client_id.clone(),
+                region: region.clone(),
+            },
+            RegistryError::DuplicateName {
+                name: "App".into(),
+                region,
+            },
+            RegistryError::RevealWindowClosed { client_id },
+        ] {
+            let text = e.to_string();
+            assert!(!text.contains("keyward ") && !text.contains('`'), "{text}");
+        }
     }
 }

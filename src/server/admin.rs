@@ -21,7 +21,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::SharedState;
-use super::errors::{ApiError, NO_STORE};
+use super::errors::ApiError;
 use crate::model::wire::{ApplicationRecord, rfc3339};
 use crate::model::{ADMIN_SCOPE, AppName, Application, ClientId, Grant, NewApplication};
 use crate::registry::RegistryError;
@@ -155,12 +155,6 @@ async fn managed(state: &SharedState, raw: &str) -> Result<(ClientId, Applicatio
 
 fn name(raw: &str) -> Result<AppName, ApiError> {
     AppName::parse(raw).map_err(|e| ApiError::bad_request(e.to_string()))
-}
-
-fn with_no_store(response: impl IntoResponse) -> Response {
-    let mut r = response.into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, NO_STORE);
-    r
 }
 
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -317,7 +311,7 @@ async fn create(
     let issued = state.registry.create(new).await?;
     tracing::info!(by = %admin.client_id, client_id = %issued.application.client_id, "application created");
     let record = ApplicationRecord::new(&issued.application, Some(&issued.reveal), now());
-    Ok(with_no_store((StatusCode::CREATED, Json(record))))
+    Ok((StatusCode::CREATED, Json(record)).into_response())
 }
 
 async fn create_batch(
@@ -338,7 +332,7 @@ async fn create_batch(
         .iter()
         .map(|i| ApplicationRecord::new(&i.application, Some(&i.reveal), now))
         .collect();
-    Ok(with_no_store((StatusCode::CREATED, Json(records))))
+    Ok((StatusCode::CREATED, Json(records)).into_response())
 }
 
 async fn update(
@@ -383,7 +377,7 @@ async fn reset(
     let issued = state.registry.reset_secret(&id).await?;
     tracing::info!(by = %admin.client_id, client_id = %id, "secret reset");
     let record = ApplicationRecord::new(&issued.application, Some(&issued.reveal), now());
-    Ok(with_no_store(Json(record)))
+    Ok(Json(record).into_response())
 }
 
 /// `GET /applications/{id}/secret`: the secret while its window is open, 410
@@ -400,10 +394,7 @@ async fn reveal(
         "client_secret": reveal.secret.expose(),
         "client_secret_visible_until": rfc3339(reveal.visible_until),
     });
-    let mut r = with_no_store(Json(body));
-    r.headers_mut()
-        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    Ok(r)
+    Ok(Json(body).into_response())
 }
 
 async fn scopes(_: Admin, State(state): State<SharedState>) -> Response {

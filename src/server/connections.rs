@@ -28,24 +28,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 
-/// Limits on connections; see the module doc.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ConnectionSettings {
-    pub max_connections: usize,
-    pub header_read_timeout: Duration,
-}
-
-/// The most `max_connections` may be: the semaphore counts in `u32`.
-pub const MAX_CONNECTIONS_LIMIT: usize = 1_000_000;
-
-impl Default for ConnectionSettings {
-    fn default() -> Self {
-        ConnectionSettings {
-            max_connections: 1024,
-            header_read_timeout: Duration::from_secs(10),
-        }
-    }
-}
+pub use crate::config::{ConnectionSettings, MAX_CONNECTIONS_LIMIT};
 
 /// One open connection, as the accept loop sees it.
 #[derive(Default)]

@@ -1,5 +1,5 @@
 //! JSON error replies: `{"error", "error_description"}` everywhere, as OAuth
-//! clients expect, with `Cache-Control: no-store`.
+//! clients expect; and the one layer that keeps replies out of caches.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -8,7 +8,18 @@ use axum::response::{IntoResponse, Response};
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::registry::RegistryError;
 
-pub const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+/// Marks every reply of the routes it wraps as not to be kept by any cache:
+/// `Cache-Control: no-store`, and `Pragma: no-cache` for HTTP/1.0 caches
+/// (RFC 6749 §5.1 asks token replies for both). The router puts it on the
+/// token and introspection endpoints, the whole admin API and the fallback,
+/// so every error reply (`ApiError`) has it too; the JWKS, metadata, health
+/// and OpenAPI documents stay cacheable.
+pub async fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
 
 /// An error reply.
 #[derive(Debug)]
@@ -45,8 +56,6 @@ impl IntoResponse for ApiError {
         });
         let mut response = (self.status, Json(body)).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, NO_STORE);
-        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         if let Some(secs) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
@@ -86,7 +95,15 @@ impl From<RegistryError> for ApiError {
             RegistryError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             RegistryError::DuplicateName { .. } => (StatusCode::CONFLICT, "duplicate_name"),
             RegistryError::InvalidInput(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
-            RegistryError::RevealWindowClosed { .. } => (StatusCode::GONE, "reveal_window_closed"),
+            RegistryError::RevealWindowClosed { client_id } => {
+                return ApiError::new(
+                    StatusCode::GONE,
+                    "reveal_window_closed",
+                    format!(
+                        "{e}. Reset it with POST /admin/v1/applications/{client_id}/secret (the old secret stops working at once)"
+                    ),
+                );
+            }
             RegistryError::Storage { .. } => {
                 // The message names files on the server: log it, tell the client less.
                 tracing::error!(error = %e, "storage error");
@@ -107,4 +124,30 @@ pub async fn not_found() -> ApiError {
         "not_found",
         "no such endpoint; see /openapi.json",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ClientId;
+
+    /// The admin API says what to do next in its own terms: an endpoint, not
+    /// a shell command.
+    #[test]
+    fn a_closed_window_points_at_the_reset_endpoint() {
+        let client_id = ClientId::generate();
+        let e = ApiError::from(RegistryError::RevealWindowClosed {
+            client_id: client_id.clone(),
+        });
+        assert_eq!(e.status, StatusCode::GONE);
+        assert_eq!(e.error, "reveal_window_closed");
+        assert!(
+            e.description.contains("its window has closed")
+                && e.description
+                    .contains(&format!("POST /admin/v1/applications/{client_id}/secret")),
+            "{}",
+            e.description
+        );
+        assert!(!e.description.contains("keyward "), "{}", e.description);
+    }
 }

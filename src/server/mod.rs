@@ -26,7 +26,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::catalog::Catalog;
@@ -143,23 +143,25 @@ impl Server {
 }
 
 pub fn router(state: SharedState) -> Router {
+    let no_store = || middleware::map_response(errors::no_store);
+    // Tokens and what introspection says about them must not be cached.
+    let oauth = Router::new()
+        .route("/oauth2/token", post(token::token))
+        .route("/oauth2/introspect", post(token::introspect))
+        .layer(no_store());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi::document))
-        .route("/oauth2/token", post(token::token))
-        .route("/oauth2/introspect", post(token::introspect))
         .route("/.well-known/jwks.json", get(token::jwks))
         .route(
             "/.well-known/oauth-authorization-server",
             get(token::metadata),
         )
+        .merge(oauth)
         // Nothing the admin API says may be kept by a cache: it names
         // applications, and some replies carry secrets.
-        .nest(
-            "/admin/v1",
-            admin::routes().layer(middleware::map_response(admin_no_store)),
-        )
-        .fallback(errors::not_found)
+        .nest("/admin/v1", admin::routes().layer(no_store()))
+        .fallback_service(any(errors::not_found).layer(no_store()))
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -167,13 +169,6 @@ pub fn router(state: SharedState) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(middleware::from_fn(access_log))
-}
-
-async fn admin_no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(axum::http::header::CACHE_CONTROL, errors::NO_STORE);
-    response
 }
 
 async fn healthz(State(_): State<SharedState>) -> impl IntoResponse {
@@ -228,4 +223,105 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AppName, Grant, NewApplication};
+    use crate::registry::embedded::EmbeddedStore;
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use base64::Engine as _;
+    use tower::ServiceExt as _;
+
+    /// Tokens, introspection, the admin API and every error reply are marked
+    /// `no-store` (with `Pragma: no-cache`) by one layer; the public
+    /// documents are not, and the JWKS keeps its own caching.
+    #[tokio::test]
+    async fn only_the_public_documents_may_be_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = Arc::new(Catalog::builtin());
+        let store =
+            EmbeddedStore::open(dir.path(), catalog.clone(), Duration::from_secs(900)).unwrap();
+        let registry: Arc<dyn Registry> = Arc::new(store.registry(Region::new("us").unwrap()));
+        let issued = registry
+            .create(NewApplication {
+                client_name: AppName::parse("App").unwrap(),
+                grants: vec![Grant::parse_assignment("ess:account=read").unwrap()],
+                admin: false,
+            })
+            .await
+            .unwrap();
+        let server = Server::bind(
+            "127.0.0.1:0".parse().unwrap(),
+            None,
+            dir.path(),
+            registry,
+            catalog,
+        )
+        .await
+        .unwrap();
+        let router = server.router();
+        let basic = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                issued.application.client_id,
+                issued.reveal.secret.expose()
+            ))
+        );
+        let token_request = |auth: &str| {
+            Request::post("/oauth2/token")
+                .header(header::AUTHORIZATION, auth)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("grant_type=client_credentials"))
+                .unwrap()
+        };
+        let get = |path: &str| Request::get(path).body(Body::empty()).unwrap();
+        let no_store = (Some("no-store"), Some("no-cache"));
+        for (request, status, caching) in [
+            (get("/healthz"), 200, (None, None)),
+            (get("/openapi.json"), 200, (None, None)),
+            (
+                get("/.well-known/jwks.json"),
+                200,
+                (Some("public, max-age=300"), None),
+            ),
+            (
+                get("/.well-known/oauth-authorization-server"),
+                200,
+                (None, None),
+            ),
+            (token_request(&basic), 200, no_store),
+            (token_request("Basic eDp5"), 401, no_store),
+            (
+                Request::post("/oauth2/introspect")
+                    .body(Body::empty())
+                    .unwrap(),
+                401,
+                no_store,
+            ),
+            (get("/admin/v1/applications"), 401, no_store),
+            (get("/admin/v1/nope"), 404, no_store),
+            (get("/nope"), 404, no_store),
+            (
+                Request::post("/nope").body(Body::empty()).unwrap(),
+                404,
+                no_store,
+            ),
+        ] {
+            let what = format!("{} {}", request.method(), request.uri());
+            let response = router.clone().oneshot(request).await.unwrap();
+            let header = |name| {
+                response
+                    .headers()
+                    .get(name)
+                    .map(|v: &axum::http::HeaderValue| v.to_str().unwrap().to_owned())
+            };
+            assert_eq!(response.status().as_u16(), status, "{what}");
+            let found = (header(header::CACHE_CONTROL), header(header::PRAGMA));
+            assert_eq!((found.0.as_deref(), found.1.as_deref()), caching, "{what}");
+        }
+    }
 }

@@ -40,26 +40,12 @@ fn app_ref() -> Value {
 }
 
 pub fn spec() -> Value {
-    let admin = json!([{"bearer": []}]);
-    // What the server accepts as a client ID; anything else is a 400.
-    let id_param = json!([{"name": "client_id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,128}$"}}]);
-    let admin_errors = |extra: &[(&str, &str)]| {
-        let mut r = json!({
-            "400": err("Malformed client ID or body"),
-            "401": err("No bearer token, or not a valid one"),
-            "403": err("The token lacks the keyward:admin scope"),
-        });
-        for (code, d) in extra {
-            r[*code] = err(d);
+    let mut paths = serde_json::Map::new();
+    for part in [service_paths(), admin_paths()] {
+        if let Value::Object(part) = part {
+            paths.extend(part);
         }
-        r
-    };
-    let form = |props: Value, required: Value| json!({"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": props, "required": required}}}});
-    let json_body = |schema: Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
-    let with = |mut op: Value, responses: Value| {
-        op["responses"] = responses;
-        op
-    };
+    }
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -67,105 +53,165 @@ pub fn spec() -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "description": "One region's OAuth 2.0 client credentials token service and its admin API."
         },
-        "paths": {
-            "/healthz": {"get": with(json!({"summary": "Liveness"}), json!({"200": {"description": "Alive"}}))},
-            "/openapi.json": {"get": with(json!({"summary": "This document"}), json!({"200": ok("OpenAPI 3", json!({"type": "object"}))}))},
-            "/oauth2/token": {"post": with(json!({
-                "summary": "Client credentials grant (RFC 6749 §4.4)",
-                "description": "Client authentication by HTTP Basic (form-urlencoded parts, or raw) or client_id/client_secret in the body, not both. grant_type=none is an alias of client_credentials. scope is split on spaces and '+'.",
-                "security": [{"basic": []}, {}],
-                "requestBody": form(json!({
-                    "grant_type": {"type": "string", "enum": ["client_credentials", "none"]},
-                    "scope": {"type": "string"},
-                    "client_id": {"type": "string"},
-                    "client_secret": {"type": "string"}
-                }), json!(["grant_type"]))
-            }), json!({
-                "200": ok("A token", json!({"$ref": "#/components/schemas/Token"})),
-                "400": err("invalid_request, unsupported_grant_type or invalid_scope"),
-                "401": err("invalid_client"),
-                "413": err("Body too large"),
-                "429": err("temporarily_unavailable: too many failed authentications for this client ID or address; see Retry-After")
-            }))},
-            "/oauth2/introspect": {"post": with(json!({
-                "summary": "Token introspection (RFC 7662); the caller authenticates as a client",
-                "description": "A client learns about its own tokens. Other clients' tokens are described only to admin clients and to clients granted keyward:introspect (read), a scope a deployment adds to its scopes.toml; to anyone else every such token is {\"active\": false} (RFC 7662 §2.2).",
-                "security": [{"basic": []}, {}],
-                "requestBody": form(json!({"token": {"type": "string", "minLength": 1}, "client_id": {"type": "string"}, "client_secret": {"type": "string"}}), json!(["token"]))
-            }), json!({
-                "200": ok("Whether the token is active, and its claims", json!({"type": "object", "properties": {"active": {"type": "boolean"}}})),
-                "400": err("invalid_request"),
-                "401": err("invalid_client"),
-                "429": err("temporarily_unavailable: too many failed authentications; see Retry-After")
-            }))},
-            "/.well-known/jwks.json": {"get": with(json!({"summary": "The public signing keys (RFC 7517)"}), json!({"200": ok("JWK Set", json!({"type": "object"}))}))},
-            "/.well-known/oauth-authorization-server": {"get": with(json!({"summary": "Authorization server metadata (RFC 8414)"}), json!({"200": ok("Metadata", json!({"type": "object"}))}))},
-            "/admin/v1/applications": {
-                "get": with(json!({
-                    "summary": "List the region's applications, a page at a time",
-                    "description": "Sorted by name (ASCII case-insensitive), then client ID. While more follow, the reply has a Link header (RFC 8288) with rel=\"next\" whose target carries the cursor of the next page; follow it until there is none.",
-                    "security": admin,
-                    "parameters": [
-                        {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": crate::server::admin::PAGE_MAX, "default": crate::server::admin::PAGE_DEFAULT}},
-                        {"name": "cursor", "in": "query", "required": false, "description": "From the previous page's Link header; opaque", "schema": {"type": "string"}}
-                    ]
-                }),
-                    { let mut r = admin_errors(&[]); r["200"] = json!({
-                        "description": "A page of applications",
-                        "headers": {"Link": {"description": "<...?limit=N&cursor=C>; rel=\"next\" while more follow", "schema": {"type": "string"}}},
-                        "content": {"application/json": {"schema": {"type": "array", "items": app_ref()}}}
-                    }); r["400"] = err("Malformed client ID or body, a limit out of range, or a cursor this server did not give"); r }),
-                "post": with(json!({"summary": "Register an application; the reply has its secret", "security": admin, "requestBody": json_body(json!({"$ref": "#/components/schemas/NewApplication"}))}),
-                    { let mut r = admin_errors(&[("400", "Invalid name or scopes"), ("409", "Name taken")]); r["201"] = ok("Created, with client_secret", app_ref()); r })
-            },
-            "/admin/v1/applications/batch": {
-                "post": with(json!({"summary": "Register several applications, all or none", "security": admin, "requestBody": json_body(json!({"type": "object", "additionalProperties": false, "required": ["applications"], "properties": {"applications": {"type": "array", "items": {"$ref": "#/components/schemas/NewApplication"}}}}))}),
-                    { let mut r = admin_errors(&[("400", "Invalid name or scopes"), ("409", "Name taken")]); r["201"] = ok("Created", json!({"type": "array", "items": app_ref()})); r })
-            },
-            "/admin/v1/applications/{client_id}": {
-                "parameters": id_param.clone(),
-                "get": with(json!({"summary": "One application", "security": admin}),
-                    { let mut r = admin_errors(&[("404", "Unknown client ID")]); r["200"] = ok("The application", app_ref()); r }),
-                "patch": with(json!({"summary": "Rename and/or change scope access (merged; none removes)", "security": admin, "requestBody": json_body(json!({"type": "object", "additionalProperties": false, "properties": {"client_name": {"$ref": "#/components/schemas/Name"}, "scopes": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}}}))}),
-                    { let mut r = admin_errors(&[("400", "Invalid input"), ("404", "Unknown client ID"), ("409", "Name taken")]); r["200"] = ok("The application", app_ref()); r }),
-                "delete": with(json!({"summary": "Delete; its credentials stop working at once", "security": admin}),
-                    { let mut r = admin_errors(&[("404", "Unknown client ID")]); r["204"] = json!({"description": "Deleted"}); r })
-            },
-            "/admin/v1/applications/{client_id}/secret": {
-                "parameters": id_param,
-                "get": with(json!({"summary": "The secret, while its window is open", "security": admin}),
-                    { let mut r = admin_errors(&[("404", "Unknown client ID"), ("410", "The window has closed: reset instead")]); r["200"] = ok("The secret", json!({"$ref": "#/components/schemas/Secret"})); r }),
-                "post": with(json!({"summary": "Reset the secret; the old one stops working at once", "security": admin}),
-                    { let mut r = admin_errors(&[("404", "Unknown client ID")]); r["200"] = ok("The application with its new secret", app_ref()); r })
-            },
-            "/admin/v1/scopes": {
-                "get": with(json!({"summary": "The scope catalog", "security": admin}),
-                    { let mut r = admin_errors(&[]); r["200"] = ok("Scope groups", json!({"type": "array", "items": {"type": "object"}})); r })
-            }
+        "paths": paths,
+        "components": components(),
+    })
+}
+
+/// `op` with its `responses`.
+fn with(mut op: Value, responses: Value) -> Value {
+    op["responses"] = responses;
+    op
+}
+
+/// A form-urlencoded request body with these properties.
+fn form(props: Value, required: Value) -> Value {
+    json!({"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": props, "required": required}}}})
+}
+
+/// The unauthenticated endpoints: health, this document and OAuth 2.0.
+fn service_paths() -> Value {
+    json!({
+        "/healthz": {"get": with(json!({"summary": "Liveness"}), json!({"200": {"description": "Alive"}}))},
+        "/openapi.json": {"get": with(json!({"summary": "This document"}), json!({"200": ok("OpenAPI 3", json!({"type": "object"}))}))},
+        "/oauth2/token": {"post": with(json!({
+            "summary": "Client credentials grant (RFC 6749 §4.4)",
+            "description": "Client authentication by HTTP Basic (form-urlencoded parts, or raw) or client_id/client_secret in the body, not both. grant_type=none is an alias of client_credentials. scope is split on spaces and '+'.",
+            "security": [{"basic": []}, {}],
+            "requestBody": form(json!({
+                "grant_type": {"type": "string", "enum": ["client_credentials", "none"]},
+                "scope": {"type": "string"},
+                "client_id": {"type": "string"},
+                "client_secret": {"type": "string"}
+            }), json!(["grant_type"]))
+        }), json!({
+            "200": ok("A token", json!({"$ref": "#/components/schemas/Token"})),
+            "400": err("invalid_request, unsupported_grant_type or invalid_scope"),
+            "401": err("invalid_client"),
+            "413": err("Body too large"),
+            "429": err("temporarily_unavailable: too many failed authentications for this client ID or address; see Retry-After")
+        }))},
+        "/oauth2/introspect": {"post": with(json!({
+            "summary": "Token introspection (RFC 7662); the caller authenticates as a client",
+            "description": "A client learns about its own tokens. Other clients' tokens are described only to admin clients and to clients granted keyward:introspect (read), a scope a deployment adds to its scopes.toml; to anyone else every such token is {\"active\": false} (RFC 7662 §2.2).",
+            "security": [{"basic": []}, {}],
+            "requestBody": form(json!({"token": {"type": "string", "minLength": 1}, "client_id": {"type": "string"}, "client_secret": {"type": "string"}}), json!(["token"]))
+        }), json!({
+            "200": ok("Whether the token is active, and its claims", json!({"type": "object", "properties": {"active": {"type": "boolean"}}})),
+            "400": err("invalid_request"),
+            "401": err("invalid_client"),
+            "429": err("temporarily_unavailable: too many failed authentications; see Retry-After")
+        }))},
+        "/.well-known/jwks.json": {"get": with(json!({"summary": "The public signing keys (RFC 7517)"}), json!({"200": ok("JWK Set", json!({"type": "object"}))}))},
+        "/.well-known/oauth-authorization-server": {"get": with(json!({"summary": "Authorization server metadata (RFC 8414)"}), json!({"200": ok("Metadata", json!({"type": "object"}))}))},
+    })
+}
+
+/// The error replies every admin endpoint may give, plus `extra`.
+fn admin_errors(extra: &[(&str, &str)]) -> Value {
+    let mut r = json!({
+        "400": err("Malformed client ID or body"),
+        "401": err("No bearer token, or not a valid one"),
+        "403": err("The token lacks the keyward:admin scope"),
+    });
+    for (code, d) in extra {
+        r[*code] = err(d);
+    }
+    r
+}
+
+/// `admin_errors(extra)` with the success reply `code`.
+fn admin_responses(extra: &[(&str, &str)], code: &str, success: Value) -> Value {
+    let mut r = admin_errors(extra);
+    r[code] = success;
+    r
+}
+
+fn json_body(schema: Value) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": schema}}})
+}
+
+/// `/admin/v1/`, for bearer tokens with `keyward:admin`.
+fn admin_paths() -> Value {
+    let admin = json!([{"bearer": []}]);
+    // What the server accepts as a client ID; anything else is a 400.
+    let id_param = json!([{"name": "client_id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,128}$"}}]);
+    let mut list_responses = admin_responses(
+        &[],
+        "200",
+        json!({
+            "description": "A page of applications",
+            "headers": {"Link": {"description": "<...?limit=N&cursor=C>; rel=\"next\" while more follow", "schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": {"type": "array", "items": app_ref()}}}
+        }),
+    );
+    list_responses["400"] = err(
+        "Malformed client ID or body, a limit out of range, or a cursor this server did not give",
+    );
+    json!({
+        "/admin/v1/applications": {
+            "get": with(json!({
+                "summary": "List the region's applications, a page at a time",
+                "description": "Sorted by name (ASCII case-insensitive), then client ID. While more follow, the reply has a Link header (RFC 8288) with rel=\"next\" whose target carries the cursor of the next page; follow it until there is none.",
+                "security": admin,
+                "parameters": [
+                    {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": crate::server::admin::PAGE_MAX, "default": crate::server::admin::PAGE_DEFAULT}},
+                    {"name": "cursor", "in": "query", "required": false, "description": "From the previous page's Link header; opaque", "schema": {"type": "string"}}
+                ]
+            }), list_responses),
+            "post": with(json!({"summary": "Register an application; the reply has its secret", "security": admin, "requestBody": json_body(json!({"$ref": "#/components/schemas/NewApplication"}))}),
+                admin_responses(&[("400", "Invalid name or scopes"), ("409", "Name taken")], "201", ok("Created, with client_secret", app_ref())))
         },
-        "components": {
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-                "basic": {"type": "http", "scheme": "basic"}
-            },
-            "schemas": {
-                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}}},
-                "Token": {"type": "object", "required": ["access_token", "token_type", "expires_in", "scope"], "properties": {
-                    "access_token": {"type": "string"}, "token_type": {"type": "string", "enum": ["Bearer"]},
-                    "expires_in": {"type": "integer"}, "scope": {"type": "string"}}},
-                "Grant": {"type": "object", "additionalProperties": false, "required": ["scope", "access"], "properties": {"scope": {"type": "string", "pattern": "^[a-z0-9_-]{1,48}:[a-z0-9_-]{1,48}$"}, "access": {"type": "string", "enum": ["none", "read", "write"]}}},
-                "Name": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^\\S(.*\\S)?$", "description": "1 to 64 characters after trimming, without control characters; unique in the region (case-insensitive)"},
-                "NewApplication": {"type": "object", "additionalProperties": false, "required": ["client_name"], "properties": {
-                    "client_name": {"$ref": "#/components/schemas/Name"}, "scopes": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}, "admin": {"type": "boolean", "enum": [false], "description": "Admin clients are made only on the server's data dir"}}},
-                "Secret": {"type": "object", "properties": {"client_id": {"type": "string"}, "client_secret": {"type": "string"}, "client_secret_visible_until": {"type": "string", "format": "date-time"}}},
-                "Application": {"type": "object", "required": ["client_id", "client_name", "region", "scopes", "scope", "client_secret_issued_at", "created_at", "updated_at"], "properties": {
-                    "client_id": {"type": "string"}, "client_name": {"type": "string"}, "region": {"type": "string"},
-                    "scopes": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}, "scope": {"type": "string"},
-                    "admin": {"type": "boolean"}, "client_secret": {"type": "string"},
-                    "client_secret_visible_until": {"type": "string", "format": "date-time"},
-                    "client_secret_issued_at": {"type": "string", "format": "date-time"},
-                    "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}}
-            }
+        "/admin/v1/applications/batch": {
+            "post": with(json!({"summary": "Register several applications, all or none", "security": admin, "requestBody": json_body(json!({"type": "object", "additionalProperties": false, "required": ["applications"], "properties": {"applications": {"type": "array", "items": {"$ref": "#/components/schemas/NewApplication"}}}}))}),
+                admin_responses(&[("400", "Invalid name or scopes"), ("409", "Name taken")], "201", ok("Created", json!({"type": "array", "items": app_ref()}))))
+        },
+        "/admin/v1/applications/{client_id}": {
+            "parameters": id_param.clone(),
+            "get": with(json!({"summary": "One application", "security": admin}),
+                admin_responses(&[("404", "Unknown client ID")], "200", ok("The application", app_ref()))),
+            "patch": with(json!({"summary": "Rename and/or change scope access (merged; none removes)", "security": admin, "requestBody": json_body(json!({"type": "object", "additionalProperties": false, "properties": {"client_name": {"$ref": "#/components/schemas/Name"}, "scopes": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}}}))}),
+                admin_responses(&[("400", "Invalid input"), ("404", "Unknown client ID"), ("409", "Name taken")], "200", ok("The application", app_ref()))),
+            "delete": with(json!({"summary": "Delete; its credentials stop working at once", "security": admin}),
+                admin_responses(&[("404", "Unknown client ID")], "204", json!({"description": "Deleted"})))
+        },
+        "/admin/v1/applications/{client_id}/secret": {
+            "parameters": id_param,
+            "get": with(json!({"summary": "The secret, while its window is open", "security": admin}),
+                admin_responses(&[("404", "Unknown client ID"), ("410", "The window has closed: reset instead")], "200", ok("The secret", json!({"$ref": "#/components/schemas/Secret"})))),
+            "post": with(json!({"summary": "Reset the secret; the old one stops working at once", "security": admin}),
+                admin_responses(&[("404", "Unknown client ID")], "200", ok("The application with its new secret", app_ref())))
+        },
+        "/admin/v1/scopes": {
+            "get": with(json!({"summary": "The scope catalog", "security": admin}),
+                admin_responses(&[], "200", ok("Scope groups", json!({"type": "array", "items": {"type": "object"}}))))
+        }
+    })
+}
+
+fn components() -> Value {
+    json!({
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            "basic": {"type": "http", "scheme": "basic"}
+        },
+        "schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}}},
+            "Token": {"type": "object", "required": ["access_token", "token_type", "expires_in", "scope"], "properties": {
+                "access_token": {"type": "string"}, "token_type": {"type": "string", "enum": ["Bearer"]},
+                "expires_in": {"type": "integer"}, "scope": {"type": "string"}}},
+            "Grant": {"type": "object", "additionalProperties": false, "required": ["scope", "access"], "properties": {"scope": {"type": "string", "pattern": "^[a-z0-9_-]{1,48}:[a-z0-9_-]{1,48}$"}, "access": {"type": "string", "enum": ["none", "read", "write"]}}},
+            "Name": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^\\S(.*\\S)?$", "description": "1 to 64 characters after trimming, without control characters; unique in the region (case-insensitive)"},
+            "NewApplication": {"type": "object", "additionalProperties": false, "required": ["client_name"], "properties": {
+                "client_name": {"$ref": "#/components/schemas/Name"}, "scopes": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}, "admin": {"type": "boolean", "enum": [false], "description": "Admin clients are made only on the server's data dir"}}},
+            "Secret": {"type": "object", "properties": {"client_id": {"type": "string"}, "client_secret": {"type": "string"}, "client_secret_visible_until": {"type": "string", "format": "date-time"}}},
+            "Application": {"type": "object", "required": ["client_id", "client_name", "region", "scopes", "scope", "client_secret_issued_at", "created_at", "updated_at"], "properties": {
+                "client_id": {"type": "string"}, "client_name": {"type": "string"}, "region": {"type": "string"},
+                "scopes": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}, "scope": {"type": "string"},
+                "admin": {"type": "boolean"}, "client_secret": {"type": "string"},
+                "client_secret_visible_until": {"type": "string", "format": "date-time"},
+                "client_secret_issued_at": {"type": "string", "format": "date-time"},
+                "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}}
         }
     })
 }

@@ -24,26 +24,10 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+pub use crate::config::ThrottleSettings;
+
 /// Most keys one table tracks.
 pub const MAX_TRACKED: usize = 100_000;
-
-/// Limits; a limit of 0 turns that check off.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ThrottleSettings {
-    pub client_failures: u32,
-    pub address_failures: u32,
-    pub window: Duration,
-}
-
-impl Default for ThrottleSettings {
-    fn default() -> Self {
-        ThrottleSettings {
-            client_failures: 10,
-            address_failures: 100,
-            window: Duration::from_secs(60),
-        }
-    }
-}
 
 #[derive(Clone, Copy)]
 struct Window {

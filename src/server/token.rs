@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::SharedState;
-use super::errors::{ApiError, NO_STORE};
+use super::errors::ApiError;
 use crate::model::Application;
 use crate::oauth::request::{self, ClientAuth, Form};
 use crate::oauth::{ErrorCode, OAuthError, TOKEN_LIFETIME_SECS};
@@ -179,21 +179,13 @@ pub(super) async fn token(
     let access_token = state.issuer.sign(&claims);
     // The jti identifies the token in logs; the token itself never appears.
     tracing::info!(client_id = %app.client_id, jti = %claims.jti, scope = %claims.scope, "token issued");
-    let mut response = Json(TokenResponse {
+    Ok(Json(TokenResponse {
         access_token,
         token_type: "Bearer",
         expires_in: TOKEN_LIFETIME_SECS,
         scope: &claims.scope,
     })
-    .into_response();
-    no_store(&mut response);
-    Ok(response)
-}
-
-fn no_store(response: &mut Response) {
-    let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, NO_STORE);
-    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    .into_response())
 }
 
 /// RFC 7662. The caller authenticates like at the token endpoint. It learns
@@ -234,9 +226,7 @@ pub(super) async fn introspect(
         }
         _ => serde_json::json!({"active": false}),
     };
-    let mut response = Json(body).into_response();
-    no_store(&mut response);
-    Ok(response)
+    Ok(Json(body).into_response())
 }
 
 /// Whether `caller` may learn about a token with these claims: its own, or

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use memmap2::MmapMut;
 
-use crate::config::create_private_file;
+use crate::fs::create_private_file;
 
 /// The counter file's name inside the data dir.
 pub const GENERATION_FILE: &str = "keyward.generation";

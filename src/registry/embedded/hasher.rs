@@ -4,18 +4,20 @@
 //! add nothing but cost; a keyed hash also means a stolen database alone does
 //! not allow offline guessing.
 
-use std::io::Read;
 use std::path::Path;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use zeroize::Zeroizing;
 
-use crate::config::{refuse_exposed, write_private_file_atomic};
+use crate::fs::{ExposedError, KeyFile, load_or_create_key};
 use crate::model::{ClientId, ClientSecret};
 
 const KEY_FILE: &str = "secret.key";
 const KEY_LEN: usize = 32;
+const HASHING_KEY: KeyFile = KeyFile {
+    what: "the hashing key",
+    advice: "Whoever read it can check guessed secrets against a copy of the database. ",
+};
 
 pub struct SecretHasher {
     /// HMAC state with the key already absorbed; cloned for every hash.
@@ -38,7 +40,7 @@ pub enum HasherError {
 /// The I/O error, or just the refusal when the key file is exposed (its
 /// message names the file already).
 fn describe_io(path: &str, source: &std::io::Error) -> String {
-    match crate::config::ExposedError::find(source) {
+    match ExposedError::find(source) {
         Some(exposed) => exposed.to_string(),
         None => format!("cannot read or create the hashing key {path}: {source}"),
     }
@@ -52,27 +54,8 @@ impl SecretHasher {
             path: path.display().to_string(),
             source,
         };
-        if !path.exists() {
-            let mut key = Zeroizing::new([0u8; KEY_LEN]);
-            use rand::TryRng;
-            rand::rngs::SysRng
-                .try_fill_bytes(key.as_mut())
-                .map_err(|e| io(std::io::Error::other(e.to_string())))?;
-            // Losing the race to another process is fine: use its key.
-            write_private_file_atomic(&path, key.as_ref()).map_err(io)?;
-        }
-        let mut key = Zeroizing::new(Vec::with_capacity(KEY_LEN));
-        let mut file = std::fs::File::open(&path).map_err(io)?;
-        // An exposed key is refused before it is read; see `config::files`.
-        let meta = file.metadata().map_err(io)?;
-        refuse_exposed(
-            &path,
-            &meta,
-            "the hashing key",
-            "Whoever read it can check guessed secrets against a copy of the database. ",
-        )
-        .map_err(io)?;
-        file.read_to_end(&mut key).map_err(io)?;
+        // An exposed key is refused before it is read; see `crate::fs`.
+        let key = load_or_create_key(&path, KEY_LEN, HASHING_KEY).map_err(io)?;
         if key.len() != KEY_LEN {
             return Err(HasherError::Damaged {
                 path: path.display().to_string(),

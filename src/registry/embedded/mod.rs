@@ -29,7 +29,7 @@ use self::generation::Generation;
 use self::reveals::RevealCache;
 use super::{Issued, Registry, RegistryError, Result};
 use crate::catalog::Catalog;
-use crate::config::{create_private_dir, create_private_file};
+use crate::fs::{ExposedError, create_private_dir, create_private_file};
 use crate::model::{
     Access, AppName, Application, ClientId, ClientSecret, Grant, NewApplication, Region, ScopeId,
     SecretReveal,
@@ -117,7 +117,7 @@ impl EmbeddedStore {
         if db_path.exists() && !dir_is_writable(data_dir) {
             return Self::open_read_only(data_dir, catalog, window);
         }
-        create_private_dir(data_dir).map_err(|e| match crate::config::ExposedError::find(&e) {
+        create_private_dir(data_dir).map_err(|e| match ExposedError::find(&e) {
             Some(exposed) => RegistryError::InvalidInput(exposed.to_string()),
             None => storage(
                 data_dir,
@@ -128,9 +128,7 @@ impl EmbeddedStore {
         // files the database file's mode.
         create_private_file(&db_path).map_err(|e| storage(&db_path, e))?;
         let hasher = SecretHasher::open(data_dir).map_err(|e| match &e {
-            hasher::HasherError::Io { source, .. }
-                if crate::config::ExposedError::find(source).is_some() =>
-            {
+            hasher::HasherError::Io { source, .. } if ExposedError::find(source).is_some() => {
                 RegistryError::InvalidInput(e.to_string())
             }
             _ => storage(data_dir, e),

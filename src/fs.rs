@@ -1,14 +1,17 @@
 //! Private files and directories: the data dir is 0700 and every file in it 0600,
-//! whatever the umask says.
+//! whatever the umask says. Key files (the secret hasher's, the token signing
+//! key) are made and read by one function, [`load_or_create_key`].
 //!
 //! A data dir or key file that group or others can already read or write is
 //! refused, not tightened: quietly fixing the mode would hide that the keys
 //! were exposed, and whoever read them can still use them.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+
+use zeroize::Zeroizing;
 
 /// A directory or key file that group or others can read or write.
 #[derive(Debug, thiserror::Error)]
@@ -151,5 +154,104 @@ pub fn write_private_file_atomic(path: &Path, contents: &[u8]) -> io::Result<boo
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+/// A key file: what it is called in messages, and what to do if it was exposed.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyFile {
+    /// `the hashing key`, `the token signing key`.
+    pub what: &'static str,
+    /// Said when the file is refused as exposed, before the chmod advice.
+    pub advice: &'static str,
+}
+
+/// The bytes of the key file at `path`, made first with `len` bytes from the
+/// OS CSPRNG if it does not exist. Concurrent first uses agree on one key: the
+/// first atomic write wins and the others read it. A key file group or others
+/// can reach is refused unread ([`ExposedError`]). Every failure is an error,
+/// the CSPRNG's included; the caller checks the length.
+pub fn load_or_create_key(path: &Path, len: usize, key: KeyFile) -> io::Result<Zeroizing<Vec<u8>>> {
+    load_or_create_key_with(path, len, key, fill_from_os)
+}
+
+fn fill_from_os(bytes: &mut [u8]) -> io::Result<()> {
+    use rand::TryRng as _;
+    rand::rngs::SysRng
+        .try_fill_bytes(bytes)
+        .map_err(|e| io::Error::other(format!("the OS random number generator failed: {e}")))
+}
+
+/// [`load_or_create_key`] with the source of new keys given, so tests can
+/// make it fail.
+fn load_or_create_key_with(
+    path: &Path,
+    len: usize,
+    key: KeyFile,
+    fill: impl FnOnce(&mut [u8]) -> io::Result<()>,
+) -> io::Result<Zeroizing<Vec<u8>>> {
+    if !path.exists() {
+        let mut new = Zeroizing::new(vec![0u8; len]);
+        fill(new.as_mut_slice())?;
+        // Losing the race to another process is fine: its key is read below.
+        write_private_file_atomic(path, &new)?;
+    }
+    let mut file = File::open(path)?;
+    refuse_exposed(path, &file.metadata()?, key.what, key.advice)?;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(len));
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: KeyFile = KeyFile {
+        what: "the test key",
+        advice: "Replace it. ",
+    };
+
+    #[test]
+    fn a_key_is_made_once_private_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        let a = load_or_create_key(&path, 32, KEY).unwrap();
+        let b = load_or_create_key(&path, 32, KEY).unwrap();
+        assert_eq!(a.len(), 32);
+        assert_eq!(*a, *b, "the second call reads the first key");
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_failing_random_source_is_an_error_and_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        let e = load_or_create_key_with(&path, 32, KEY, |_| Err(io::Error::other("no entropy")))
+            .unwrap_err();
+        assert!(e.to_string().contains("no entropy"), "{e}");
+        assert!(!path.exists());
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "no temp file left"
+        );
+    }
+
+    #[test]
+    fn an_exposed_key_is_refused_unread_with_the_chmod_advice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        load_or_create_key(&path, 32, KEY).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o604)).unwrap();
+        let e = load_or_create_key(&path, 32, KEY).unwrap_err();
+        let exposed = ExposedError::find(&e).unwrap().to_string();
+        assert!(
+            exposed.starts_with("the test key ")
+                && exposed.contains("mode 604")
+                && exposed.contains("Replace it. Then run `chmod 600"),
+            "{exposed}"
+        );
     }
 }

@@ -1,0 +1,96 @@
+//! What to do next, added where the CLI prints an error. Library errors say
+//! what happened; only the CLI knows which command helps, so the advice that
+//! names one is here (the admin API and the UI word their own).
+
+use crate::model::ClientIdError;
+use crate::registry::RegistryError;
+
+/// The line the CLI prints for `e`: its causes (see
+/// [`super::output::error_chain`]), then the next step if one is known.
+pub fn error_line(e: &anyhow::Error) -> String {
+    let mut line = super::output::error_chain(e);
+    if let Some(next) = next_step(e) {
+        line.push_str(&next);
+    }
+    line
+}
+
+/// The next step for the first error in `e`'s chain that has one, written to
+/// follow that error's text on the same line.
+pub fn next_step(e: &anyhow::Error) -> Option<String> {
+    e.chain()
+        .filter_map(|cause| cause.downcast_ref::<RegistryError>())
+        .find_map(registry_next_step)
+}
+
+/// The next step for a command line clap refused, if the CLI knows one
+/// beyond the help.
+pub fn usage_next_step(e: &clap::Error) -> Option<&'static str> {
+    let cause = std::error::Error::source(e)?;
+    cause
+        .is::<ClientIdError>()
+        .then_some(" (see `keyward apps list`)")
+}
+
+fn registry_next_step(e: &RegistryError) -> Option<String> {
+    match e {
+        RegistryError::NotFound { region, .. } => {
+            Some(format!(" (see `keyward apps list --region {region}`)"))
+        }
+        RegistryError::RevealWindowClosed { client_id } => {
+            Some(format!(": `keyward apps reset-secret {client_id} --yes`"))
+        }
+        RegistryError::DuplicateName { .. }
+        | RegistryError::InvalidInput(_)
+        | RegistryError::Storage { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ClientId, Region};
+
+    /// The CLI says what it said when the hints were part of the library's
+    /// messages: the same commands.
+    #[test]
+    fn the_cli_adds_the_command_to_run() {
+        let id = ClientId::generate();
+        let us = Region::builtin("us");
+        let not_found = anyhow::Error::new(RegistryError::NotFound {
+            client_id: id.clone(),
+            region: us,
+        });
+        assert_eq!(
+            error_line(&not_found),
+            format!(
+                "no application with client ID '{id}' in region us (see `keyward apps list --region us`)"
+            )
+        );
+        let closed = anyhow::Error::new(RegistryError::RevealWindowClosed {
+            client_id: id.clone(),
+        })
+        .context("cannot show the secret");
+        assert_eq!(
+            error_line(&closed),
+            format!(
+                "cannot show the secret: the secret of '{id}' can no longer be shown: its window has closed, and only a reset makes a new one: `keyward apps reset-secret {id} --yes`"
+            )
+        );
+        let other = anyhow::anyhow!("something else");
+        assert_eq!(error_line(&other), "something else");
+    }
+
+    /// A malformed client ID on the command line points at the list of
+    /// applications, as the model's message once did.
+    #[test]
+    fn a_malformed_client_id_points_at_the_list() {
+        use clap::Parser as _;
+        let e =
+            super::super::Cli::try_parse_from(["keyward", "apps", "show", "bad id!"]).unwrap_err();
+        assert_eq!(usage_next_step(&e), Some(" (see `keyward apps list`)"));
+        let e = super::super::Cli::try_parse_from(["keyward", "apps", "list", "--region", "u s"])
+            .unwrap_err();
+        assert_eq!(usage_next_step(&e), None);
+    }
+}
