@@ -3,9 +3,6 @@
 //! keeps issuing tokens throughout. (The UI picking up others' changes is in
 //! tests/tui_tmux.rs.)
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 

@@ -3,12 +3,8 @@
 //! and sets `KEYWARD_INTEROP_PYTHON`; without it this test says so and passes,
 //! so a bare `cargo test` works on a machine without Python.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
-use support::server::TestServer;
+use crate::support::server::TestServer;
 
 #[tokio::test]
 async fn python_clients_get_tokens_and_verify_them() {

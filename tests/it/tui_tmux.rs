@@ -4,18 +4,14 @@
 //!
 //! `scripts/test` installs tmux when it is missing.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
 
-mod support;
 
-use support::tmux::Pane;
+use crate::support::tmux::Pane;
 
 const BIN: &str = env!("CARGO_BIN_EXE_keyward");
 

@@ -1,9 +1,6 @@
 //! A killed process loses nothing it acknowledged: writers are SIGKILLed in the
 //! middle of bursts of creates and resets, then the data dir is checked.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};

@@ -1,17 +1,13 @@
 //! The OAuth 2.0 endpoints of `keyward serve`, against a real server on a
 //! random loopback port.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use keyward::registry::Registry as _;
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::server::TestServer;
+use crate::support::server::TestServer;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 

@@ -3,9 +3,6 @@
 //! secret, raw or encoded. The data dir is 0700 and every file in it 0600. A
 //! reset makes the old secret fail at once and keeps the client ID.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

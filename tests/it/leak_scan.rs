@@ -5,9 +5,6 @@
 //! output, the panic output, `/proc/<pid>/cmdline` and `environ` of the running
 //! processes, and the terminal's scrollback after the UI exits.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -15,9 +12,8 @@ use std::process::{Command, Stdio};
 
 use base64::Engine as _;
 
-mod support;
 
-use support::tmux::Pane;
+use crate::support::tmux::Pane;
 
 const BIN: &str = env!("CARGO_BIN_EXE_keyward");
 

@@ -1,16 +1,12 @@
 //! `--copy` on a real X server (Xvfb) read back with xclip, and on a machine
 //! without a usable display. scripts/test installs xvfb and xclip.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use support::xvfb::{HungDisplay, Xvfb};
+use crate::support::xvfb::{HungDisplay, Xvfb};
 
 struct Env {
     dir: tempfile::TempDir,

@@ -2,10 +2,6 @@
 //! embedded store promises: regions share one file yet stay apart, a second
 //! process sees writes at once, and a reset elsewhere closes a reveal here.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,10 +36,10 @@ async fn embedded_store_passes_the_registry_suite() {
         let store = open(dir.path(), window);
         keep.lock().unwrap().push(dir);
         Box::pin(async move {
-            Box::new(store.registry(region("us"))) as support::registry_suite::BoxedRegistry
+            Box::new(store.registry(region("us"))) as crate::support::registry_suite::BoxedRegistry
         }) as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>
     };
-    support::registry_suite::run_all(&make).await;
+    crate::support::registry_suite::run_all(&make).await;
     drop(dirs);
 }
 

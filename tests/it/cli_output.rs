@@ -8,9 +8,6 @@
 //! without a secret says it was made but not confirmed. A read-only command
 //! whose reader went away exits 0 without a word. Nothing ever panics.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};

@@ -2,9 +2,6 @@
 //! address, gets 429 with `Retry-After`; other clients and addresses do not.
 //! A real server on 127.0.0.1 (random port); the second address is 127.0.0.2.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;

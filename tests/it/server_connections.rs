@@ -3,9 +3,6 @@
 //! connection cap and a short header-read timeout, so the test runs fast; it
 //! waits for conditions with bounded polls, never asserts on timing.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -1,9 +1,6 @@
 //! The `keyward serve` binary: it starts, serves, logs without secrets or
 //! tokens, manages a remote region for the CLI, and stops cleanly on SIGTERM.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 

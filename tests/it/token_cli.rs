@@ -1,10 +1,6 @@
 //! `keyward token` against Keyward's own server and against a loopback server
 //! that behaves like the vendor's draft-10 API. Nothing leaves the machine.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::process::Stdio;
 
@@ -14,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use serde_json::{Value, json};
-use support::server::TestServer;
+use crate::support::server::TestServer;
 use tokio::io::AsyncWriteExt as _;
 
 const ECHO_ID: &str = "0123456789abcdef0123456789abcdef";

@@ -5,9 +5,6 @@
 //! Every copied secret is checked against the registry: it must be the secret
 //! that verifies. scripts/test installs tmux, xvfb and xclip.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -18,10 +15,9 @@ use keyward::model::{ClientId, ClientSecret, Region};
 use keyward::registry::Registry;
 use keyward::registry::embedded::EmbeddedStore;
 
-mod support;
 
-use support::tmux::Pane;
-use support::xvfb::{HungDisplay, Xvfb};
+use crate::support::tmux::Pane;
+use crate::support::xvfb::{HungDisplay, Xvfb};
 
 const BIN: &str = env!("CARGO_BIN_EXE_keyward");
 

@@ -1,10 +1,6 @@
 //! The admin API of `keyward serve`, against a real server on a random
 //! loopback port, and the remote registry passing the shared suite over it.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,7 +9,7 @@ use keyward::model::{ClientSecret, Region};
 use keyward::registry::remote::RemoteRegistry;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::server::TestServer;
+use crate::support::server::TestServer;
 
 async fn call(
     s: &TestServer,
@@ -316,10 +312,10 @@ async fn remote_registry_passes_the_registry_suite() {
             )
             .unwrap();
             keep.lock().unwrap().push(s);
-            Box::new(remote) as support::registry_suite::BoxedRegistry
+            Box::new(remote) as crate::support::registry_suite::BoxedRegistry
         }) as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>
     };
-    support::registry_suite::run_all(&make).await;
+    crate::support::registry_suite::run_all(&make).await;
     drop(servers);
 }
 

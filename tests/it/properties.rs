@@ -3,9 +3,6 @@
 //! input, they answer with a value or an error — never a panic — and what they
 //! accept keeps the model's promises.
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use keyward::catalog::{BUILTIN_TOML, Catalog};
 use keyward::config::Config;
 use keyward::model::wire::parse_import_line;

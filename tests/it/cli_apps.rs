@@ -2,9 +2,6 @@
 //! `scopes`, and every error path, each run as a new process against a temp data
 //! dir and config dir (nothing touches the real home).
 
-// Test code: a failed unwrap is a failed test, and that is what it should be.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Arc;

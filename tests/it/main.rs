@@ -1,0 +1,27 @@
+//! Keyward's integration and end-to-end tests, in one binary (as ripgrep does):
+//! one link of the crate instead of one per file. Each module is one area; the
+//! shared harnesses are in `support`.
+
+// Test code: a failed unwrap is a failed test, and that is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod cli_apps;
+mod cli_output;
+mod clipboard_cli;
+mod clipboard_tui;
+mod concurrency;
+mod crash_safety;
+mod interop_python;
+mod leak_scan;
+mod properties;
+mod registry_embedded;
+mod secrets_at_rest;
+mod serve_binary;
+mod server_admin;
+mod server_connections;
+mod server_oauth;
+mod server_throttle;
+mod token_cli;
+mod tui_tmux;

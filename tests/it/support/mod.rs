@@ -1,0 +1,6 @@
+//! Shared test support: the harnesses every area of the tests uses.
+
+pub mod registry_suite;
+pub mod server;
+pub mod tmux;
+pub mod xvfb;
