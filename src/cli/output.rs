@@ -170,8 +170,8 @@ pub fn time(t: DateTime<Utc>) -> String {
 
 /// `mm:ss` until `until`.
 pub fn countdown(until: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let secs = (until - now).num_seconds().max(0);
-    format!("{}:{:02}", secs / 60, secs % 60)
+    let secs = (until - now).num_seconds().max(0).unsigned_abs();
+    crate::text::clock(secs, false)
 }
 
 /// `ess:account=read, forensics:account=write`, or `none`.
