@@ -134,7 +134,7 @@ fn secret_lines(state: &State, app: &Application, w: usize, t: Theme) -> Vec<Lin
                 label(""),
                 Span::styled(
                     format!(
-                        "shown only for {} after it is made;",
+                        "only seen in its first {};",
                         clock(state.window_secs, true)
                     ),
                     t.dim(),
