@@ -87,6 +87,8 @@ impl From<RegistryError> for ApiError {
             RegistryError::DuplicateName { .. } => (StatusCode::CONFLICT, "duplicate_name"),
             RegistryError::InvalidInput(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             RegistryError::RevealWindowClosed { .. } => (StatusCode::GONE, "reveal_window_closed"),
+            RegistryError::AlreadyRetiring { .. } => (StatusCode::CONFLICT, "already_retiring"),
+            RegistryError::NothingToRetire { .. } => (StatusCode::CONFLICT, "nothing_to_retire"),
             RegistryError::Storage { .. } => {
                 // The message names files on the server: log it, tell the client less.
                 tracing::error!(error = %e, "storage error");

@@ -20,6 +20,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("delete", "/admin/v1/applications/{client_id}"),
     ("get", "/admin/v1/applications/{client_id}/secret"),
     ("post", "/admin/v1/applications/{client_id}/secret"),
+    ("post", "/admin/v1/applications/{client_id}/secret/rotate"),
+    ("post", "/admin/v1/applications/{client_id}/secret/retire"),
     ("get", "/admin/v1/scopes"),
 ];
 
@@ -131,6 +133,21 @@ pub fn spec() -> Value {
                 "delete": with(json!({"summary": "Delete; its credentials stop working at once", "security": admin}),
                     { let mut r = admin_errors(&[("404", "Unknown client ID")]); r["204"] = json!({"description": "Deleted"}); r })
             },
+            "/admin/v1/applications/{client_id}/secret/rotate": {
+                "parameters": id_param.clone(),
+                "post": with(json!({
+                    "summary": "Rotate the secret: a new current one; the previous one keeps working until the grace ends",
+                    "description": "The previous current secret becomes retiring and works until now + grace_seconds (0 to 2592000, i.e. 30 days; without a body, the server's rotation_grace, 24 h unless configured), then fails with no write needed. Refused with 409 already_retiring while another secret is retiring: retire it, or reset (which ends every older secret at once).",
+                    "security": admin,
+                    "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "properties": {"grace_seconds": {"type": "integer", "minimum": 0, "maximum": crate::model::MAX_ROTATION_GRACE.num_seconds()}}}}}}
+                }),
+                    { let mut r = admin_errors(&[("400", "Malformed client ID or body, or a grace out of range"), ("404", "Unknown client ID"), ("409", "already_retiring: another secret is retiring")]); r["200"] = ok("The application with its new secret; secrets lists both", app_ref()); r })
+            },
+            "/admin/v1/applications/{client_id}/secret/retire": {
+                "parameters": id_param.clone(),
+                "post": with(json!({"summary": "End the retiring secret now", "security": admin}),
+                    { let mut r = admin_errors(&[("404", "Unknown client ID"), ("409", "nothing_to_retire: no secret is retiring")]); r["200"] = ok("The application", app_ref()); r })
+            },
             "/admin/v1/applications/{client_id}/secret": {
                 "parameters": id_param,
                 "get": with(json!({"summary": "The secret, while its window is open", "security": admin}),
@@ -164,7 +181,16 @@ pub fn spec() -> Value {
                     "admin": {"type": "boolean"}, "client_secret": {"type": "string"},
                     "client_secret_visible_until": {"type": "string", "format": "date-time"},
                     "client_secret_issued_at": {"type": "string", "format": "date-time"},
-                    "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}}
+                    "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
+                    "last_used_at": {"type": "string", "format": "date-time", "nullable": true, "description": "When any of its secrets last got a token (recorded every few seconds)"},
+                    "secrets": {"type": "array", "items": {"$ref": "#/components/schemas/SecretInfo"}, "description": "The current secret, then the retiring one while it works; never the secrets themselves"}}},
+                "SecretInfo": {"type": "object", "required": ["secret_id", "state", "created_at"], "properties": {
+                    "secret_id": {"type": "string", "pattern": "^[A-Za-z0-9]{8}$", "description": "Random; never derived from the secret"},
+                    "state": {"type": "string", "enum": ["current", "retiring"]},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "expires_at": {"type": "string", "format": "date-time", "nullable": true, "description": "When a retiring secret stops working"},
+                    "last_used_at": {"type": "string", "format": "date-time", "nullable": true},
+                    "last_used_from": {"type": "string", "nullable": true, "description": "The address it last got a token from"}}}
             }
         }
     })

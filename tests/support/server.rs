@@ -10,6 +10,9 @@ use keyward::registry::embedded::{EmbeddedRegistry, EmbeddedStore};
 use keyward::registry::{Issued, Registry};
 use keyward::server::Server;
 
+/// How often the test server writes usage.
+pub const USAGE_FLUSH: Duration = Duration::from_millis(250);
+
 pub struct TestServer {
     pub url: String,
     pub dir: tempfile::TempDir,
@@ -49,7 +52,9 @@ impl TestServer {
             server_catalog,
         )
         .await
-        .unwrap();
+        .unwrap()
+        // Usage shows quickly, so tests wait little for it.
+        .with_usage(Some(USAGE_FLUSH));
         let url = format!("http://{}", server.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
