@@ -83,7 +83,9 @@ fn bench(c: &mut Criterion) {
     };
     g.bench_function("token", |b| {
         b.iter(|| {
-            let resp = rt.block_on(router.clone().oneshot(token_request())).unwrap();
+            let resp = rt
+                .block_on(router.clone().oneshot(token_request()))
+                .unwrap();
             assert!(resp.status().is_success());
         })
     });

@@ -106,12 +106,15 @@ pub enum Which<'a> {
 }
 
 impl Which<'_> {
-    fn filter(&self) -> &'static str {
+    /// `FROM {table} t ...` picking the rows of these applications. For a
+    /// region, the (small) usage and retiring tables are scanned and each
+    /// row's application looked up by key, rather than listing the region.
+    fn from(&self, table: &str) -> String {
         match self {
-            Which::One(_) => "client_id = ?1",
-            Which::Region(_) => {
-                "client_id IN (SELECT client_id FROM applications WHERE region = ?1)"
-            }
+            Which::One(_) => format!("FROM {table} t WHERE t.client_id = ?1"),
+            Which::Region(_) => format!(
+                "FROM {table} t JOIN applications a ON a.client_id = t.client_id WHERE a.region = ?1"
+            ),
         }
     }
 
@@ -128,9 +131,9 @@ fn read_extras(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<HashMap<String, Extras>> {
     let mut out: HashMap<String, Extras> = HashMap::new();
-    let filter = which.filter();
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT client_id, secret_id, created_at, expires_at FROM retiring_secrets WHERE {filter}"
+        "SELECT t.client_id, t.secret_id, t.created_at, t.expires_at {}",
+        which.from("retiring_secrets")
     ))?;
     let mut rows = stmt.query([which.param()])?;
     while let Some(r) = rows.next()? {
@@ -148,7 +151,8 @@ fn read_extras(
         }
     }
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT client_id, secret_id, last_used_at, last_used_from FROM secret_usage WHERE {filter}"
+        "SELECT t.client_id, t.secret_id, t.last_used_at, t.last_used_from {}",
+        which.from("secret_usage")
     ))?;
     let mut rows = stmt.query([which.param()])?;
     while let Some(r) = rows.next()? {
@@ -159,7 +163,8 @@ fn read_extras(
             .insert(r.get(1)?, used);
     }
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT client_id, last_used_at FROM app_usage WHERE {filter}"
+        "SELECT t.client_id, t.last_used_at {}",
+        which.from("app_usage")
     ))?;
     let mut rows = stmt.query([which.param()])?;
     while let Some(r) = rows.next()? {
