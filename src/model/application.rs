@@ -196,7 +196,10 @@ pub struct Application {
     pub admin: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// When the current secret was generated (creation, reset or rotation).
+    /// When the secret was last reset (or the application created): tokens
+    /// issued before it are void. A rotation does not move it (a rotation
+    /// ends no token); the current secret's own `created_at` in `secrets`
+    /// says when it was made.
     pub secret_issued_at: DateTime<Utc>,
     /// When any of its secrets last got a token, as far as usage records go.
     pub last_used_at: Option<DateTime<Utc>>,

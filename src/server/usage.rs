@@ -114,3 +114,36 @@ pub fn spawn_flusher(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_latest_use_per_secret_wins_and_take_empties() {
+        let r = UsageRecorder::default();
+        let (a, b) = (ClientId::generate(), ClientId::generate());
+        let first: IpAddr = "10.0.0.1".parse().unwrap();
+        let second: IpAddr = "10.0.0.2".parse().unwrap();
+        r.note(&a, "AAAAAAAA", Some(first));
+        r.note(&a, "AAAAAAAA", Some(second));
+        r.note(&a, "BBBBBBBB", None);
+        r.note(&b, "CCCCCCCC", Some(first));
+        let mut taken = r.take();
+        taken.sort_by(|x, y| x.secret_id.cmp(&y.secret_id));
+        assert_eq!(taken.len(), 3);
+        assert_eq!(taken[0].from.as_deref(), Some("10.0.0.2"), "the later use");
+        assert_eq!(taken[1].from, None);
+        assert_eq!(taken[2].client_id, b);
+        assert!(r.take().is_empty(), "taken once");
+    }
+
+    #[test]
+    fn the_pending_map_is_bounded() {
+        let r = UsageRecorder::default();
+        for _ in 0..MAX_PENDING + 10 {
+            r.note(&ClientId::generate(), "AAAAAAAA", None);
+        }
+        assert_eq!(r.take().len(), MAX_PENDING);
+    }
+}
