@@ -1,6 +1,6 @@
 //! The token endpoint's work per request, in process (no sockets): the whole
 //! router for a token request beside the same router's `/healthz` (baseline,
-//! measured in the same run), and the two costly steps alone — one
+//! measured in the same run) and beside a server that records no usage, and the two costly steps alone — one
 //! authentication (cached, and with the cache off) and one JWT signature.
 
 // Test code: a failed unwrap is a failed test, and that is what it should be.
@@ -21,6 +21,9 @@ use keyward::registry::embedded::EmbeddedStore;
 use keyward::server::Server;
 use tower::ServiceExt;
 
+// One setup (a store, a server, clients) shared by every measurement, so the
+// figures in BENCHMARKS.md compare like with like in one run.
+#[allow(clippy::too_many_lines)]
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -48,6 +51,18 @@ fn bench(c: &mut Criterion) {
         ))
         .unwrap();
     let router = server.router();
+    // The same server without usage recording, for the comparison.
+    let quiet = rt
+        .block_on(Server::bind(
+            "127.0.0.1:0".parse().unwrap(),
+            None,
+            dir.path(),
+            registry.clone(),
+            Arc::new(Catalog::builtin()),
+        ))
+        .unwrap()
+        .with_usage(None);
+    let quiet_router = quiet.router();
     let basic = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!(
@@ -65,14 +80,26 @@ fn bench(c: &mut Criterion) {
             assert!(resp.status().is_success());
         })
     });
+    let token_request = || {
+        Request::post("/oauth2/token")
+            .header(header::AUTHORIZATION, &basic)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("grant_type=client_credentials"))
+            .unwrap()
+    };
     g.bench_function("token", |b| {
         b.iter(|| {
-            let req = Request::post("/oauth2/token")
-                .header(header::AUTHORIZATION, &basic)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from("grant_type=client_credentials"))
+            let resp = rt
+                .block_on(router.clone().oneshot(token_request()))
                 .unwrap();
-            let resp = rt.block_on(router.clone().oneshot(req)).unwrap();
+            assert!(resp.status().is_success());
+        })
+    });
+    g.bench_function("token_usage_recording_off", |b| {
+        b.iter(|| {
+            let resp = rt
+                .block_on(quiet_router.clone().oneshot(token_request()))
+                .unwrap();
             assert!(resp.status().is_success());
         })
     });

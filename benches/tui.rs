@@ -43,6 +43,8 @@ fn apps() -> Vec<Application> {
             created_at: now,
             updated_at: now,
             secret_issued_at: now,
+            last_used_at: None,
+            secrets: Vec::new(),
         })
         .collect();
     apps.sort_by(|a, b| a.client_name.cmp(&b.client_name));

@@ -400,6 +400,8 @@ mod tests {
             created_at: now,
             updated_at: now,
             secret_issued_at: now,
+            last_used_at: None,
+            secrets: Vec::new(),
         };
         assert_eq!(c.oauth_scopes(&app), vec!["a:kept:read", ADMIN_SCOPE]);
     }

@@ -40,7 +40,11 @@ fn registry_next_step(e: &RegistryError) -> Option<String> {
         RegistryError::RevealWindowClosed { client_id } => {
             Some(format!(": `keyward apps reset-secret {client_id} --yes`"))
         }
-        RegistryError::DuplicateName { .. }
+        RegistryError::AlreadyRetiring { client_id, .. } => Some(format!(
+            ": `keyward apps retire {client_id} --yes`, or `keyward apps reset-secret {client_id} --yes`"
+        )),
+        RegistryError::NothingToRetire { .. }
+        | RegistryError::DuplicateName { .. }
         | RegistryError::InvalidInput(_)
         | RegistryError::Storage { .. } => None,
     }

@@ -8,8 +8,8 @@ use anyhow::Context as _;
 use chrono::Utc;
 
 use super::output::{
-    Fields, Stdout, Undelivered, countdown, note, print_json, print_table, scope_lines,
-    scope_summary, stdout_goes_nowhere, table, time,
+    Fields, Stdout, Undelivered, countdown, long_countdown, note, print_json, print_table,
+    scope_lines, scope_summary, stdout_goes_nowhere, table, time,
 };
 use super::prompt::confirm;
 use super::{AppsCommand, Context};
@@ -25,7 +25,11 @@ const IMPORT_BATCH: usize = 1000;
 pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
     let mut out = Stdout::new();
     match cmd {
-        AppsCommand::List { region, json } => list(ctx, region, json, &mut out).await,
+        AppsCommand::List {
+            region,
+            unused_for,
+            json,
+        } => list(ctx, region, unused_for, json, &mut out).await,
         AppsCommand::Add {
             region,
             name,
@@ -49,58 +53,32 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
             out.finish()?;
             Ok(ExitCode::SUCCESS)
         }
-        AppsCommand::Rename { client_id, name } => {
-            let name = AppName::parse(&name)?;
-            let registry = ctx.find(&client_id).await?;
-            let old = registry.get(&client_id).await?;
-            let app = registry.rename(&client_id, name).await?;
-            let done = format!(
-                "Renamed '{}' to '{}' ({}).",
-                old.client_name, app.client_name, app.client_id
-            );
-            confirm_done(&mut out, &done)
-        }
+        AppsCommand::Rename { client_id, name } => rename(ctx, &client_id, &name, &mut out).await,
         AppsCommand::Scopes {
             client_id,
             set,
             json,
-        } => {
-            let changes = parse_grants(ctx, &set)?;
-            let registry = ctx.find(&client_id).await?;
-            let app = registry.set_access(&client_id, changes).await?;
-            let printed = show(ctx, &app, None, json, &mut out).and_then(|()| Ok(out.finish()?));
-            printed.map_err(|e| {
-                anyhow::Error::from(Undelivered(format!(
-                    "the scopes of '{}' ({}) WERE changed, but the result could not be printed: {e:#}; see it with `keyward apps show {}`",
-                    app.client_name, app.client_id, app.client_id
-                )))
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
+        } => set_scopes(ctx, &client_id, &set, json, &mut out).await,
         AppsCommand::ResetSecret {
             client_id,
             yes,
             copy,
             json,
         } => reset_secret(ctx, &client_id, yes, Output { json, copy }, &mut out).await,
-        AppsCommand::Delete { client_id, yes } => {
-            let registry = ctx.find(&client_id).await?;
-            let app = registry.get(&client_id).await?;
-            let question = format!(
-                "Delete '{}' ({}) from region {}?\nIts credentials stop working at once for every platform that uses them. This cannot be undone.",
-                app.client_name, app.client_id, app.region
-            );
-            if !confirm(&question, "delete the application", yes)? {
-                note(format_args!("Cancelled: nothing was deleted."));
-                return Ok(ExitCode::FAILURE);
-            }
-            registry.delete(&client_id).await?;
-            let done = format!(
-                "Deleted '{}' ({}) from region {}.",
-                app.client_name, app.client_id, app.region
-            );
-            confirm_done(&mut out, &done)
+        AppsCommand::Rotate {
+            client_id,
+            grace,
+            yes,
+            copy,
+            json,
+        } => {
+            let grace = grace.unwrap_or(ctx.config.rotation_grace);
+            rotate_secret(ctx, &client_id, grace, yes, Output { json, copy }, &mut out).await
         }
+        AppsCommand::Retire { client_id, yes } => {
+            retire_secret(ctx, &client_id, yes, &mut out).await
+        }
+        AppsCommand::Delete { client_id, yes } => delete(ctx, &client_id, yes, &mut out).await,
         AppsCommand::Import {
             region,
             file,
@@ -108,6 +86,67 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
         } => import(ctx, region, &file, &mut out).await,
         AppsCommand::Export { region } => export(ctx, region, &mut out).await,
     }
+}
+
+async fn rename(
+    ctx: &Context,
+    client_id: &ClientId,
+    name: &str,
+    out: &mut Stdout,
+) -> anyhow::Result<ExitCode> {
+    let name = AppName::parse(name)?;
+    let registry = ctx.find(client_id).await?;
+    let old = registry.get(client_id).await?;
+    let app = registry.rename(client_id, name).await?;
+    let done = format!(
+        "Renamed '{}' to '{}' ({}).",
+        old.client_name, app.client_name, app.client_id
+    );
+    confirm_done(out, &done)
+}
+
+async fn set_scopes(
+    ctx: &Context,
+    client_id: &ClientId,
+    set: &[String],
+    json: bool,
+    out: &mut Stdout,
+) -> anyhow::Result<ExitCode> {
+    let changes = parse_grants(ctx, set)?;
+    let registry = ctx.find(client_id).await?;
+    let app = registry.set_access(client_id, changes).await?;
+    let printed = show(ctx, &app, None, json, out).and_then(|()| Ok(out.finish()?));
+    printed.map_err(|e| {
+        anyhow::Error::from(Undelivered(format!(
+            "the scopes of '{}' ({}) WERE changed, but the result could not be printed: {e:#}; see it with `keyward apps show {}`",
+            app.client_name, app.client_id, app.client_id
+        )))
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn delete(
+    ctx: &Context,
+    client_id: &ClientId,
+    yes: bool,
+    out: &mut Stdout,
+) -> anyhow::Result<ExitCode> {
+    let registry = ctx.find(client_id).await?;
+    let app = registry.get(client_id).await?;
+    let question = format!(
+        "Delete '{}' ({}) from region {}?\nIts credentials stop working at once for every platform that uses them. This cannot be undone.",
+        app.client_name, app.client_id, app.region
+    );
+    if !confirm(&question, "delete the application", yes)? {
+        note(format_args!("Cancelled: nothing was deleted."));
+        return Ok(ExitCode::FAILURE);
+    }
+    registry.delete(client_id).await?;
+    let done = format!(
+        "Deleted '{}' ({}) from region {}.",
+        app.client_name, app.client_id, app.region
+    );
+    confirm_done(out, &done)
 }
 
 /// Prints the confirmation of a change that made no secret. The change is
@@ -158,7 +197,92 @@ async fn reset_secret(
     issued_output(ctx, &issued, output, Change::Reset, out).await
 }
 
-/// Parses `SCOPE=ACCESS` arguments and checks each against the catalog.
+async fn rotate_secret(
+    ctx: &Context,
+    client_id: &ClientId,
+    grace: chrono::Duration,
+    yes: bool,
+    output: Output,
+    out: &mut Stdout,
+) -> anyhow::Result<ExitCode> {
+    if !output.copy {
+        refuse_if_stdout_goes_nowhere()?;
+    }
+    let registry = ctx.find(client_id).await?;
+    let app = registry.get(client_id).await?;
+    if let Some(retiring) = app.retiring_secret() {
+        // Said before asking, as the store would refuse anyway.
+        return Err(crate::registry::RegistryError::AlreadyRetiring {
+            client_id: app.client_id.clone(),
+            until: time(retiring.expires_at.unwrap_or_else(Utc::now)),
+        }
+        .into());
+    }
+    let until = Utc::now() + grace;
+    let question = format!(
+        "Rotate the client secret of '{}' ({}) in region {}?\nA new secret is made. The current one keeps working until {} (in {}), then stops by itself; `keyward apps retire {}` ends it sooner.",
+        app.client_name,
+        app.client_id,
+        app.region,
+        time(until),
+        long_countdown(until, Utc::now()),
+        app.client_id
+    );
+    if !confirm(&question, "rotate the secret", yes)? {
+        note(format_args!("Cancelled: the secret was not rotated."));
+        return Ok(ExitCode::FAILURE);
+    }
+    let issued = registry.rotate_secret(client_id, grace).await?;
+    issued_output(ctx, &issued, output, Change::Rotated, out).await
+}
+
+async fn retire_secret(
+    ctx: &Context,
+    client_id: &ClientId,
+    yes: bool,
+    out: &mut Stdout,
+) -> anyhow::Result<ExitCode> {
+    let registry = ctx.find(client_id).await?;
+    let app = registry.get(client_id).await?;
+    let Some(retiring) = app.retiring_secret() else {
+        return Err(crate::registry::RegistryError::NothingToRetire {
+            client_id: app.client_id.clone(),
+        }
+        .into());
+    };
+    let question = format!(
+        "Retire the old secret {} of '{}' ({}) in region {}?\nIt stops working at once for every platform still using it (it was {}).",
+        retiring.secret_id,
+        app.client_name,
+        app.client_id,
+        app.region,
+        last_use(retiring)
+    );
+    if !confirm(&question, "retire the old secret", yes)? {
+        note(format_args!("Cancelled: the old secret still works."));
+        return Ok(ExitCode::FAILURE);
+    }
+    registry.retire_secret(client_id).await?;
+    let done = format!(
+        "Retired the old secret {} of '{}' ({}): it no longer works. The current secret is unchanged.",
+        retiring.secret_id, app.client_name, app.client_id
+    );
+    confirm_done(out, &done)
+}
+
+/// `last used 2026-11-25 10:00:00 UTC from 10.0.0.7`, or `never used`.
+fn last_use(s: &crate::model::SecretInfo) -> String {
+    match (s.last_used_at, &s.last_used_from) {
+        (Some(at), Some(from)) => format!(
+            "last used {} from {}",
+            time(at),
+            crate::text::printable(from)
+        ),
+        (Some(at), None) => format!("last used {}", time(at)),
+        (None, _) => "never used".to_owned(),
+    }
+}
+
 /// Parses `SCOPE=ACCESS` arguments and checks each against the catalog. One
 /// scope given twice with different access is an error (see
 /// `check_no_conflicts`).
@@ -178,6 +302,7 @@ fn parse_grants(ctx: &Context, args: &[String]) -> anyhow::Result<Vec<Grant>> {
 async fn list(
     ctx: &Context,
     region: Option<Region>,
+    unused_for: Option<chrono::Duration>,
     json: bool,
     out: &mut Stdout,
 ) -> anyhow::Result<ExitCode> {
@@ -186,11 +311,16 @@ async fn list(
         None => ctx.registries()?,
     };
     let now = Utc::now();
+    // Unused for that long: no token since the cutoff, or never.
+    let shown = |app: &Application| match unused_for {
+        None => true,
+        Some(d) => app.last_used_at.is_none_or(|at| at <= now - d),
+    };
     if json {
         out.write_all(b"[")?;
         let mut first = true;
         for registry in &registries {
-            for app in registry.list().await? {
+            for app in registry.list().await?.into_iter().filter(|a| shown(a)) {
                 if !first {
                     out.write_all(b",")?;
                 }
@@ -203,10 +333,17 @@ async fn list(
         out.finish()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mut t = table(["NAME", "CLIENT ID", "REGION", "SCOPES", "CREATED"]);
+    let mut t = table([
+        "NAME",
+        "CLIENT ID",
+        "REGION",
+        "SCOPES",
+        "CREATED",
+        "LAST USED",
+    ]);
     let mut count = 0;
     for registry in &registries {
-        for app in registry.list().await? {
+        for app in registry.list().await?.into_iter().filter(|a| shown(a)) {
             count += 1;
             t.add_row([
                 app.client_name.to_string(),
@@ -214,10 +351,16 @@ async fn list(
                 app.region.to_string(),
                 scope_summary(&app),
                 app.created_at.format("%Y-%m-%d").to_string(),
+                app.last_used_at.map_or_else(
+                    || "never".to_owned(),
+                    |t| t.format("%Y-%m-%d %H:%M").to_string(),
+                ),
             ]);
         }
     }
-    if count == 0 {
+    if count == 0 && unused_for.is_some() {
+        note(format_args!("No application is unused for that long."));
+    } else if count == 0 {
         let regions: Vec<&str> = registries.iter().map(|r| r.region().as_str()).collect();
         note(format_args!(
             "No applications in {} yet. Add one with: keyward apps add --region {} --name NAME --scope SCOPE=ACCESS",
@@ -258,6 +401,7 @@ struct Output {
 enum Change {
     Created,
     Reset,
+    Rotated,
 }
 
 /// Says on standard error that `change` WAS made, that its new secret was NOT
@@ -272,9 +416,26 @@ fn lost_secret(app: &Application, change: Change, why: &anyhow::Error) -> Undeli
             "the client secret of '{}' ({}) in region {} WAS reset (the old one no longer works), but the new secret was NOT delivered",
             app.client_name, app.client_id, app.region
         ),
+        Change::Rotated => format!(
+            "the client secret of '{}' ({}) in region {} WAS rotated (the old one works until {}), but the new secret was NOT delivered",
+            app.client_name,
+            app.client_id,
+            app.region,
+            app.retiring_secret()
+                .and_then(|s| s.expires_at)
+                .map_or_else(|| "now".to_owned(), time)
+        ),
+    };
+    let also = match (change, app.retiring_secret().and_then(|s| s.expires_at)) {
+        (Change::Rotated, Some(until)) => format!(
+            " (which also ends the old secret at once), or after {} with `keyward apps rotate {} --yes`",
+            time(until),
+            app.client_id
+        ),
+        _ => String::new(),
     };
     Undelivered(format!(
-        "{what} ({why:#}). Nobody has that secret: make a new one with `keyward apps reset-secret {} --yes`, with standard output going to a terminal or a file",
+        "{what} ({why:#}). Nobody has that secret: make a new one with `keyward apps reset-secret {} --yes`{also}, with standard output going to a terminal or a file",
         app.client_id
     ))
 }
@@ -343,6 +504,7 @@ fn write_issued(
     let verb = match change {
         Change::Created => "Created",
         Change::Reset => "Reset the client secret of",
+        Change::Rotated => "Rotated the client secret of",
     };
     writeln!(
         out,
@@ -403,11 +565,42 @@ fn show(
     if app.admin {
         f.add("Admin", "yes: holds keyward:admin");
     }
+    if !app.secrets.is_empty() {
+        f.add("Secrets", secret_lines(app, now));
+    }
+    let made = app
+        .current_secret()
+        .map_or(app.secret_issued_at, |s| s.created_at);
     f.add("Created", time(app.created_at))
         .add("Updated", time(app.updated_at))
-        .add("Secret made", time(app.secret_issued_at));
+        .add("Secret made", time(made))
+        .add(
+            "Last used",
+            app.last_used_at.map_or_else(|| "never".to_owned(), time),
+        );
     f.print(out)?;
     Ok(())
+}
+
+/// One line per secret: its ID, state, deadline and last use, e.g.
+/// `retiring  Ab3dE9xQ  works until 2026-11-26 09:00:00 UTC (in 23:12:04) · last used … from …`.
+fn secret_lines(app: &Application, now: chrono::DateTime<Utc>) -> String {
+    app.secrets
+        .iter()
+        .map(|s| {
+            let state = match s.expires_at {
+                Some(until) => format!(
+                    "retiring  {}  works until {} (in {})",
+                    s.secret_id,
+                    time(until),
+                    long_countdown(until, now)
+                ),
+                None => format!("current   {}  made {}", s.secret_id, time(s.created_at)),
+            };
+            format!("{state} · {}", last_use(s))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Longest import line, in bytes. One application's record is well under

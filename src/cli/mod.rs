@@ -29,6 +29,7 @@ Run `keyward` with no command for the full-screen UI.
 Examples:
   keyward apps add --region us --name \"Payroll sync\" --scope ess:account=read
   keyward apps list --region us
+  keyward apps rotate CLIENT_ID --grace 24h --yes
   keyward apps reset-secret CLIENT_ID --yes
   keyward scopes";
 
@@ -125,6 +126,10 @@ pub enum AppsCommand {
         /// Only this region's applications [default: every region's]
         #[arg(long)]
         region: Option<Region>,
+        /// Only applications that got no token for this long (or never),
+        /// e.g. 90d; also 30s, 15m, 24h
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg, allow_hyphen_values = true)]
+        unused_for: Option<chrono::Duration>,
         /// Print a JSON array instead of a table
         #[arg(long)]
         json: bool,
@@ -193,6 +198,34 @@ pub enum AppsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Make a new secret while the current one keeps working for a grace
+    /// period (no outage); then it fails by itself, or at `apps retire`
+    Rotate {
+        /// The application's client ID (see `keyward apps list`)
+        client_id: ClientId,
+        /// How long the current secret keeps working: 0s to 30d, e.g. 30s,
+        /// 15m, 24h, 7d [default: rotation_grace in the config, 24h]
+        #[arg(long, value_name = "DURATION", value_parser = parse_grace_arg, allow_hyphen_values = true)]
+        grace: Option<chrono::Duration>,
+        /// Do not ask for confirmation (required when not on a terminal)
+        #[arg(long)]
+        yes: bool,
+        /// Copy the new secret to the clipboard instead of printing it, then wait
+        /// to clear it
+        #[arg(long)]
+        copy: bool,
+        /// Print JSON (with the new secret) instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// End the retiring secret of a rotation now
+    Retire {
+        /// The application's client ID (see `keyward apps list`)
+        client_id: ClientId,
+        /// Do not ask for confirmation (required when not on a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
     /// Delete an application; its credentials stop working at once
     Delete {
         /// The application's client ID (see `keyward apps list`)
@@ -219,6 +252,18 @@ pub enum AppsCommand {
         #[arg(long)]
         region: Region,
     },
+}
+
+/// A duration argument (`30s`, `15m`, `24h`, `7d`).
+fn parse_duration_arg(s: &str) -> Result<chrono::Duration, String> {
+    crate::model::parse_duration(s).map_err(|e| e.to_string())
+}
+
+/// A rotation's grace: a duration of 0s to 30d.
+fn parse_grace_arg(s: &str) -> Result<chrono::Duration, String> {
+    let grace = parse_duration_arg(s)?;
+    crate::model::check_grace(grace)?;
+    Ok(grace)
 }
 
 /// Parses the command line and runs it.

@@ -174,6 +174,19 @@ pub fn countdown(until: DateTime<Utc>, now: DateTime<Utc>) -> String {
     crate::text::clock(secs, false)
 }
 
+/// `23:12:04` (hours, minutes, seconds) until `until`, with days in front
+/// when there are any (`2d 03:00:00`); `0:00:00` once it has passed.
+pub fn long_countdown(until: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (until - now).num_seconds().max(0);
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let hms = format!("{}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60);
+    if days > 0 {
+        format!("{days}d {hms}")
+    } else {
+        hms
+    }
+}
+
 /// `ess:account=read, forensics:account=write`, or `none`.
 pub fn scope_summary(app: &Application) -> String {
     let mut parts: Vec<String> = app

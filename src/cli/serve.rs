@@ -36,7 +36,9 @@ pub async fn run(
     )
     .await?
     .with_throttle(ctx.config.throttle)
-    .with_connections(ctx.config.connections);
+    .with_connections(ctx.config.connections)
+    .with_usage(ctx.config.usage_flush)
+    .with_rotation_grace(ctx.config.rotation_grace);
     let addr = server.local_addr()?;
     tracing::info!(%region, %addr, issuer = server.issuer(), "keyward serve listening");
     // Scripts and tests that pass port 0 read the address from here.

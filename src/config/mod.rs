@@ -144,7 +144,17 @@ pub struct Config {
     pub throttle: ThrottleSettings,
     /// `keyward serve`'s connection cap and header-read timeout.
     pub connections: ConnectionSettings,
+    /// How long a rotated-out secret keeps working unless a rotation says
+    /// (`rotation_grace`, 0s to 30d).
+    pub rotation_grace: chrono::Duration,
+    /// How often `keyward serve` writes secret usage (`usage_flush_seconds`;
+    /// 0 turns recording off).
+    pub usage_flush: Option<Duration>,
 }
+
+/// How often `keyward serve` writes what it noted of secret usage, unless
+/// `usage_flush_seconds` says otherwise.
+pub const DEFAULT_USAGE_FLUSH: Duration = Duration::from_secs(5);
 
 impl Default for Config {
     fn default() -> Self {
@@ -160,6 +170,8 @@ impl Default for Config {
             clipboard: ClipboardSettings::default(),
             throttle: ThrottleSettings::default(),
             connections: ConnectionSettings::default(),
+            rotation_grace: crate::model::DEFAULT_ROTATION_GRACE,
+            usage_flush: Some(DEFAULT_USAGE_FLUSH),
         }
     }
 }
@@ -177,6 +189,8 @@ struct RawConfig {
     throttle_window_seconds: Option<u64>,
     max_connections: Option<usize>,
     header_read_timeout_seconds: Option<u64>,
+    rotation_grace: Option<String>,
+    usage_flush_seconds: Option<u64>,
     #[serde(default)]
     region: Vec<RawRegion>,
 }
@@ -392,6 +406,7 @@ impl Config {
             .map_err(|e| source.invalid(e.span(), e.message().trim().to_owned()))?;
         let mut config = Config::default();
         config.apply_numbers(&raw, &source)?;
+        config.apply_rotation(&raw, &source)?;
         config.apply_switches(&raw);
         if !raw.region.is_empty() {
             config.regions = parse_regions(raw.region, &source)?;
@@ -448,6 +463,30 @@ impl Config {
                 seconds(defaults.connections.header_read_timeout),
             );
             self.connections.header_read_timeout = Duration::from_secs(limit.check(secs, source)?);
+        }
+        Ok(())
+    }
+
+    /// `rotation_grace` and `usage_flush_seconds`.
+    fn apply_rotation(&mut self, raw: &RawConfig, source: &Source) -> Result<(), ConfigError> {
+        if let Some(text) = &raw.rotation_grace {
+            let grace = crate::model::parse_duration(text)
+                .map_err(|e| source.semantic(format!("rotation_grace: {e}")))?;
+            crate::model::check_grace(grace).map_err(|e| {
+                source.semantic(format!(
+                    "rotation_grace = \"{text}\": {e} (the default is 24h)"
+                ))
+            })?;
+            self.rotation_grace = grace;
+        }
+        if let Some(secs) = raw.usage_flush_seconds {
+            if secs > 3600 {
+                return Err(source.semantic(format!(
+                    "usage_flush_seconds = {secs}: use 1 to 3600, or 0 to record no usage (the default is {})",
+                    DEFAULT_USAGE_FLUSH.as_secs()
+                )));
+            }
+            self.usage_flush = (secs > 0).then(|| Duration::from_secs(secs));
         }
         Ok(())
     }
@@ -690,5 +729,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("1 to 86400"), "{e}");
+    }
+
+    #[test]
+    fn rotation_grace_and_usage_flush() {
+        let c = Config::parse("", "t").unwrap();
+        assert_eq!(c.rotation_grace, chrono::Duration::hours(24));
+        assert_eq!(c.usage_flush, Some(Duration::from_secs(5)));
+        let c = Config::parse("rotation_grace = \"7d\"\nusage_flush_seconds = 0", "t").unwrap();
+        assert_eq!(c.rotation_grace, chrono::Duration::days(7));
+        assert_eq!(c.usage_flush, None);
+        for (bad, says) in [
+            ("rotation_grace = \"31d\"", "0s to 30d"),
+            ("rotation_grace = \"soon\"", "30s, 15m, 24h, 7d"),
+            ("usage_flush_seconds = 7200", "1 to 3600"),
+        ] {
+            let e = Config::parse(bad, "t").unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
     }
 }

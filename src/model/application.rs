@@ -196,8 +196,16 @@ pub struct Application {
     pub admin: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// When the current secret was generated (creation or last reset).
+    /// When the secret was last reset (or the application created): tokens
+    /// issued before it are void. A rotation does not move it (a rotation
+    /// ends no token); the current secret's own `created_at` in `secrets`
+    /// says when it was made.
     pub secret_issued_at: DateTime<Utc>,
+    /// When any of its secrets last got a token, as far as usage records go.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// The current secret first, then the retiring one if it still works.
+    /// Empty where a registry does not tell (an older server).
+    pub secrets: Vec<super::SecretInfo>,
 }
 
 impl Application {
@@ -209,6 +217,20 @@ impl Application {
             scopes.sort();
         }
         scopes
+    }
+
+    /// The retiring secret, if there is one.
+    pub fn retiring_secret(&self) -> Option<&super::SecretInfo> {
+        self.secrets
+            .iter()
+            .find(|s| s.state == super::SecretState::Retiring)
+    }
+
+    /// The current secret's description, if the registry gave one.
+    pub fn current_secret(&self) -> Option<&super::SecretInfo> {
+        self.secrets
+            .iter()
+            .find(|s| s.state == super::SecretState::Current)
     }
 
     /// The access held on one scope (`None` when not granted).

@@ -4,6 +4,7 @@
 mod application;
 mod client_id;
 mod region;
+mod rotation;
 mod scope;
 mod secret;
 pub mod wire;
@@ -14,6 +15,10 @@ pub use application::{
 };
 pub use client_id::{ClientId, ClientIdError};
 pub use region::{Region, RegionError};
+pub use rotation::{
+    DEFAULT_ROTATION_GRACE, DurationError, MAX_ROTATION_GRACE, SECRET_ID_LEN, SecretInfo,
+    SecretState, SecretUsage, check_grace, new_secret_id, parse_duration,
+};
 pub use scope::{
     ADMIN_SCOPE, Access, AccessError, ConflictingGrants, Grant, INTROSPECT_SCOPE, ScopeId,
     ScopeIdError, check_no_conflicts, oauth_scopes,

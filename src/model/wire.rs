@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use serde::de::IgnoredAny;
 
-use super::{AppName, Application, Grant, SecretReveal};
+use super::{AppName, Application, Grant, SecretInfo, SecretReveal, SecretState};
 
 /// An application as JSON. `client_secret` and `client_secret_visible_until` are
 /// present only while the secret may still be shown. Its `Debug` redacts the
@@ -28,6 +28,66 @@ pub struct ApplicationRecord {
     pub client_secret_issued_at: String,
     pub created_at: String,
     pub updated_at: String,
+    /// When any of its secrets last got a token; `null` if never (as far as
+    /// the usage records go). Optional on input: older servers do not send it.
+    #[serde(default)]
+    pub last_used_at: Option<String>,
+    /// The current secret, then the retiring one while it works. Optional on
+    /// input: older servers do not send it.
+    #[serde(default)]
+    pub secrets: Vec<SecretRecord>,
+}
+
+/// One secret as JSON: never the secret, only what it is and its use.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SecretRecord {
+    pub secret_id: String,
+    pub state: SecretState,
+    pub created_at: String,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    #[serde(default)]
+    pub last_used_at: Option<String>,
+    #[serde(default)]
+    pub last_used_from: Option<String>,
+}
+
+impl SecretRecord {
+    pub fn new(s: &SecretInfo) -> Self {
+        SecretRecord {
+            secret_id: s.secret_id.clone(),
+            state: s.state,
+            created_at: rfc3339(s.created_at),
+            expires_at: s.expires_at.map(rfc3339),
+            last_used_at: s.last_used_at.map(rfc3339),
+            last_used_from: s.last_used_from.clone(),
+        }
+    }
+
+    /// The secret this describes; the error names the bad field.
+    pub fn info(&self) -> Result<SecretInfo, String> {
+        let time = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| format!("bad time in a secret: {e}"))
+        };
+        let valid_id = self.secret_id.len() == super::SECRET_ID_LEN
+            && self.secret_id.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !valid_id {
+            return Err("bad secret_id".into());
+        }
+        Ok(SecretInfo {
+            secret_id: self.secret_id.clone(),
+            state: self.state,
+            created_at: time(&self.created_at)?,
+            expires_at: self.expires_at.as_deref().map(time).transpose()?,
+            last_used_at: self.last_used_at.as_deref().map(time).transpose()?,
+            last_used_from: self
+                .last_used_from
+                .as_deref()
+                .map(|a| crate::text::printable_truncated(a, 64)),
+        })
+    }
 }
 
 impl std::fmt::Debug for ApplicationRecord {
@@ -48,6 +108,8 @@ impl std::fmt::Debug for ApplicationRecord {
             )
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
+            .field("last_used_at", &self.last_used_at)
+            .field("secrets", &self.secrets)
             .finish()
     }
 }
@@ -73,6 +135,8 @@ impl ApplicationRecord {
             client_secret_issued_at: rfc3339(app.secret_issued_at),
             created_at: rfc3339(app.created_at),
             updated_at: rfc3339(app.updated_at),
+            last_used_at: app.last_used_at.map(rfc3339),
+            secrets: app.secrets.iter().map(SecretRecord::new).collect(),
         }
     }
 }
@@ -100,6 +164,10 @@ struct ImportRecord {
     _updated_at: Option<IgnoredAny>,
     #[serde(default, rename = "client_secret_issued_at")]
     _secret_issued_at: Option<IgnoredAny>,
+    #[serde(default, rename = "last_used_at")]
+    _last_used_at: Option<IgnoredAny>,
+    #[serde(default, rename = "secrets")]
+    _secrets: Option<IgnoredAny>,
 }
 
 /// What an import line looks like, for error messages.
@@ -166,6 +234,8 @@ mod tests {
             client_secret_issued_at: String::new(),
             created_at: String::new(),
             updated_at: String::new(),
+            last_used_at: None,
+            secrets: Vec::new(),
         };
         let shown = format!("{r:?}");
         assert!(
@@ -184,6 +254,8 @@ mod tests {
         assert_eq!(grants.len(), 1);
         // What export writes is accepted.
         assert!(parse_import_line(r#"{"client_id":"x","client_name":"B","region":"us","scopes":[],"scope":"","created_at":"t","updated_at":"t","client_secret_issued_at":"t"}"#).is_ok());
+        // And what it writes since rotation came.
+        assert!(parse_import_line(r#"{"client_name":"B","last_used_at":null,"secrets":[{"secret_id":"abcdEFG1","state":"current","created_at":"t"}]}"#).is_ok());
         for bad in [
             r#"{"client_name":"A","scope_list":[]}"#,
             r#"{"client_name":""}"#,

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 
 use crate::model::{
     AppName, Application, ClientId, ClientSecret, Grant, NewApplication, Region, SecretReveal,
+    SecretUsage,
 };
 
 /// An application together with its freshly generated secret.
@@ -32,6 +33,12 @@ pub enum RegistryError {
         "the secret of '{client_id}' can no longer be shown: its window has closed, and only a reset makes a new one"
     )]
     RevealWindowClosed { client_id: ClientId },
+    #[error(
+        "the application '{client_id}' already has a retiring secret, which works until {until}: retire it first, or reset the secret (which ends every older secret at once)"
+    )]
+    AlreadyRetiring { client_id: ClientId, until: String },
+    #[error("the application '{client_id}' has no retiring secret: there is nothing to retire")]
+    NothingToRetire { client_id: ClientId },
     #[error("storage error in {location}: {message}")]
     Storage { location: String, message: String },
 }
@@ -77,6 +84,24 @@ pub trait Registry: Send + Sync {
     /// Replaces the secret. The old one stops verifying at once; the ID stays.
     async fn reset_secret(&self, id: &ClientId) -> Result<Issued>;
 
+    /// Makes a new current secret; the previous current one becomes
+    /// `retiring` and works until now + `grace` (0 s to 30 days), then fails
+    /// with no write needed. Refused with [`RegistryError::AlreadyRetiring`]
+    /// while another secret is retiring and not yet expired.
+    async fn rotate_secret(&self, id: &ClientId, grace: chrono::Duration) -> Result<Issued>;
+
+    /// Ends the retiring secret now. [`RegistryError::NothingToRetire`] if
+    /// there is none (or it has expired already).
+    async fn retire_secret(&self, id: &ClientId) -> Result<Application>;
+
+    /// Records uses of secrets (when, from where) in one write. Usage is not
+    /// a change to credentials: it never moves what caches of credentials
+    /// watch. Registries that keep no usage (a remote one: its server records
+    /// its own) accept and drop it.
+    async fn record_usage(&self, _batch: Vec<SecretUsage>) -> Result<()> {
+        Ok(())
+    }
+
     async fn delete(&self, id: &ClientId) -> Result<()>;
 
     /// The secret, if its window is still open.
@@ -103,6 +128,17 @@ pub trait Registry: Send + Sync {
             Err(RegistryError::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Like [`Registry::authenticate`], with the ID of the secret that
+    /// matched (the current or the retiring one), for usage records. `None`
+    /// for the ID where the registry cannot tell.
+    async fn authenticate_secret(
+        &self,
+        id: &ClientId,
+        secret: &ClientSecret,
+    ) -> Result<Option<(Application, Option<String>)>> {
+        Ok(self.authenticate(id, secret).await?.map(|app| (app, None)))
     }
 
     /// When `secret`, which is not the current one, stopped being `id`'s

@@ -143,6 +143,12 @@ fn application(r: &ApplicationRecord) -> std::result::Result<Application, String
         created_at: time(&r.created_at)?,
         updated_at: time(&r.updated_at)?,
         secret_issued_at: time(&r.client_secret_issued_at)?,
+        last_used_at: r.last_used_at.as_deref().map(time).transpose()?,
+        secrets: r
+            .secrets
+            .iter()
+            .map(crate::model::wire::SecretRecord::info)
+            .collect::<std::result::Result<_, _>>()?,
     })
 }
 
@@ -293,6 +299,17 @@ impl RemoteRegistry {
             (StatusCode::GONE, _, Some(id)) => RegistryError::RevealWindowClosed {
                 client_id: id.clone(),
             },
+            (StatusCode::CONFLICT, "already_retiring", Some(id)) => {
+                RegistryError::AlreadyRetiring {
+                    client_id: id.clone(),
+                    until: retiring_until(&description),
+                }
+            }
+            (StatusCode::CONFLICT, "nothing_to_retire", Some(id)) => {
+                RegistryError::NothingToRetire {
+                    client_id: id.clone(),
+                }
+            }
             (StatusCode::CONFLICT, _, _) => RegistryError::DuplicateName {
                 name: ctx
                     .names
@@ -349,6 +366,16 @@ impl RemoteRegistry {
             application,
         })
     }
+}
+
+/// The deadline in the server's "already has a retiring secret, which works
+/// until T: ..." message, or "a later time" if it cannot be found.
+fn retiring_until(description: &str) -> String {
+    description
+        .split_once("works until ")
+        .and_then(|(_, rest)| rest.split_once(": "))
+        .map(|(until, _)| until.to_owned())
+        .unwrap_or_else(|| "a later time".to_owned())
 }
 
 /// Most pages `list` follows: 100,000 pages of the server's smallest page.
@@ -508,6 +535,35 @@ impl Registry for RemoteRegistry {
             .await?;
         let record: ApplicationRecord = self.parse(&bytes)?;
         self.issued(&record)
+    }
+
+    async fn rotate_secret(&self, id: &ClientId, grace: chrono::Duration) -> Result<Issued> {
+        crate::model::check_grace(grace).map_err(RegistryError::InvalidInput)?;
+        let ctx = Ctx::about(id);
+        let body = serde_json::json!({"grace_seconds": grace.num_seconds()});
+        let bytes = self
+            .call(
+                Method::POST,
+                &format!("/applications/{}/secret/rotate", path_id(id)),
+                Some(body),
+                ctx,
+            )
+            .await?;
+        let record: ApplicationRecord = self.parse(&bytes)?;
+        self.issued(&record)
+    }
+
+    async fn retire_secret(&self, id: &ClientId) -> Result<Application> {
+        let ctx = Ctx::about(id);
+        let bytes = self
+            .call(
+                Method::POST,
+                &format!("/applications/{}/secret/retire", path_id(id)),
+                None,
+                ctx,
+            )
+            .await?;
+        self.application(&bytes)
     }
 
     async fn delete(&self, id: &ClientId) -> Result<()> {

@@ -35,6 +35,14 @@ pub(super) fn routes() -> Router<SharedState> {
             get(show).patch(update).delete(remove),
         )
         .route("/applications/{client_id}/secret", get(reveal).post(reset))
+        .route(
+            "/applications/{client_id}/secret/rotate",
+            axum::routing::post(rotate),
+        )
+        .route(
+            "/applications/{client_id}/secret/retire",
+            axum::routing::post(retire),
+        )
         .route("/scopes", get(scopes))
 }
 
@@ -378,6 +386,55 @@ async fn reset(
     tracing::info!(by = %admin.client_id, client_id = %id, "secret reset");
     let record = ApplicationRecord::new(&issued.application, Some(&issued.reveal), now());
     Ok(Json(record).into_response())
+}
+
+/// `POST /applications/{id}/secret/rotate`: how long the previous secret
+/// keeps working. An empty body means the server's `rotation_grace`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RotateBody {
+    grace_seconds: Option<i64>,
+}
+
+/// `POST /applications/{id}/secret/rotate`: a new current secret; the old one
+/// keeps working until the grace ends, then fails with no write needed.
+async fn rotate(
+    admin: Admin,
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let empty = body
+        .as_ref()
+        .is_ok_and(|b| b.iter().all(u8::is_ascii_whitespace));
+    let grace = if empty {
+        state.rotation_grace
+    } else {
+        let body: RotateBody = parse_json(body)?;
+        match body.grace_seconds {
+            Some(secs) => chrono::Duration::try_seconds(secs)
+                .ok_or_else(|| ApiError::bad_request("grace_seconds is out of range"))?,
+            None => state.rotation_grace,
+        }
+    };
+    crate::model::check_grace(grace).map_err(ApiError::bad_request)?;
+    let (id, _) = managed(&state, &id).await?;
+    let issued = state.registry.rotate_secret(&id, grace).await?;
+    tracing::info!(by = %admin.client_id, client_id = %id, grace_seconds = grace.num_seconds(), "secret rotated");
+    let record = ApplicationRecord::new(&issued.application, Some(&issued.reveal), now());
+    Ok(Json(record).into_response())
+}
+
+/// `POST /applications/{id}/secret/retire`: the retiring secret stops now.
+async fn retire(
+    admin: Admin,
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (id, _) = managed(&state, &id).await?;
+    let app = state.registry.retire_secret(&id).await?;
+    tracing::info!(by = %admin.client_id, client_id = %id, "retiring secret retired");
+    Ok(Json(ApplicationRecord::new(&app, None, now())).into_response())
 }
 
 /// `GET /applications/{id}/secret`: the secret while its window is open, 410

@@ -104,6 +104,8 @@ impl From<RegistryError> for ApiError {
                     ),
                 );
             }
+            RegistryError::AlreadyRetiring { .. } => (StatusCode::CONFLICT, "already_retiring"),
+            RegistryError::NothingToRetire { .. } => (StatusCode::CONFLICT, "nothing_to_retire"),
             RegistryError::Storage { .. } => {
                 // The message names files on the server: log it, tell the client less.
                 tracing::error!(error = %e, "storage error");

@@ -15,6 +15,7 @@ pub mod log_buffer;
 pub mod openapi;
 pub mod throttle;
 mod token;
+pub mod usage;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -48,6 +49,11 @@ pub struct AppState {
     pub issuer: TokenIssuer,
     pub catalog: Arc<Catalog>,
     pub region: Region,
+    /// Where the token endpoint notes which secret got a token; `None` when
+    /// usage recording is off.
+    pub usage: Option<Arc<usage::UsageRecorder>>,
+    /// The grace of a rotation that names none (`rotation_grace`).
+    pub rotation_grace: chrono::Duration,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -57,6 +63,8 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     state: SharedState,
     connections: connections::ConnectionSettings,
+    /// How often usage is written; `None`: not recorded.
+    usage_every: Option<Duration>,
 }
 
 impl Server {
@@ -83,7 +91,10 @@ impl Server {
         Ok(Server {
             listener,
             connections: connections::ConnectionSettings::default(),
+            usage_every: Some(usage::DEFAULT_FLUSH_EVERY),
             state: Arc::new(AppState {
+                usage: Some(Arc::new(usage::UsageRecorder::default())),
+                rotation_grace: crate::model::DEFAULT_ROTATION_GRACE,
                 issuer: TokenIssuer::new(keys, issuer, audience),
                 throttle: throttle::Throttle::new(throttle::ThrottleSettings::default()),
                 registry,
@@ -115,6 +126,32 @@ impl Server {
         self
     }
 
+    /// How often to write usage records; `None` turns recording off (for
+    /// comparing throughput with and without it).
+    pub fn with_usage(mut self, every: Option<Duration>) -> Self {
+        self.usage_every = every;
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.usage = every.map(|_| Arc::new(usage::UsageRecorder::default()));
+        }
+        self
+    }
+
+    /// The grace of a rotation that names none.
+    pub fn with_rotation_grace(mut self, grace: chrono::Duration) -> Self {
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.rotation_grace = grace;
+        }
+        self
+    }
+
+    /// Writes the usage noted so far now, as a graceful shutdown does (for
+    /// in-process use: benchmarks and tests).
+    pub async fn flush_usage(&self) {
+        if let Some(recorder) = &self.state.usage {
+            recorder.flush(self.state.registry.as_ref()).await;
+        }
+    }
+
     /// The router this server would run, for in-process use (benchmarks).
     pub fn router(&self) -> Router {
         router(self.state.clone())
@@ -132,13 +169,31 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        connections::serve(
+        let state = self.state.clone();
+        let flusher = match (&state.usage, self.usage_every) {
+            (Some(recorder), Some(every)) => Some(usage::spawn_flusher(
+                recorder.clone(),
+                state.registry.clone(),
+                every,
+            )),
+            _ => None,
+        };
+        let served = connections::serve(
             self.listener,
             router(self.state),
             self.connections,
             shutdown,
         )
-        .await
+        .await;
+        // The last uses are written on the way out; a killed server loses
+        // only what it noted since the last write.
+        if let Some(flusher) = flusher {
+            flusher.abort();
+        }
+        if let Some(recorder) = &state.usage {
+            recorder.flush(state.registry.as_ref()).await;
+        }
+        served
     }
 }
 

@@ -20,6 +20,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("delete", "/admin/v1/applications/{client_id}"),
     ("get", "/admin/v1/applications/{client_id}/secret"),
     ("post", "/admin/v1/applications/{client_id}/secret"),
+    ("post", "/admin/v1/applications/{client_id}/secret/rotate"),
+    ("post", "/admin/v1/applications/{client_id}/secret/retire"),
     ("get", "/admin/v1/scopes"),
 ];
 
@@ -41,7 +43,7 @@ fn app_ref() -> Value {
 
 pub fn spec() -> Value {
     let mut paths = serde_json::Map::new();
-    for part in [service_paths(), admin_paths()] {
+    for part in [service_paths(), admin_paths(), rotation_paths()] {
         if let Value::Object(part) = part {
             paths.extend(part);
         }
@@ -189,6 +191,29 @@ fn admin_paths() -> Value {
     })
 }
 
+/// Rotating a secret with a grace, and ending the retiring one.
+fn rotation_paths() -> Value {
+    let admin = json!([{"bearer": []}]);
+    let id_param = json!([{"name": "client_id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,128}$"}}]);
+    json!({
+        "/admin/v1/applications/{client_id}/secret/rotate": {
+            "parameters": id_param.clone(),
+            "post": with(json!({
+                "summary": "Rotate the secret: a new current one; the previous one keeps working until the grace ends",
+                "description": "The previous current secret becomes retiring and works until now + grace_seconds (0 to 2592000, i.e. 30 days; without a body, the server's rotation_grace, 24 h unless configured), then fails with no write needed. Refused with 409 already_retiring while another secret is retiring: retire it, or reset (which ends every older secret at once).",
+                "security": admin,
+                "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "properties": {"grace_seconds": {"type": "integer", "minimum": 0, "maximum": crate::model::MAX_ROTATION_GRACE.num_seconds()}}}}}}
+            }),
+                admin_responses(&[("400", "Malformed client ID or body, or a grace out of range"), ("404", "Unknown client ID"), ("409", "already_retiring: another secret is retiring")], "200", ok("The application with its new secret; secrets lists both", app_ref())))
+        },
+        "/admin/v1/applications/{client_id}/secret/retire": {
+            "parameters": id_param,
+            "post": with(json!({"summary": "End the retiring secret now", "security": admin}),
+                admin_responses(&[("404", "Unknown client ID"), ("409", "nothing_to_retire: no secret is retiring")], "200", ok("The application", app_ref())))
+        }
+    })
+}
+
 fn components() -> Value {
     json!({
         "securitySchemes": {
@@ -211,7 +236,16 @@ fn components() -> Value {
                 "admin": {"type": "boolean"}, "client_secret": {"type": "string"},
                 "client_secret_visible_until": {"type": "string", "format": "date-time"},
                 "client_secret_issued_at": {"type": "string", "format": "date-time"},
-                "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}}
+                "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
+                "last_used_at": {"type": "string", "format": "date-time", "nullable": true, "description": "When any of its secrets last got a token (recorded every few seconds)"},
+                "secrets": {"type": "array", "items": {"$ref": "#/components/schemas/SecretInfo"}, "description": "The current secret, then the retiring one while it works; never the secrets themselves"}}},
+            "SecretInfo": {"type": "object", "required": ["secret_id", "state", "created_at"], "properties": {
+                "secret_id": {"type": "string", "pattern": "^[A-Za-z0-9]{8}$", "description": "Random; never derived from the secret"},
+                "state": {"type": "string", "enum": ["current", "retiring"]},
+                "created_at": {"type": "string", "format": "date-time"},
+                "expires_at": {"type": "string", "format": "date-time", "nullable": true, "description": "When a retiring secret stops working"},
+                "last_used_at": {"type": "string", "format": "date-time", "nullable": true},
+                "last_used_from": {"type": "string", "nullable": true, "description": "The address it last got a token from"}}}
         }
     })
 }

@@ -85,6 +85,16 @@ pub(super) async fn authenticate(
     auth: &ClientAuth,
     peer: &Peer,
 ) -> Result<Application, ApiError> {
+    Ok(authenticate_secret(state, auth, peer).await?.0)
+}
+
+/// [`authenticate`], with the ID of the secret that matched (current or
+/// retiring), for the usage records only: nothing the client sees says which.
+async fn authenticate_secret(
+    state: &SharedState,
+    auth: &ClientAuth,
+    peer: &Peer,
+) -> Result<(Application, Option<String>), ApiError> {
     let addr = peer.as_ref().map(|Extension(ConnectInfo(a))| a.ip());
     let now = std::time::Instant::now();
     let throttle = &state.throttle;
@@ -93,14 +103,16 @@ pub(super) async fn authenticate(
         return Err(too_many(wait));
     }
     let registry = &state.registry;
-    let mut app = registry.authenticate(&auth.client_id, &auth.secret).await?;
+    let mut app = registry
+        .authenticate_secret(&auth.client_id, &auth.secret)
+        .await?;
     if app.is_none()
         && let Some(raw) = &auth.raw_secret
     {
-        app = registry.authenticate(&auth.client_id, raw).await?;
+        app = registry.authenticate_secret(&auth.client_id, raw).await?;
     }
-    if let Some(app) = app {
-        return Ok(app);
+    if let Some(found) = app {
+        return Ok(found);
     }
     if let Some(wait) = throttle.client_blocked(auth.client_id.as_str(), now) {
         tracing::warn!(client_id = %auth.client_id, ?addr, "authentication throttled (client)");
@@ -150,7 +162,7 @@ pub(super) async fn token(
         header_bytes(&headers, header::CONTENT_TYPE),
         &body,
     )?;
-    let app = authenticate(&state, &req.auth, &peer).await?;
+    let (app, secret_id) = authenticate_secret(&state, &req.auth, &peer).await?;
     // Only what the current catalog offers: a retired scope grants nothing.
     let held = state.catalog.oauth_scopes(&app);
     let scope = match &req.scopes {
@@ -177,6 +189,10 @@ pub(super) async fn token(
     let now = chrono::Utc::now().timestamp();
     let claims = state.issuer.claims(app.client_id.as_str(), scope, now);
     let access_token = state.issuer.sign(&claims);
+    if let (Some(usage), Some(secret_id)) = (&state.usage, &secret_id) {
+        let from = peer.as_ref().map(|Extension(ConnectInfo(a))| a.ip());
+        usage.note(&app.client_id, secret_id, from);
+    }
     // The jti identifies the token in logs; the token itself never appears.
     tracing::info!(client_id = %app.client_id, jti = %claims.jti, scope = %claims.scope, "token issued");
     Ok(Json(TokenResponse {

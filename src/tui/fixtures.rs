@@ -41,6 +41,8 @@ pub fn app(n: u8, name: &str, grants: &[(&str, Access)]) -> Application {
         created_at: created,
         updated_at: created + Duration::minutes(28),
         secret_issued_at: created,
+        last_used_at: None,
+        secrets: Vec::new(),
     }
 }
 

@@ -59,6 +59,9 @@ impl From<RegistryError> for CallError {
                 "the secret of '{client_id}' can no longer be shown: its window has closed"
             ))),
             RegistryError::InvalidInput(message) => CallError::Refused(line(message)),
+            e @ (RegistryError::AlreadyRetiring { .. } | RegistryError::NothingToRetire { .. }) => {
+                CallError::Refused(line(e.to_string()))
+            }
             RegistryError::Storage { location, message } => {
                 CallError::Failed(line(format!("storage error in {location}: {message}")))
             }

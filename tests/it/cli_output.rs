@@ -287,6 +287,51 @@ fn reset_whose_secret_cannot_be_printed_says_so_and_how_to_recover() {
 }
 
 #[test]
+fn rotate_whose_secret_cannot_be_printed_says_so_and_how_to_recover() {
+    let env = Env::new();
+    let app = env.add("Payroll");
+    let id = app["client_id"].as_str().unwrap();
+    let retiring = |env: &Env| {
+        let shown: Value = serde_json::from_str(&env.ok(&["apps", "show", id, "--json"])).unwrap();
+        shown["secrets"].as_array().unwrap().len() == 2
+    };
+    for json in [true, false] {
+        for sink in FAILING {
+            let mut args = vec!["apps", "rotate", id, "--yes", "--grace", "1h"];
+            if json {
+                args.push("--json");
+            }
+            let out = env.run_into(sink, &args);
+            let what = format!("rotate {sink:?} json={json}");
+            match sink {
+                Sink::Closed => {
+                    assert_refused_up_front(&out, &what);
+                    assert!(!retiring(&env), "{what}: not rotated");
+                }
+                _ => {
+                    assert_eq!(assert_secret_not_delivered(&out, &what), id);
+                    let err = stderr(&out);
+                    assert!(
+                        err.contains("WAS rotated") && err.contains("works until"),
+                        "{what}: {err}"
+                    );
+                    assert!(
+                        err.contains(&format!("keyward apps rotate {id} --yes")),
+                        "{what}: {err}"
+                    );
+                    assert!(retiring(&env), "{what}: the rotation was committed");
+                    // Retire, whose confirmation also fails to print but is made.
+                    let out = env.run_into(sink, &["apps", "retire", id, "--yes"]);
+                    assert_no_panic(&out, &what);
+                    check_unconfirmed(&out, sink, &what, "Retired");
+                    assert!(!retiring(&env), "{what}: retired");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn import_whose_secrets_cannot_be_printed_lists_them_with_the_commands() {
     let env = Env::new();
     for sink in FAILING {

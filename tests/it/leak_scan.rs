@@ -1,5 +1,6 @@
-//! After a scripted session — add, reset, import, concurrent writes, a server
-//! issuing tokens, `keyward token`, copying in the UI, a reset in the UI and a
+//! After a scripted session — add, reset, rotate, retire, import, concurrent
+//! writes, a server issuing tokens (to both secrets of a rotation, recording
+//! their use), `keyward token`, copying in the UI, a reset in the UI and a
 //! panic — no generated secret appears anywhere it should not: the data dir
 //! (with the SQLite WAL), the config dir, the server's log, the CLI's error
 //! output, the panic output, `/proc/<pid>/cmdline` and `environ` of the running
@@ -11,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use base64::Engine as _;
-
 
 use crate::support::tmux::Pane;
 
@@ -217,6 +217,13 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
         None,
     );
     let secret = current[0]["client_secret"].as_str().unwrap().to_owned();
+    // A rotation: `secret` is retiring now, and both get tokens below.
+    let rotated = s.json(
+        "rotate",
+        &["apps", "rotate", &id, "--grace", "1h", "--yes", "--json"],
+        None,
+    );
+    let rotated_secret = rotated[0]["client_secret"].as_str().unwrap().to_owned();
 
     // A server issues tokens; `keyward token` reads the secret from stdin.
     let log_path = s.dir.path().join("serve.log");
@@ -245,6 +252,18 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
             "--json",
         ],
         Some(&format!("{secret}\n")),
+    );
+    s.json(
+        "token with the new secret of a rotation",
+        &[
+            "token",
+            "--client-id",
+            &id,
+            "--token-url",
+            &format!("{url}/oauth2/token"),
+            "--json",
+        ],
+        Some(&format!("{rotated_secret}\n")),
     );
     // A failed attempt with a wrong secret is logged without the secret.
     let wrong = "W".repeat(48);
@@ -277,6 +296,32 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
     ));
     server_procs.extend(proc_of(server.id()));
     stop_server(&mut server);
+    // The server wrote usage on its way out; retire the old secret.
+    let shown = s.json("show after serving", &["apps", "show", &id, "--json"], None);
+    let used = shown[0]["secrets"].as_array().unwrap();
+    assert!(
+        used.len() == 2 && used.iter().all(|x| !x["last_used_at"].is_null()),
+        "both secrets' use was recorded: {}",
+        shown[0]
+    );
+    let retired = s
+        .keyward()
+        .args(["apps", "retire", &id, "--yes"])
+        .output()
+        .unwrap();
+    assert!(
+        retired.status.success(),
+        "{}",
+        String::from_utf8_lossy(&retired.stderr)
+    );
+    s.outputs.push((
+        "output of retire".into(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&retired.stdout),
+            String::from_utf8_lossy(&retired.stderr)
+        ),
+    ));
 
     // The UI: add, copy over OSC 52, reset, then a panic with secrets in memory.
     let cmd = format!(

@@ -9,6 +9,7 @@ mod support;
 
 mod cli_apps;
 mod cli_output;
+mod cli_rotation;
 mod clipboard_cli;
 mod clipboard_tui;
 mod concurrency;
@@ -22,6 +23,7 @@ mod serve_binary;
 mod server_admin;
 mod server_connections;
 mod server_oauth;
+mod server_rotation;
 mod server_throttle;
 mod token_cli;
 mod tui_tmux;

@@ -2,7 +2,6 @@
 //! embedded store promises: regions share one file yet stay apart, a second
 //! process sees writes at once, and a reset elsewhere closes a reveal here.
 
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -249,12 +248,13 @@ async fn look_alike_names_are_refused_by_the_store_also_after_an_upgrade() {
         |_| Ok(rusqlite::types::Null),
     )
     .unwrap();
-    conn.execute_batch(
-        "DROP TABLE previous_secrets;
+    conn.execute_batch(&format!(
+        "{DOWN_TO_V4}
+         DROP TABLE previous_secrets;
          DROP INDEX applications_region_name_key;
          ALTER TABLE applications DROP COLUMN name_key;
-         PRAGMA user_version = 2;",
-    )
+         PRAGMA user_version = 2;"
+    ))
     .unwrap();
     drop(conn);
     let store = open(dir.path(), Duration::from_secs(900));
@@ -281,4 +281,121 @@ async fn look_alike_names_are_refused_by_the_store_also_after_an_upgrade() {
         .create(app("STRASSE"))
         .await
         .unwrap();
+}
+
+/// Undoes the v5 migration (rotation and usage), as a v4 Keyward left the file.
+const DOWN_TO_V4: &str = "DROP TABLE app_usage;
+    DROP TABLE secret_usage;
+    DROP TABLE retiring_secrets;
+    ALTER TABLE applications DROP COLUMN secret_created_at;
+    ALTER TABLE applications DROP COLUMN secret_id;
+    PRAGMA user_version = 4;";
+
+#[tokio::test]
+async fn the_upgrade_to_rotation_keeps_every_secret_working_and_gives_it_an_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Duration::from_secs(900));
+    let us = store.registry(region("us"));
+    let a = us.create(app("A")).await.unwrap();
+    let b = us.create(app("B")).await.unwrap();
+    drop((us, store));
+    let conn = rusqlite::Connection::open(dir.path().join("keyward.db")).unwrap();
+    conn.execute_batch(DOWN_TO_V4).unwrap();
+    drop(conn);
+    let store = open(dir.path(), Duration::from_secs(900));
+    let us = store.registry(region("us"));
+    let mut ids = Vec::new();
+    for issued in [&a, &b] {
+        let id = &issued.application.client_id;
+        assert!(
+            us.authenticate(id, &issued.reveal.secret)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let got = us.get(id).await.unwrap();
+        assert_eq!(got.secrets.len(), 1);
+        let s = &got.secrets[0];
+        assert_eq!(s.secret_id.len(), 8);
+        assert!(s.secret_id.bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert_eq!(s.created_at, issued.application.secret_issued_at);
+        assert_eq!(got.last_used_at, None);
+        ids.push(s.secret_id.clone());
+        // Rotation works on an upgraded application.
+        let rotated = us
+            .rotate_secret(id, chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        assert!(
+            us.authenticate(id, &issued.reveal.secret)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            us.authenticate(id, &rotated.reveal.secret)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+    assert_ne!(ids[0], ids[1], "each secret gets its own random ID");
+}
+
+/// Usage is recorded without moving the change counter, so the token
+/// endpoint's cache survives it: the generation file is unchanged by a
+/// usage write, and moved by a credential write.
+#[tokio::test]
+async fn usage_writes_do_not_move_the_change_counter() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Duration::from_secs(900));
+    let us = store.registry(region("us"));
+    let issued = us.create(app("A")).await.unwrap();
+    let id = issued.application.client_id.clone();
+    let generation = || {
+        std::fs::read(
+            dir.path()
+                .join(keyward::registry::embedded::GENERATION_FILE),
+        )
+        .unwrap()
+    };
+    let before = generation();
+    let secret_id = issued.application.secrets[0].secret_id.clone();
+    let use_at = |secs: i64| keyward::model::SecretUsage {
+        client_id: id.clone(),
+        secret_id: secret_id.clone(),
+        at: chrono::DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap(),
+        from: Some("192.0.2.7".into()),
+    };
+    us.record_usage(vec![use_at(10)]).await.unwrap();
+    // An older use recorded later does not go back in time.
+    us.record_usage(vec![use_at(5)]).await.unwrap();
+    assert_eq!(generation(), before, "usage is not a change to credentials");
+    let got = us.get(&id).await.unwrap();
+    assert_eq!(got.last_used_at, Some(use_at(10).at));
+    assert_eq!(got.secrets[0].last_used_at, Some(use_at(10).at));
+    assert_eq!(got.secrets[0].last_used_from.as_deref(), Some("192.0.2.7"));
+    // Uses of a secret that is gone, or of an unknown client, are dropped
+    // from the secrets' records.
+    us.reset_secret(&id).await.unwrap();
+    assert_ne!(generation(), before, "a reset is a change");
+    let after_reset = generation();
+    us.record_usage(vec![
+        use_at(20),
+        keyward::model::SecretUsage {
+            client_id: keyward::model::ClientId::generate(),
+            ..use_at(20)
+        },
+    ])
+    .await
+    .unwrap();
+    assert_eq!(generation(), after_reset);
+    let got = us.get(&id).await.unwrap();
+    assert_eq!(
+        got.secrets[0].last_used_at, None,
+        "the new secret was never used"
+    );
+    // The application did get a token then (noted before the reset, written
+    // after it): that still counts for the application.
+    assert_eq!(got.last_used_at, Some(use_at(20).at));
 }

@@ -153,3 +153,104 @@ async fn serve_logs_no_secrets_and_stops_on_sigterm() {
     // Not the token, nor its signature.
     assert!(!logs.contains(&token) && !logs.contains(token.rsplit('.').next().unwrap()));
 }
+
+/// Killed with SIGKILL, the server loses at most the usage it noted since its
+/// last write: what it wrote before stays, and so does every change made
+/// meanwhile (a rotation, with both of its secrets).
+#[tokio::test]
+async fn sigkill_loses_at_most_the_last_flush_interval_of_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "usage_flush_seconds = 1\n").unwrap();
+    let add = keyward(&data, &config)
+        .args([
+            "apps", "add", "--region", "us", "--name", "Payroll", "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(add.status.success());
+    let app: Value = serde_json::from_slice(&add.stdout).unwrap();
+    let id = app["client_id"].as_str().unwrap().to_owned();
+    let old = app["client_secret"].as_str().unwrap().to_owned();
+    let mut child = keyward(&data, &config)
+        .args(["serve", "--region", "us", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect(&line)
+        .to_owned();
+    let rotate = keyward(&data, &config)
+        .args(["apps", "rotate", &id, "--grace", "1h", "--yes", "--json"])
+        .output()
+        .unwrap();
+    assert!(rotate.status.success());
+    let rotated: Value = serde_json::from_slice(&rotate.stdout).unwrap();
+    let new = rotated["client_secret"].as_str().unwrap().to_owned();
+    let token = |secret: String| {
+        let url = url.clone();
+        let id = id.clone();
+        async move {
+            reqwest::Client::new()
+                .post(format!("{url}/oauth2/token"))
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", id.as_str()),
+                    ("client_secret", secret.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(token(old.clone()).await, 200);
+    let show = || {
+        let out = keyward(&data, &config)
+            .args(["apps", "show", &id, "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    // Wait (bounded) for the old secret's use to be written.
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let written = loop {
+        let shown = show();
+        if !shown["secrets"][1]["last_used_at"].is_null() || std::time::Instant::now() > give_up {
+            break shown;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(
+        !written["secrets"][1]["last_used_at"].is_null(),
+        "{written}"
+    );
+    // Then a use that may not be written yet, and SIGKILL at once.
+    assert_eq!(token(new.clone()).await, 200);
+    let status = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait().unwrap();
+    let after = show();
+    assert_eq!(
+        after["secrets"].as_array().unwrap().len(),
+        2,
+        "the rotation stands: {after}"
+    );
+    assert_eq!(
+        after["secrets"][1]["last_used_at"], written["secrets"][1]["last_used_at"],
+        "what was written stays"
+    );
+    assert_eq!(after["secrets"][1]["last_used_from"], "127.0.0.1");
+    assert!(!after["last_used_at"].is_null());
+}

@@ -20,10 +20,13 @@ use crate::model::{Application, ClientId, Region};
 /// asked about many client IDs, known or not.
 const MAX_ENTRIES: usize = 100_000;
 
-/// A client as the store knows it: its secret's hash and the application.
+/// A client as the store knows it: its current secret's hash and ID, its
+/// retiring secret (whose deadline is checked on every request, cached or
+/// not), and the application.
 #[derive(Clone)]
 pub struct KnownClient {
     pub secret_hash: Vec<u8>,
+    pub retiring: Option<super::rotation::RetiringHash>,
     pub app: Application,
 }
 
@@ -97,6 +100,7 @@ mod tests {
         let now = chrono::Utc::now();
         KnownClient {
             secret_hash: vec![1; 32],
+            retiring: None,
             app: Application {
                 client_id: ClientId::generate(),
                 client_name: AppName::parse(name).unwrap(),
@@ -106,6 +110,8 @@ mod tests {
                 created_at: now,
                 updated_at: now,
                 secret_issued_at: now,
+                last_used_at: None,
+                secrets: Vec::new(),
             },
         }
     }

@@ -9,6 +9,7 @@ mod auth_cache;
 mod generation;
 mod hasher;
 mod reveals;
+mod rotation;
 mod schema;
 
 use std::collections::HashMap;
@@ -144,6 +145,7 @@ impl EmbeddedStore {
         // through `with_write`, which moves the generation counter.
         schema::register_marked_write(&conn).map_err(|e| storage(&db_path, e))?;
         schema::register_name_key(&conn).map_err(|e| storage(&db_path, e))?;
+        schema::register_secret_id(&conn).map_err(|e| storage(&db_path, e))?;
         // Switching a new database to WAL needs an exclusive lock, and SQLite
         // reports a clash there without consulting the busy handler, so several
         // processes starting on a new data dir at once retry it here.
@@ -262,8 +264,7 @@ fn conversion(e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Er
 }
 
 /// Row shape of `applications`, without grants.
-const APP_COLUMNS: &str =
-    "client_id, client_name, region, admin, created_at, updated_at, secret_issued_at";
+const APP_COLUMNS: &str = "client_id, client_name, region, admin, created_at, updated_at, secret_issued_at, secret_id, secret_created_at";
 
 fn app_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Application> {
     app_from_row_at(row, 0)
@@ -283,6 +284,15 @@ fn app_from_row_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Appli
         created_at: from_millis(row.get(at + 4)?)?,
         updated_at: from_millis(row.get(at + 5)?)?,
         secret_issued_at: from_millis(row.get(at + 6)?)?,
+        last_used_at: None,
+        secrets: vec![crate::model::SecretInfo {
+            secret_id: row.get(at + 7)?,
+            state: crate::model::SecretState::Current,
+            created_at: from_millis(row.get(at + 8)?)?,
+            expires_at: None,
+            last_used_at: None,
+            last_used_from: None,
+        }],
     })
 }
 
@@ -395,6 +405,25 @@ impl EmbeddedRegistry {
             DbError::Domain(d) => d,
             DbError::Sqlite(s) => storage(&self.inner.db_path, describe_sqlite(&s)),
         })
+    }
+
+    /// What the store knows about `id` for the token endpoint: from the
+    /// cache while the generation stands still, else one read (kept if no
+    /// write began or ended during it).
+    fn known_client(&self, id: &ClientId) -> Result<Option<KnownClient>> {
+        let inner = &*self.inner;
+        let seen = inner.generation.stable();
+        if let Some(known) = seen.and_then(|g| inner.auth_cache.get(g, &self.region, id)) {
+            return Ok(known);
+        }
+        let known =
+            self.with_reader_inline(|conn, _, region| Ok(read_known_client(conn, region, id)?))?;
+        if let Some(g) = seen
+            && inner.generation.stable() == Some(g)
+        {
+            inner.auth_cache.put(g, &self.region, id, known.clone());
+        }
+        Ok(known)
     }
 
     fn not_found(&self, id: &ClientId) -> RegistryError {
@@ -571,13 +600,19 @@ fn read_known_client(
             Ok((hash, app_from_row_at(r, 1)?))
         })
         .optional()?;
-    // The grants are read for an unknown ID too, so the two cost the same.
+    // The grants and the retiring secret are read for an unknown ID too, so
+    // the two cost the same.
     let grants = load_grants(conn, id.as_str())?;
+    let retiring = rotation::read_retiring_hash(conn, id)?;
     let Some((secret_hash, mut app)) = row else {
         return Ok(None);
     };
     app.grants = grants;
-    Ok(Some(KnownClient { secret_hash, app }))
+    Ok(Some(KnownClient {
+        secret_hash,
+        retiring,
+        app,
+    }))
 }
 
 fn load_app(
@@ -595,6 +630,11 @@ fn load_app(
         return Ok(None);
     };
     app.grants = load_grants(conn, id.as_str())?;
+    rotation::add_extras(
+        conn,
+        std::slice::from_mut(&mut app),
+        &rotation::Which::One(id.as_str()),
+    )?;
     Ok(Some(app))
 }
 
@@ -680,10 +720,11 @@ fn insert_app(
     let client_id = ClientId::generate();
     let secret = ClientSecret::generate();
     let hash = inner.hasher.hash(&client_id, &secret);
+    let secret_id = crate::model::new_secret_id();
     let grants = crate::model::normalize_grants(new.grants);
     conn.prepare_cached(
-        "INSERT INTO applications (client_id, region, client_name, secret_hash, secret_issued_at, admin, created_at, updated_at, name_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?5, ?7)",
+        "INSERT INTO applications (client_id, region, client_name, secret_hash, secret_issued_at, admin, created_at, updated_at, name_key, secret_id, secret_created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?5, ?7, ?8, ?5)",
     )?
     .execute(params![
         client_id.as_str(),
@@ -692,7 +733,8 @@ fn insert_app(
         hash,
         millis(now),
         new.admin,
-        new.client_name.duplicate_key()
+        new.client_name.duplicate_key(),
+        secret_id
     ])?;
     write_grants(conn, &client_id, &grants)?;
     let reveal = SecretReveal {
@@ -710,9 +752,45 @@ fn insert_app(
             created_at: now,
             updated_at: now,
             secret_issued_at: now,
+            last_used_at: None,
+            secrets: vec![crate::model::SecretInfo {
+                secret_id,
+                state: crate::model::SecretState::Current,
+                created_at: now,
+                expires_at: None,
+                last_used_at: None,
+                last_used_from: None,
+            }],
         },
         reveal,
     })
+}
+
+/// Which of `known`'s secrets `secret` is, if any: the current one, or the
+/// retiring one while `now` is before its deadline. One keyed hash, compared
+/// in constant time with both stored hashes (with a dummy when there is no
+/// retiring secret), so the time taken does not say which matched.
+fn matching_secret(
+    hasher: &SecretHasher,
+    id: &ClientId,
+    secret: &ClientSecret,
+    known: &KnownClient,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    use subtle::ConstantTimeEq;
+    let presented = hasher.hash(id, secret);
+    let current: bool = presented.ct_eq(&known.secret_hash).into();
+    let dummy = [0u8; 32];
+    let retiring_hash = known
+        .retiring
+        .as_ref()
+        .map_or(&dummy[..], |r| r.secret_hash.as_slice());
+    let retiring: bool = presented.ct_eq(retiring_hash).into();
+    if current {
+        return known.app.current_secret().map(|s| s.secret_id.clone());
+    }
+    let r = known.retiring.as_ref()?;
+    (retiring && now < r.expires_at).then(|| r.secret_id.clone())
 }
 
 /// Timestamps are stored in milliseconds; truncate so what we return equals what
@@ -777,6 +855,8 @@ impl Registry for EmbeddedRegistry {
                     })
                 })
                 .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut apps = apps;
+            rotation::add_extras(conn, &mut apps, &rotation::Which::Region(region.as_str()))?;
             Ok(apps)
         })
         .await
@@ -863,10 +943,14 @@ impl Registry for EmbeddedRegistry {
                 let now = now_ms();
                 let secret = ClientSecret::generate();
                 keep_previous_secret(tx, region, &key, now)?;
+                // A reset is for a leak: the retiring secret dies too.
+                rotation::drop_retiring(tx, &key, now)?;
+                tx.prepare_cached("DELETE FROM secret_usage WHERE client_id = ?1")?
+                    .execute([key.as_str()])?;
                 let changed = tx.execute(
-                    "UPDATE applications SET secret_hash = ?1, secret_issued_at = ?2, updated_at = ?2
+                    "UPDATE applications SET secret_hash = ?1, secret_issued_at = ?2, secret_created_at = ?2, updated_at = ?2, secret_id = ?5
                      WHERE client_id = ?3 AND region = ?4",
-                    params![inner.hasher.hash(&key, &secret), millis(now), key.as_str(), region.as_str()],
+                    params![inner.hasher.hash(&key, &secret), millis(now), key.as_str(), region.as_str(), crate::model::new_secret_id()],
                 )?;
                 if changed != 1 {
                     return Ok(None);
@@ -885,6 +969,79 @@ impl Registry for EmbeddedRegistry {
             .ok_or_else(|| self.not_found(id))?;
         self.inner.reveals.insert(issued.reveal.clone());
         Ok(issued)
+    }
+
+    async fn rotate_secret(&self, id: &ClientId, grace: chrono::Duration) -> Result<Issued> {
+        crate::model::check_grace(grace).map_err(RegistryError::InvalidInput)?;
+        let key = id.clone();
+        let issued = self
+            .with_write(move |tx, inner, region| {
+                if load_app(tx, region, &key)?.is_none() {
+                    return Ok(None);
+                }
+                let now = now_ms();
+                rotation::make_room_for_rotation(tx, &key, now)?;
+                rotation::retire_current(tx, &key, now + grace)?;
+                let secret = ClientSecret::generate();
+                // `secret_issued_at` stays: tokens issued before a rotation
+                // remain valid (only a reset voids them).
+                tx.execute(
+                    "UPDATE applications SET secret_hash = ?1, secret_created_at = ?2, updated_at = ?2, secret_id = ?4
+                     WHERE client_id = ?3",
+                    params![inner.hasher.hash(&key, &secret), millis(now), key.as_str(), crate::model::new_secret_id()],
+                )?;
+                let app = load_app(tx, region, &key)?;
+                Ok(app.map(|application| Issued {
+                    application,
+                    reveal: SecretReveal {
+                        client_id: key,
+                        secret,
+                        visible_until: now + inner.window,
+                    },
+                }))
+            })
+            .await?
+            .ok_or_else(|| self.not_found(id))?;
+        self.inner.reveals.insert(issued.reveal.clone());
+        Ok(issued)
+    }
+
+    async fn retire_secret(&self, id: &ClientId) -> Result<Application> {
+        let key = id.clone();
+        self.with_write(move |tx, _, region| {
+            let Some(app) = load_app(tx, region, &key)? else {
+                return Ok(None);
+            };
+            if app.retiring_secret().is_none() {
+                return Err(RegistryError::NothingToRetire { client_id: key }.into());
+            }
+            let now = now_ms();
+            rotation::drop_retiring(tx, &key, now)?;
+            tx.execute(
+                "UPDATE applications SET updated_at = ?1 WHERE client_id = ?2",
+                params![millis(now), key.as_str()],
+            )?;
+            Ok(load_app(tx, region, &key)?)
+        })
+        .await?
+        .ok_or_else(|| self.not_found(id))
+    }
+
+    /// One transaction on the writer connection that does NOT move the
+    /// change counter: the usage tables have no triggers, and usage is not a
+    /// credential, so the token endpoint's cache stays valid.
+    async fn record_usage(&self, batch: Vec<crate::model::SecretUsage>) -> Result<()> {
+        if batch.is_empty() || self.inner.read_only.is_some() {
+            return Ok(());
+        }
+        self.on_blocking_pool(move |inner, _| {
+            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            rotation::write_usage(&tx, &batch)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
     }
 
     async fn delete(&self, id: &ClientId) -> Result<()> {
@@ -922,37 +1079,31 @@ impl Registry for EmbeddedRegistry {
         }
     }
 
-    /// Answers from the cache while nothing on the data dir has changed since
-    /// the last read, and from the store otherwise; see `auth_cache.rs`.
     async fn authenticate(
         &self,
         id: &ClientId,
         secret: &ClientSecret,
     ) -> Result<Option<Application>> {
-        let inner = &*self.inner;
-        let seen = inner.generation.stable();
-        let cached = seen.and_then(|g| inner.auth_cache.get(g, &self.region, id));
-        let known = match cached {
-            Some(known) => known,
-            None => {
-                let known = self.with_reader_inline(|conn, _, region| {
-                    Ok(read_known_client(conn, region, id)?)
-                })?;
-                // Kept only if no write began or ended during the read.
-                if let Some(g) = seen
-                    && inner.generation.stable() == Some(g)
-                {
-                    inner.auth_cache.put(g, &self.region, id, known.clone());
-                }
-                known
-            }
-        };
-        // Hash even for an unknown ID, so timing does not tell the two apart.
-        let stored = known
-            .as_ref()
-            .map_or(&[0u8; 32][..], |k| k.secret_hash.as_slice());
-        let ok = inner.hasher.verify(id, secret, stored);
-        Ok(known.filter(|_| ok).map(|k| k.app))
+        Ok(self
+            .authenticate_secret(id, secret)
+            .await?
+            .map(|(app, _)| app))
+    }
+
+    /// Answers from the cache while nothing on the data dir has changed since
+    /// the last read, and from the store otherwise; see `auth_cache.rs`. The
+    /// retiring secret's deadline is checked here, on every request, against
+    /// the clock: it needs no write to take effect.
+    async fn authenticate_secret(
+        &self,
+        id: &ClientId,
+        secret: &ClientSecret,
+    ) -> Result<Option<(Application, Option<String>)>> {
+        let known = self.known_client(id)?;
+        Ok(known.and_then(|k| {
+            let matched = matching_secret(&self.inner.hasher, id, secret, &k, Utc::now())?;
+            Some((k.app, Some(matched)))
+        }))
     }
 
     async fn replaced_at(
@@ -963,13 +1114,19 @@ impl Registry for EmbeddedRegistry {
         let key = id.clone();
         let secret = secret.clone();
         self.with_reader(move |conn, inner, region| {
+            // An expired retiring secret counts as replaced at its deadline.
             let mut stmt = conn.prepare_cached(
                 "SELECT p.secret_hash, p.replaced_at FROM previous_secrets p
                  JOIN applications a ON a.client_id = p.client_id
                  WHERE p.client_id = ?1 AND a.region = ?2
-                 ORDER BY p.replaced_at DESC",
+                 UNION ALL
+                 SELECT r.secret_hash, r.expires_at FROM retiring_secrets r
+                 JOIN applications a ON a.client_id = r.client_id
+                 WHERE r.client_id = ?1 AND a.region = ?2 AND r.expires_at <= ?3
+                 ORDER BY 2 DESC",
             )?;
-            let rows = stmt.query_map(params![key.as_str(), region.as_str()], |r| {
+            let now = millis(Utc::now());
+            let rows = stmt.query_map(params![key.as_str(), region.as_str(), now], |r| {
                 Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
             })?;
             for row in rows {

@@ -67,6 +67,45 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT keyward_marked_write(); END;
     CREATE TRIGGER previous_secrets_delete AFTER DELETE ON previous_secrets
         BEGIN SELECT keyward_marked_write(); END;",
+    // v5: rotation and usage. `secret_issued_at` keeps its meaning for
+    // tokens (those issued before it are void: creation or the last reset);
+    // `secret_created_at` is when the current secret was made (a rotation
+    // too). Each secret gets an ID (random, never derived
+    // from the secret: `SECRET_ID_FUNCTION`): the current one's sits beside its
+    // hash in `applications`, which the token endpoint already reads. A
+    // rotation moves the current hash to `retiring_secrets` with a deadline;
+    // its primary key makes "at most one retiring secret" a rule of the
+    // schema. Both are credentials, so their writes go through the change
+    // counter like the others. Usage is not: `secret_usage` and `app_usage`
+    // have no triggers, so recording it never moves the counter and never
+    // empties a cache of credentials.
+    "ALTER TABLE applications ADD COLUMN secret_id TEXT;
+    ALTER TABLE applications ADD COLUMN secret_created_at INTEGER;
+    UPDATE applications SET secret_id = keyward_secret_id(), secret_created_at = secret_issued_at;
+    CREATE TABLE retiring_secrets (
+        client_id   TEXT PRIMARY KEY NOT NULL REFERENCES applications (client_id) ON DELETE CASCADE,
+        secret_id   TEXT NOT NULL,
+        secret_hash BLOB NOT NULL,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TRIGGER retiring_secrets_insert AFTER INSERT ON retiring_secrets
+        BEGIN SELECT keyward_marked_write(); END;
+    CREATE TRIGGER retiring_secrets_update AFTER UPDATE ON retiring_secrets
+        BEGIN SELECT keyward_marked_write(); END;
+    CREATE TRIGGER retiring_secrets_delete AFTER DELETE ON retiring_secrets
+        BEGIN SELECT keyward_marked_write(); END;
+    CREATE TABLE secret_usage (
+        client_id      TEXT NOT NULL REFERENCES applications (client_id) ON DELETE CASCADE,
+        secret_id      TEXT NOT NULL,
+        last_used_at   INTEGER NOT NULL,
+        last_used_from TEXT,
+        PRIMARY KEY (client_id, secret_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE app_usage (
+        client_id    TEXT PRIMARY KEY NOT NULL REFERENCES applications (client_id) ON DELETE CASCADE,
+        last_used_at INTEGER NOT NULL
+    ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.
@@ -89,6 +128,18 @@ pub fn register_name_key(conn: &Connection) -> rusqlite::Result<()> {
             Ok(crate::model::duplicate_key(&name))
         },
     )
+}
+
+/// The SQL function the v5 migration fills `secret_id` with.
+pub const SECRET_ID_FUNCTION: &str = "keyward_secret_id";
+
+/// Registers [`SECRET_ID_FUNCTION`] on `conn`, which the v5 migration needs:
+/// a new random secret ID per call (so not deterministic).
+pub fn register_secret_id(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(SECRET_ID_FUNCTION, 0, FunctionFlags::SQLITE_UTF8, |_| {
+        Ok(crate::model::new_secret_id())
+    })
 }
 
 /// The SQL function the v2 triggers call; see [`register_marked_write`].

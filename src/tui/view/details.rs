@@ -133,10 +133,7 @@ fn secret_lines(state: &State, app: &Application, w: usize, t: Theme) -> Vec<Lin
             lines.push(Line::from(vec![
                 label(""),
                 Span::styled(
-                    format!(
-                        "only seen in its first {};",
-                        clock(state.window_secs, true)
-                    ),
+                    format!("only seen in its first {};", clock(state.window_secs, true)),
                     t.dim(),
                 ),
             ]));

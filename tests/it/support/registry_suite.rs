@@ -8,7 +8,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use keyward::model::{Access, AppName, ClientId, ClientSecret, Grant, NewApplication};
+use keyward::model::{
+    Access, AppName, ClientId, ClientSecret, Grant, NewApplication, SecretState, SecretUsage,
+};
 use keyward::registry::{Registry, RegistryError};
 
 pub type BoxedRegistry = Box<dyn Registry>;
@@ -41,6 +43,187 @@ pub async fn run_all(make: Factory<'_>) {
     unknown_ids_are_not_found(make(WINDOW).await.as_ref()).await;
     create_many_is_all_or_nothing(make(WINDOW).await.as_ref()).await;
     reveal_only_inside_the_window(make).await;
+    rotate_keeps_the_old_secret_until_retired(make(WINDOW).await.as_ref()).await;
+    reset_during_the_grace_kills_both_older_secrets(make(WINDOW).await.as_ref()).await;
+    a_rotation_without_grace_ends_the_old_secret_at_once(make(WINDOW).await.as_ref()).await;
+    usage_is_recorded_per_secret(make(WINDOW).await.as_ref()).await;
+}
+
+async fn works(r: &dyn Registry, id: &ClientId, secret: &ClientSecret) -> bool {
+    r.authenticate(id, secret).await.unwrap().is_some()
+}
+
+pub async fn rotate_keeps_the_old_secret_until_retired(r: &dyn Registry) {
+    let first = r
+        .create(new_app("App", &["ess:account=read"]))
+        .await
+        .unwrap();
+    let id = first.application.client_id.clone();
+    let old = first.reveal.secret.clone();
+    let old_id = first.application.secrets[0].secret_id.clone();
+    assert_eq!(first.application.secrets.len(), 1);
+    assert_eq!(first.application.secrets[0].state, SecretState::Current);
+
+    let before = chrono::Utc::now();
+    let rotated = r
+        .rotate_secret(&id, chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    let new = rotated.reveal.secret.clone();
+    assert_ne!(new, old);
+    assert!(rotated.reveal.visible_until > chrono::Utc::now() + chrono::Duration::seconds(800));
+    assert!(
+        works(r, &id, &old).await,
+        "the old secret works during the grace"
+    );
+    assert!(works(r, &id, &new).await, "the new secret works");
+    let app = r.get(&id).await.unwrap();
+    assert_eq!(app.secrets.len(), 2, "{:?}", app.secrets);
+    let current = app.current_secret().unwrap();
+    let retiring = app.retiring_secret().unwrap();
+    assert_eq!(retiring.secret_id, old_id, "the old secret keeps its ID");
+    assert_ne!(current.secret_id, old_id);
+    let until = retiring.expires_at.unwrap();
+    assert!(until >= before + chrono::Duration::hours(1) - chrono::Duration::seconds(1));
+    assert!(
+        until <= chrono::Utc::now() + chrono::Duration::hours(1) + chrono::Duration::seconds(1)
+    );
+    assert_eq!(
+        r.reveal(&id).await.unwrap().secret,
+        new,
+        "the new secret is the one shown"
+    );
+
+    // At most two secrets: a second rotation says what to do.
+    let e = r
+        .rotate_secret(&id, chrono::Duration::hours(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, RegistryError::AlreadyRetiring { .. }), "{e}");
+    let said = e.to_string();
+    assert!(said.contains("retire") && said.contains("reset"), "{said}");
+    assert!(
+        works(r, &id, &old).await && works(r, &id, &new).await,
+        "nothing changed"
+    );
+
+    // Out-of-range grace.
+    let e = r
+        .rotate_secret(&id, chrono::Duration::days(31))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, RegistryError::InvalidInput(_)), "{e}");
+
+    let app = r.retire_secret(&id).await.unwrap();
+    assert_eq!(app.secrets.len(), 1);
+    assert!(!works(r, &id, &old).await, "retired: the old secret fails");
+    assert!(works(r, &id, &new).await);
+    let e = r.retire_secret(&id).await.unwrap_err();
+    assert!(matches!(e, RegistryError::NothingToRetire { .. }), "{e}");
+    assert!(matches!(
+        r.rotate_secret(&ClientId::generate(), chrono::Duration::hours(1))
+            .await,
+        Err(RegistryError::NotFound { .. })
+    ));
+    assert!(matches!(
+        r.retire_secret(&ClientId::generate()).await,
+        Err(RegistryError::NotFound { .. })
+    ));
+}
+
+pub async fn reset_during_the_grace_kills_both_older_secrets(r: &dyn Registry) {
+    let first = r.create(new_app("App", &[])).await.unwrap();
+    let id = first.application.client_id.clone();
+    let rotated = r
+        .rotate_secret(&id, chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    let reset = r.reset_secret(&id).await.unwrap();
+    assert!(
+        !works(r, &id, &first.reveal.secret).await,
+        "the retiring secret died"
+    );
+    assert!(
+        !works(r, &id, &rotated.reveal.secret).await,
+        "the previous current died"
+    );
+    assert!(works(r, &id, &reset.reveal.secret).await);
+    let app = r.get(&id).await.unwrap();
+    assert_eq!(app.secrets.len(), 1);
+    assert_eq!(reset.application.secrets.len(), 1);
+    // With nothing retiring, a rotation is allowed again.
+    r.rotate_secret(&id, chrono::Duration::hours(1))
+        .await
+        .unwrap();
+}
+
+pub async fn a_rotation_without_grace_ends_the_old_secret_at_once(r: &dyn Registry) {
+    let first = r.create(new_app("App", &[])).await.unwrap();
+    let id = first.application.client_id.clone();
+    let rotated = r
+        .rotate_secret(&id, chrono::Duration::zero())
+        .await
+        .unwrap();
+    assert!(!works(r, &id, &first.reveal.secret).await);
+    assert!(works(r, &id, &rotated.reveal.secret).await);
+    assert_eq!(
+        r.get(&id).await.unwrap().secrets.len(),
+        1,
+        "an expired secret is not shown"
+    );
+    // An expired retiring secret does not block the next rotation.
+    let again = r
+        .rotate_secret(&id, chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert!(works(r, &id, &rotated.reveal.secret).await);
+    assert!(works(r, &id, &again.reveal.secret).await);
+}
+
+/// Usage goes in by `record_usage` (a store) or by the server that answers
+/// the token requests (a remote registry, whose `record_usage` does nothing):
+/// either way it shows within a few seconds.
+pub async fn usage_is_recorded_per_secret(r: &dyn Registry) {
+    let first = r.create(new_app("App", &[])).await.unwrap();
+    let id = first.application.client_id.clone();
+    let never = r.create(new_app("Idle", &[])).await.unwrap();
+    let rotated = r
+        .rotate_secret(&id, chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert!(works(r, &id, &first.reveal.secret).await);
+    assert!(works(r, &id, &rotated.reveal.secret).await);
+    let app = r.get(&id).await.unwrap();
+    let now = chrono::Utc::now();
+    let uses = app
+        .secrets
+        .iter()
+        .map(|s| SecretUsage {
+            client_id: id.clone(),
+            secret_id: s.secret_id.clone(),
+            at: now,
+            from: Some("127.0.0.1".into()),
+        })
+        .collect();
+    r.record_usage(uses).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let app = loop {
+        let app = r.get(&id).await.unwrap();
+        if app.secrets.iter().all(|s| s.last_used_at.is_some())
+            || std::time::Instant::now() > deadline
+        {
+            break app;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for s in &app.secrets {
+        assert!(s.last_used_at.is_some(), "{s:?}");
+        assert_eq!(s.last_used_from.as_deref(), Some("127.0.0.1"), "{s:?}");
+    }
+    assert!(app.last_used_at.is_some());
+    let idle = r.get(&never.application.client_id).await.unwrap();
+    assert_eq!(idle.last_used_at, None);
+    assert!(idle.secrets.iter().all(|s| s.last_used_at.is_none()));
 }
 
 pub async fn create_get_list(r: &dyn Registry) {

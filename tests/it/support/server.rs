@@ -10,6 +10,9 @@ use keyward::registry::embedded::{EmbeddedRegistry, EmbeddedStore};
 use keyward::registry::{Issued, Registry};
 use keyward::server::Server;
 
+/// How often the test server writes usage.
+pub const USAGE_FLUSH: Duration = Duration::from_millis(250);
+
 pub struct TestServer {
     pub url: String,
     pub dir: tempfile::TempDir,
@@ -35,7 +38,20 @@ impl TestServer {
         Self::start_with(Duration::from_secs(900), server_catalog).await
     }
 
+    /// A server that writes usage every `every` (`None`: records none).
+    pub async fn start_with_usage(every: Option<Duration>) -> Self {
+        Self::start_full(Duration::from_secs(900), Catalog::builtin(), every).await
+    }
+
     async fn start_with(window: Duration, server_catalog: Catalog) -> Self {
+        Self::start_full(window, server_catalog, Some(USAGE_FLUSH)).await
+    }
+
+    async fn start_full(
+        window: Duration,
+        server_catalog: Catalog,
+        usage_every: Option<Duration>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let server_catalog = Arc::new(server_catalog);
         let server_store = EmbeddedStore::open(dir.path(), server_catalog.clone(), window).unwrap();
@@ -49,7 +65,9 @@ impl TestServer {
             server_catalog,
         )
         .await
-        .unwrap();
+        .unwrap()
+        // Usage shows quickly, so tests wait little for it.
+        .with_usage(usage_every);
         let url = format!("http://{}", server.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
@@ -124,6 +142,26 @@ impl TestServer {
         assert_eq!(reply.status(), 200);
         let body: serde_json::Value = reply.json().await.unwrap();
         body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// The data dir's change counter, as raw bytes: it moves with every
+    /// write to credentials, and the token endpoint's cache lives as long as
+    /// it stands still.
+    pub fn generation(&self) -> Vec<u8> {
+        std::fs::read(
+            self.dir
+                .path()
+                .join(keyward::registry::embedded::GENERATION_FILE),
+        )
+        .unwrap()
+    }
+
+    /// Stops the server gracefully, waits for it, and hands over its data
+    /// dir, to look at what the server left there.
+    pub async fn stop_keeping_dir(mut self) -> tempfile::TempDir {
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        self.stop().await;
+        dir
     }
 
     /// Stops the server gracefully and waits for it.
