@@ -65,7 +65,14 @@ fn rerun_when_head_moves(manifest_dir: &Path) {
     for p in watched.iter().filter(|p| p.exists()) {
         println!("cargo:rerun-if-changed={}", p.display());
     }
-    for tracked in ["src", "assets", "tests", "benches", "Cargo.toml", "Cargo.lock"] {
+    for tracked in [
+        "src",
+        "assets",
+        "tests",
+        "benches",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
         println!("cargo:rerun-if-changed={tracked}");
     }
 }

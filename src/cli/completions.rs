@@ -81,9 +81,13 @@ fn with_completers(cmd: clap::Command) -> clap::Command {
 pub fn script(shell: Shell) -> anyhow::Result<ExitCode> {
     let mut out = Stdout::new();
     // The script calls `keyward` by name: the one on PATH that is completed.
-    shell
-        .completer()
-        .write_registration(COMPLETE_VAR, "keyward", "keyward", "keyward", &mut out)?;
+    shell.completer().write_registration(
+        COMPLETE_VAR,
+        "keyward",
+        "keyward",
+        "keyward",
+        &mut out,
+    )?;
     out.finish()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -154,7 +154,7 @@ pub enum Command {
         #[arg(value_enum)]
         shell: completions::Shell,
     },
-    /// Print the man page, or write every page (keyward.1, keyward-apps.1, …)
+    /// Print the man page, or write every page (keyward.1, keyward-apps.1 and so on)
     /// to a directory
     Man {
         /// Write keyward.1 and one page per command here instead of printing
@@ -419,7 +419,10 @@ mod tests {
             ("cli/doctor/mod.rs", include_str!("doctor/mod.rs")),
             ("cli/doctor/files.rs", include_str!("doctor/files.rs")),
             ("cli/doctor/regions.rs", include_str!("doctor/regions.rs")),
-            ("cli/doctor/clipboard.rs", include_str!("doctor/clipboard.rs")),
+            (
+                "cli/doctor/clipboard.rs",
+                include_str!("doctor/clipboard.rs"),
+            ),
             ("cli/doctor/terminal.rs", include_str!("doctor/terminal.rs")),
         ];
         let banned = ["println!", "eprintln!", "print!(", "eprint!("];

@@ -400,6 +400,38 @@ mod tests {
         );
     }
 
+    /// The choice `keyward doctor` reports is the one copies are made by.
+    #[test]
+    fn choose_says_why() {
+        let env = |ssh, display| Environment {
+            ssh,
+            display,
+            ..Default::default()
+        };
+        assert_eq!(
+            choose(Mode::Auto, &env(true, true)),
+            (Some(Route::Osc52), Reason::Ssh)
+        );
+        assert_eq!(
+            choose(Mode::Auto, &env(false, false)),
+            (Some(Route::Osc52), Reason::NoDisplay)
+        );
+        assert_eq!(
+            choose(Mode::Auto, &env(false, true)),
+            (Some(Route::System), Reason::Display)
+        );
+        assert_eq!(
+            choose(Mode::System, &env(true, false)),
+            (Some(Route::System), Reason::Configured)
+        );
+        assert_eq!(choose(Mode::Off, &env(false, true)).0, None);
+        let c = clipboard(Mode::Auto, env(false, true));
+        assert_eq!(c.preferred(), Some(Route::System));
+        c.system_failed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(c.preferred(), Some(Route::Osc52), "after a failure");
+    }
+
     #[test]
     fn off_says_how_to_turn_it_on() {
         let e = clipboard(Mode::Off, Environment::default())

@@ -127,7 +127,9 @@ fn region_completion_reads_the_config_named_on_the_line() {
     let other = other.display().to_string();
     let regions = bash_complete(
         &env,
-        &["keyward", "--config", &other, "apps", "list", "--region", ""],
+        &[
+            "keyward", "--config", &other, "apps", "list", "--region", "",
+        ],
     );
     assert_eq!(regions, ["ap"]);
 }
@@ -183,8 +185,16 @@ fn elvish_and_powershell_scripts_call_back_into_keyward() {
             "{shell}: {script}"
         );
     }
-    let out = env.keyward().args(["completions", "tcsh"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "an unknown shell is a usage error");
+    let out = env
+        .keyward()
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
 }
 
 fn render_man(env: &Env, page: &Path) -> String {
@@ -255,6 +265,9 @@ fn version_names_the_commit_it_was_built_from() {
             version.contains(&format!("(commit {hash}")),
             "{version} should name {hash}"
         ),
-        None => assert!(version.contains("not built from a git checkout"), "{version}"),
+        None => assert!(
+            version.contains("not built from a git checkout"),
+            "{version}"
+        ),
     }
 }

@@ -244,7 +244,10 @@ fn check_tmux_client(tmux: &TmuxClipboard, wrap: Option<Multiplexer>, checks: &m
         );
         return;
     }
-    checks.push(terminal_check(&TermVars::term_only(term), "tmux's client TERM"));
+    checks.push(terminal_check(
+        &TermVars::term_only(term),
+        "tmux's client TERM",
+    ));
 }
 
 /// The terminal's known OSC 52 support, from `vars`; `seen` names where its
@@ -252,9 +255,7 @@ fn check_tmux_client(tmux: &TmuxClipboard, wrap: Option<Multiplexer>, checks: &m
 fn terminal_check(vars: &TermVars, seen: &str) -> Check {
     let term = vars.term.as_deref().unwrap_or("unset");
     match osc52_support(vars) {
-        Osc52Support::Yes { terminal } => {
-            Check::ok("terminal", format!("{terminal} takes OSC 52"))
-        }
+        Osc52Support::Yes { terminal } => Check::ok("terminal", format!("{terminal} takes OSC 52")),
         Osc52Support::WithSetting { terminal, setting } => Check::warn(
             "terminal",
             format!("{terminal} takes OSC 52 only when allowed"),
@@ -262,7 +263,9 @@ fn terminal_check(vars: &TermVars, seen: &str) -> Check {
         .fix(setting),
         Osc52Support::No { terminal } => Check::warn(
             "terminal",
-            format!("{terminal} is known to ignore OSC 52, so copies will not reach your clipboard"),
+            format!(
+                "{terminal} is known to ignore OSC 52, so copies will not reach your clipboard"
+            ),
         )
         .fix(format!(
             "use a terminal that takes it ({TERMINALS_WITH_OSC52})"
@@ -289,8 +292,11 @@ fn marker() -> String {
 pub fn clipboard_test(settings: &Settings, env: &Environment) -> Check {
     const TEST: &str = "clipboard test";
     if !std::io::stdin().is_terminal() {
-        return Check::fail(TEST, "needs a terminal to paste into; standard input is not one")
-            .fix("run `keyward doctor --clipboard-test` in an interactive terminal");
+        return Check::fail(
+            TEST,
+            "needs a terminal to paste into; standard input is not one",
+        )
+        .fix("run `keyward doctor --clipboard-test` in an interactive terminal");
     }
     let marker = marker();
     let clipboard = Clipboard::new(settings.clone(), env.clone());
@@ -315,10 +321,16 @@ pub fn clipboard_test(settings: &Settings, env: &Environment) -> Check {
     drop(clipboard);
     let pasted = line.trim();
     if pasted == marker {
-        Check::ok(TEST, format!("the test text arrived by {route}: copying works here"))
+        Check::ok(
+            TEST,
+            format!("the test text arrived by {route}: copying works here"),
+        )
     } else if pasted.is_empty() {
-        Check::fail(TEST, format!("nothing was pasted: the copy by {route} did not reach your clipboard"))
-            .fix("see the lines above for what to change")
+        Check::fail(
+            TEST,
+            format!("nothing was pasted: the copy by {route} did not reach your clipboard"),
+        )
+        .fix("see the lines above for what to change")
     } else {
         Check::fail(
             TEST,
@@ -356,7 +368,11 @@ mod tests {
             let mut checks = Vec::new();
             assert!(!check_tmux(&tmux(value, ""), None, &mut checks));
             assert_eq!(checks[0].status, Status::Fail);
-            assert!(checks[0].message.contains(&format!("set-clipboard is {value}")));
+            assert!(
+                checks[0]
+                    .message
+                    .contains(&format!("set-clipboard is {value}"))
+            );
             assert!(
                 checks[0]
                     .fix
@@ -370,7 +386,11 @@ mod tests {
     #[test]
     fn wrapped_escapes_need_allow_passthrough_instead() {
         let mut checks = Vec::new();
-        assert!(!check_tmux(&tmux("on", ""), Some(Multiplexer::Tmux), &mut checks));
+        assert!(!check_tmux(
+            &tmux("on", ""),
+            Some(Multiplexer::Tmux),
+            &mut checks
+        ));
         assert!(checks[0].message.contains("allow-passthrough is off"));
     }
 
@@ -402,6 +422,12 @@ mod tests {
         check_clipboard(&settings, &Environment::default(), &mut checks);
         assert_eq!(checks.len(), 1);
         assert_eq!(checks[0].status, Status::Warn);
-        assert!(checks[0].fix.as_deref().unwrap().contains("clipboard = \"auto\""));
+        assert!(
+            checks[0]
+                .fix
+                .as_deref()
+                .unwrap()
+                .contains("clipboard = \"auto\"")
+        );
     }
 }

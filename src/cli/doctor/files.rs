@@ -27,7 +27,10 @@ fn key_files() -> [(&'static str, KeyFile); 2] {
             crate::registry::embedded::HASHING_KEY_FILE,
             crate::registry::embedded::HASHING_KEY,
         ),
-        (crate::oauth::keys::KEY_FILE, crate::oauth::keys::SIGNING_KEY),
+        (
+            crate::oauth::keys::KEY_FILE,
+            crate::oauth::keys::SIGNING_KEY,
+        ),
     ]
 }
 
@@ -41,7 +44,10 @@ fn owner_check(name: &str, path: &Path, meta: &Metadata) -> Option<Check> {
     (owner != me).then(|| {
         Check::fail(
             name,
-            format!("{} belongs to user ID {owner}, not to you ({me})", path.display()),
+            format!(
+                "{} belongs to user ID {owner}, not to you ({me})",
+                path.display()
+            ),
         )
         .fix(format!(
             "run keyward as its owner, or make it yours: `chown -R {me} {}`",
@@ -70,7 +76,10 @@ pub fn check_data_dir(dir: &Path, checks: &mut Vec<Check>) -> DataDir {
             return DataDir::Missing;
         }
         Err(e) => {
-            checks.push(Check::fail(NAME, format!("cannot read {}: {e}", dir.display())));
+            checks.push(Check::fail(
+                NAME,
+                format!("cannot read {}: {e}", dir.display()),
+            ));
             return DataDir::Broken;
         }
     };
@@ -163,7 +172,10 @@ fn check_files(dir: &Path, checks: &mut Vec<Check>) -> bool {
             checks.push(
                 Check::warn(
                     *name,
-                    format!("has mode {:o}: group or others can reach it", mode_of(&meta)),
+                    format!(
+                        "has mode {:o}: group or others can reach it",
+                        mode_of(&meta)
+                    ),
                 )
                 .fix(format!("run `chmod 600 {}`", path.display())),
             );

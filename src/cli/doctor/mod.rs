@@ -193,9 +193,8 @@ fn print_text(out: &mut impl Write, checks: &[Check], colour: bool) -> std::io::
 
 /// `All checks passed.`, `1 check failed, 2 warnings.`
 fn summary(failed: usize, warnings: usize) -> String {
-    let plural = |n: usize, one: &str, many: &str| {
-        format!("{n} {}", if n == 1 { one } else { many })
-    };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     match (failed, warnings) {
         (0, 0) => "All checks passed.".to_owned(),
         (0, w) => format!("No check failed; {}.", plural(w, "warning", "warnings")),

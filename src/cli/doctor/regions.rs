@@ -86,14 +86,21 @@ pub async fn check_regions(
                     DataDir::Broken => {
                         // Counted once, above: a warning here, not a second failure.
                         checks.push(
-                            Check::warn(name, "embedded; not opened, as the data dir has a problem")
-                                .fix("fix the data dir first (above)"),
+                            Check::warn(
+                                name,
+                                "embedded; not opened, as the data dir has a problem",
+                            )
+                            .fix("fix the data dir first (above)"),
                         );
                         continue;
                     }
                     DataDir::Healthy => store.get_or_insert_with(|| {
-                        EmbeddedStore::open(&paths.data_dir, catalog.clone(), config.secret_visible_for)
-                            .map_err(|e| super::super::advice::error_line(&e.into()))
+                        EmbeddedStore::open(
+                            &paths.data_dir,
+                            catalog.clone(),
+                            config.secret_visible_for,
+                        )
+                        .map_err(|e| super::super::advice::error_line(&e.into()))
                     }),
                 };
                 embedded(name, rc, opened).await
