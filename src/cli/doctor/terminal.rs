@@ -12,7 +12,8 @@ pub struct TermVars {
     /// Set only by the terminal it names: Windows Terminal, VTE, xterm,
     /// kitty, Konsole.
     pub wt_session: bool,
-    pub vte_version: bool,
+    /// `VTE_VERSION`: 7600 for VTE 0.76.
+    pub vte_version: Option<u32>,
     pub xterm_version: bool,
     pub kitty_window_id: bool,
 }
@@ -26,7 +27,7 @@ impl TermVars {
             term_program: value("TERM_PROGRAM"),
             lc_terminal: value("LC_TERMINAL"),
             wt_session: set("WT_SESSION"),
-            vte_version: set("VTE_VERSION"),
+            vte_version: value("VTE_VERSION").and_then(|v| v.parse().ok()),
             xterm_version: set("XTERM_VERSION"),
             kitty_window_id: set("KITTY_WINDOW_ID"),
         }
@@ -84,8 +85,10 @@ pub fn osc52_support(vars: &TermVars) -> Osc52Support {
             terminal: "xterm",
             setting: "allow it: add `XTerm*disallowedWindowOps: 20,21,SetXprop` to ~/.Xresources and run `xrdb -merge ~/.Xresources`",
         },
-        _ if vars.vte_version => Osc52Support::No {
-            terminal: "a VTE terminal (GNOME Terminal, Tilix, Terminator, …)",
+        // VTE (GNOME Terminal, Tilix, Terminator, …) takes OSC 52 from 0.76 on.
+        _ if vars.vte_version.is_some_and(|v| v >= 7600) => yes("a VTE terminal (0.76 or later)"),
+        _ if vars.vte_version.is_some() => Osc52Support::No {
+            terminal: "a VTE terminal older than 0.76 (GNOME Terminal, Tilix, …)",
         },
         _ => Osc52Support::Unknown,
     }
@@ -134,5 +137,14 @@ mod tests {
             Osc52Support::Unknown
         );
         assert_eq!(osc52_support(&TermVars::default()), Osc52Support::Unknown);
+        let vte = |v| TermVars {
+            vte_version: Some(v),
+            ..vars("xterm-256color", "")
+        };
+        assert!(matches!(
+            osc52_support(&vte(7600)),
+            Osc52Support::Yes { .. }
+        ));
+        assert!(matches!(osc52_support(&vte(6800)), Osc52Support::No { .. }));
     }
 }
