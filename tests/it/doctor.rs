@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::support::server::TestServer;
 use crate::support::tmux::Pane;
+use crate::support::xvfb::Xvfb;
 
 const SECRET_VAR: &str = "KW_TEST_ADMIN_SECRET";
 
@@ -266,12 +267,20 @@ fn json_output_is_valid_and_matches_the_exit_code() {
 }
 
 /// Runs `keyward doctor ARGS` in a real tmux whose set-clipboard is `value`,
-/// with no display and no SSH, so `auto` takes OSC 52 through tmux.
-fn doctor_in_tmux(name: &str, set_clipboard: &str, args: &str, dir: &Path) -> Pane {
+/// with no SSH and no display (unless `display` names one), so `auto` takes
+/// OSC 52 through tmux.
+fn doctor_in_tmux(
+    name: &str,
+    set_clipboard: &str,
+    display: Option<&str>,
+    args: &str,
+    dir: &Path,
+) -> Pane {
+    let display = display.map(|d| format!("DISPLAY={d}")).unwrap_or_default();
     let cmd = format!(
         "tmux set -s set-clipboard {set_clipboard}; \
          env -u DISPLAY -u WAYLAND_DISPLAY -u SSH_TTY -u SSH_CONNECTION -u KEYWARD_CLIPBOARD -u STY \
-         KEYWARD_DATA_DIR={data} KEYWARD_CONFIG={config} {bin} doctor {args}; \
+         {display} KEYWARD_DATA_DIR={data} KEYWARD_CONFIG={config} {bin} doctor {args}; \
          echo EXIT=$?; sleep 60",
         data = dir.join("data").display(),
         config = dir.join("config.toml").display(),
@@ -289,7 +298,7 @@ fn joined_screen(pane: &Pane) -> String {
 #[test]
 fn under_tmux_with_set_clipboard_off_it_names_the_setting_and_the_test_copy_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let pane = doctor_in_tmux("doctor-off", "off", "--clipboard-test", dir.path());
+    let pane = doctor_in_tmux("doctor-off", "off", None, "--clipboard-test", dir.path());
     pane.wait_for("Paste it here");
     // tmux dropped the OSC 52: it holds no buffer to paste; Enter alone.
     assert_eq!(pane.run(&["show-buffer"]), None, "tmux made no buffer");
@@ -313,7 +322,7 @@ fn under_tmux_with_set_clipboard_off_it_names_the_setting_and_the_test_copy_fail
 #[test]
 fn under_tmux_with_set_clipboard_on_the_test_copy_arrives() {
     let dir = tempfile::tempdir().unwrap();
-    let pane = doctor_in_tmux("doctor-on", "on", "--clipboard-test", dir.path());
+    let pane = doctor_in_tmux("doctor-on", "on", None, "--clipboard-test", dir.path());
     pane.wait_for("Paste it here");
     // tmux turned the OSC 52 into a paste buffer: paste it as the user would.
     let mut buffer = None;
@@ -335,5 +344,40 @@ fn under_tmux_with_set_clipboard_on_the_test_copy_arrives() {
         "{screen}"
     );
     assert!(line(&screen, "clipboard test").starts_with('✓'), "{screen}");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+}
+
+/// On a desktop `auto` takes the system clipboard: the doctor says it
+/// answers, and the test text is on the X clipboard to paste back.
+#[test]
+fn on_a_desktop_the_test_copy_goes_through_the_system_clipboard() {
+    let x = Xvfb::start();
+    let dir = tempfile::tempdir().unwrap();
+    let pane = doctor_in_tmux(
+        "doctor-x11",
+        "off",
+        Some(&x.display),
+        "--clipboard-test",
+        dir.path(),
+    );
+    pane.wait_for("Paste it here");
+    // The prompt comes after the copy: the X clipboard holds it by now.
+    let copied = x.clipboard().expect("the test text is on the X clipboard");
+    assert!(copied.starts_with("keyward-doctor-test-"), "{copied}");
+    pane.text(&copied);
+    pane.keys(&["Enter"]);
+    pane.wait_for("EXIT=");
+    let screen = joined_screen(&pane);
+    assert!(
+        line(&screen, "clipboard").contains("auto uses the system clipboard")
+            && line(&screen, "clipboard").starts_with('✓'),
+        "{screen}"
+    );
+    assert!(
+        line(&screen, "clipboard test").contains("arrived by system clipboard"),
+        "{screen}"
+    );
+    // tmux's set-clipboard does not matter when the copy does not go through it.
+    assert!(!screen.contains("✗"), "{screen}");
     assert!(screen.contains("EXIT=0"), "{screen}");
 }

@@ -11,7 +11,7 @@ use crate::catalog::Catalog;
 use crate::config::{Backend, Config, Paths, RegionConfig, RemoteConfig};
 use crate::model::ADMIN_SCOPE;
 use crate::registry::Registry;
-use crate::registry::embedded::EmbeddedStore;
+use crate::registry::embedded::{DB_FILE, EmbeddedStore};
 
 /// How long one request to a remote region may take.
 const REMOTE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -92,6 +92,14 @@ pub async fn check_regions(
                             )
                             .fix("fix the data dir first (above)"),
                         );
+                        continue;
+                    }
+                    // Opening would make the database: the doctor only reads.
+                    DataDir::Healthy if !paths.data_dir.join(DB_FILE).exists() => {
+                        checks.push(Check::ok(
+                            name,
+                            "embedded; no database yet: the first command that touches applications makes it",
+                        ));
                         continue;
                     }
                     DataDir::Healthy => store.get_or_insert_with(|| {
