@@ -8,6 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// What the binary is built from: a change here makes the build `-dirty`.
+const BUILT_FROM: [&str; 5] = ["src", "assets", "build.rs", "Cargo.toml", "Cargo.lock"];
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
@@ -43,15 +46,18 @@ fn commit(manifest_dir: &Path) -> Option<String> {
     }
     rerun_when_head_moves(manifest_dir);
     let hash = git(manifest_dir, &["rev-parse", "--short=12", "HEAD"])?;
-    // Ignored files (target/) are not changes; untracked ones are.
-    let dirty = git(manifest_dir, &["status", "--porcelain"]).is_none_or(|s| !s.is_empty());
+    // Dirty means the binary is built from something other than the commit:
+    // a change to what goes into it, untracked files there included.
+    let mut status = vec!["status", "--porcelain", "--"];
+    status.extend(BUILT_FROM);
+    let dirty = git(manifest_dir, &status).is_none_or(|s| !s.is_empty());
     Some(if dirty { format!("{hash}-dirty") } else { hash })
 }
 
 /// Asks Cargo to run this script again when HEAD, the branch it points to, or
-/// the index changes (a commit, a checkout, `git add`), and when the sources
-/// change, so the hash and the `-dirty` mark stay fresh. In a worktree `.git`
-/// is a file, so the paths come from git itself.
+/// the index changes (a commit, a checkout, `git add`), and when what the
+/// binary is built from changes, so the hash and the `-dirty` mark stay
+/// fresh. In a worktree `.git` is a file, so the paths come from git itself.
 fn rerun_when_head_moves(manifest_dir: &Path) {
     let path = |args: &[&str]| git(manifest_dir, args).map(|p| manifest_dir.join(p));
     let mut watched: Vec<PathBuf> = Vec::new();
@@ -65,14 +71,7 @@ fn rerun_when_head_moves(manifest_dir: &Path) {
     for p in watched.iter().filter(|p| p.exists()) {
         println!("cargo:rerun-if-changed={}", p.display());
     }
-    for tracked in [
-        "src",
-        "assets",
-        "tests",
-        "benches",
-        "Cargo.toml",
-        "Cargo.lock",
-    ] {
-        println!("cargo:rerun-if-changed={tracked}");
+    for path in BUILT_FROM {
+        println!("cargo:rerun-if-changed={path}");
     }
 }
