@@ -74,51 +74,48 @@ pub async fn check_regions(
     for rc in &config.regions {
         let name = format!("region {}", rc.region);
         let check = match &rc.backend {
-            Backend::Embedded => {
-                let opened = match data_dir {
-                    DataDir::Missing => {
-                        checks.push(Check::ok(
-                            name,
-                            "embedded; the data dir is not made yet, so there is nothing to open",
-                        ));
-                        continue;
-                    }
-                    DataDir::Broken => {
-                        // Counted once, above: a warning here, not a second failure.
-                        checks.push(
-                            Check::warn(
-                                name,
-                                "embedded; not opened, as the data dir has a problem",
-                            )
-                            .fix("fix the data dir first (above)"),
-                        );
-                        continue;
-                    }
-                    // Opening would make the database: the doctor only reads.
-                    DataDir::Healthy if !paths.data_dir.join(DB_FILE).exists() => {
-                        checks.push(Check::ok(
-                            name,
-                            "embedded; no database yet: the first command that touches applications makes it",
-                        ));
-                        continue;
-                    }
-                    DataDir::Healthy => store.get_or_insert_with(|| {
+            Backend::Embedded => match not_opened(&name, data_dir, paths) {
+                Some(check) => check,
+                None => {
+                    let opened = store.get_or_insert_with(|| {
                         EmbeddedStore::open(
                             &paths.data_dir,
                             catalog.clone(),
                             config.secret_visible_for,
                         )
                         .map_err(|e| super::super::advice::error_line(&e.into()))
-                    }),
-                };
-                embedded(name, rc, opened).await
-            }
+                    });
+                    embedded(name, rc, opened).await
+                }
+            },
             Backend::Remote(remote) => check_remote(name, rc, remote).await,
             // A PostgreSQL backend adds its arm here: connect (its password
             // never printed: the URL through `text::redact_url`), then compare
             // the schema version with the one this keyward knows.
         };
         checks.push(check);
+    }
+}
+
+/// The line for an embedded region whose data dir is better not opened:
+/// not made yet (opening would make it; the doctor only reads), or with a
+/// problem reported above.
+fn not_opened(name: &str, data_dir: DataDir, paths: &Paths) -> Option<Check> {
+    match data_dir {
+        DataDir::Missing => Some(Check::ok(
+            name,
+            "embedded; the data dir is not made yet, so there is nothing to open",
+        )),
+        // Counted once, above: a warning here, not a second failure.
+        DataDir::Broken => Some(
+            Check::warn(name, "embedded; not opened, as the data dir has a problem")
+                .fix("fix the data dir first (above)"),
+        ),
+        DataDir::Healthy if !paths.data_dir.join(DB_FILE).exists() => Some(Check::ok(
+            name,
+            "embedded; no database yet: the first command that touches applications makes it",
+        )),
+        DataDir::Healthy => None,
     }
 }
 
