@@ -59,7 +59,7 @@ pub fn refuse_exposed(
 
 /// The files Keyward keeps in a data dir: if one is in an open directory, it
 /// may have been read, or planted.
-const DATA_DIR_FILES: &[&str] = &[
+pub const DATA_DIR_FILES: &[&str] = &[
     "keyward.db",
     "keyward.db-wal",
     "keyward.db-shm",
@@ -68,7 +68,11 @@ const DATA_DIR_FILES: &[&str] = &[
     "token-signing.ed25519",
 ];
 
-fn holds_data_files(dir: &Path) -> bool {
+/// What to do about a data dir that group or others could reach.
+pub const DATA_DIR_ADVICE: &str = "Anyone who could read it may hold copies of its keys (secret.key, token-signing.ed25519), and anyone who could write it may have planted files: check who, and replace the keys if in doubt. ";
+
+/// Whether `dir` holds any of [`DATA_DIR_FILES`].
+pub fn holds_data_files(dir: &Path) -> bool {
     DATA_DIR_FILES
         .iter()
         .any(|name| fs::symlink_metadata(dir.join(name)).is_ok())
@@ -84,14 +88,7 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
         .mode(0o700)
         .create(dir)?;
     let meta = fs::metadata(dir)?;
-    let refuse = || {
-        refuse_exposed(
-            dir,
-            &meta,
-            "the data dir",
-            "Anyone who could read it may hold copies of its keys (secret.key, token-signing.ed25519), and anyone who could write it may have planted files: check who, and replace the keys if in doubt. ",
-        )
-    };
+    let refuse = || refuse_exposed(dir, &meta, "the data dir", DATA_DIR_ADVICE);
     if meta.permissions().mode() & 0o077 == 0 {
         return Ok(());
     }

@@ -3,8 +3,10 @@
 
 pub mod advice;
 mod apps;
+mod completions;
 mod context;
 mod copy;
+mod doctor;
 mod info;
 pub mod output;
 mod prompt;
@@ -33,8 +35,27 @@ Examples:
   keyward apps reset-secret CLIENT_ID --yes
   keyward scopes";
 
+/// `0.1.0 (commit 1a2b3c4d5e6f)`, `-dirty` when built from a changed work
+/// tree, or a note that the build is not from git (see `build.rs`).
+pub const VERSION: &str = {
+    const COMMIT: &str = env!("KEYWARD_BUILD_COMMIT");
+    if COMMIT.is_empty() {
+        concat!(
+            env!("CARGO_PKG_VERSION"),
+            " (not built from a git checkout: no commit recorded)"
+        )
+    } else {
+        concat!(
+            env!("CARGO_PKG_VERSION"),
+            " (commit ",
+            env!("KEYWARD_BUILD_COMMIT"),
+            ")"
+        )
+    }
+};
+
 #[derive(Debug, Parser)]
-#[command(name = "keyward", version, about = ABOUT, after_help = AFTER_HELP)]
+#[command(name = "keyward", version = VERSION, about = ABOUT, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Where applications and keys are kept [default: the platform's data dir]
     #[arg(long, global = true, env = "KEYWARD_DATA_DIR", value_name = "DIR")]
@@ -116,6 +137,31 @@ pub enum Command {
         /// The issuer URL put in tokens [default: http:// plus the listen address]
         #[arg(long, value_name = "URL")]
         issuer: Option<String>,
+    },
+    /// Check the data dir, the config, each region's backend and the way a
+    /// copy would take here; say what to change
+    Doctor {
+        /// Print the checks as JSON
+        #[arg(long)]
+        json: bool,
+        /// Also send a harmless test text by the clipboard route keyward would
+        /// take, and ask you to paste it back
+        #[arg(long)]
+        clipboard_test: bool,
+    },
+    /// Print the shell completion script (see the README for where it goes)
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: completions::Shell,
+    },
+    /// Print the man page, or write every page (keyward.1, keyward-apps.1 and so on)
+    /// to a directory
+    Man {
+        /// Write keyward.1 and one page per command here instead of printing
+        /// keyward.1
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -268,6 +314,9 @@ fn parse_grace_arg(s: &str) -> Result<chrono::Duration, String> {
 
 /// Parses the command line and runs it.
 pub fn main() -> anyhow::Result<ExitCode> {
+    if let Some(code) = completions::complete_if_asked()? {
+        return Ok(code);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
@@ -307,6 +356,9 @@ fn usage_error(e: clap::Error) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(code) = run_without_context(&cli)? {
+        return Ok(code);
+    }
     let ctx = Context::load(cli.data_dir, cli.config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -351,6 +403,38 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             issuer,
         }) => runtime.block_on(serve::run(&ctx, &region, listen, issuer)),
+        Some(Command::Completions { shell }) => completions::script(shell),
+        Some(Command::Man { dir }) => completions::man(dir.as_deref()),
+        Some(Command::Doctor {
+            json,
+            clipboard_test,
+        }) => doctor::run(doctor::DoctorArgs {
+            data_dir: ctx.paths.data_dir.clone().into(),
+            config: ctx.paths.config_file.clone().into(),
+            json,
+            clipboard_test,
+        }),
+    }
+}
+
+/// The commands that need neither the config nor the data dir, run before
+/// either is loaded: they work before both exist, and with broken ones.
+fn run_without_context(cli: &Cli) -> anyhow::Result<Option<ExitCode>> {
+    match &cli.command {
+        Some(Command::Completions { shell }) => completions::script(*shell).map(Some),
+        Some(Command::Man { dir }) => completions::man(dir.as_deref()).map(Some),
+        // The doctor loads the config itself: it reports a broken one.
+        Some(Command::Doctor {
+            json,
+            clipboard_test,
+        }) => doctor::run(doctor::DoctorArgs {
+            data_dir: cli.data_dir.clone(),
+            config: cli.config.clone(),
+            json: *json,
+            clipboard_test: *clipboard_test,
+        })
+        .map(Some),
+        _ => Ok(None),
     }
 }
 
@@ -376,6 +460,15 @@ mod tests {
             ("cli/prompt.rs", include_str!("prompt.rs")),
             ("cli/output.rs", include_str!("output.rs")),
             ("cli/context.rs", include_str!("context.rs")),
+            ("cli/completions.rs", include_str!("completions.rs")),
+            ("cli/doctor/mod.rs", include_str!("doctor/mod.rs")),
+            ("cli/doctor/files.rs", include_str!("doctor/files.rs")),
+            ("cli/doctor/regions.rs", include_str!("doctor/regions.rs")),
+            (
+                "cli/doctor/clipboard.rs",
+                include_str!("doctor/clipboard.rs"),
+            ),
+            ("cli/doctor/terminal.rs", include_str!("doctor/terminal.rs")),
         ];
         let banned = ["println!", "eprintln!", "print!(", "eprint!("];
         for (file, text) in sources {

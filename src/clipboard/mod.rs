@@ -17,7 +17,7 @@
 
 mod osc52;
 mod system;
-mod tmux;
+pub mod tmux;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -53,6 +53,53 @@ impl Environment {
             tmux: set("TMUX"),
             screen: std::env::var("TERM").is_ok_and(|t| t.starts_with("screen")) && !set("TMUX"),
         }
+    }
+}
+
+/// Why [`choose`] picked what it picked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// The mode names the route (or `off`): nothing was looked at.
+    Configured,
+    /// `auto` over SSH (`SSH_TTY` or `SSH_CONNECTION`): the system clipboard
+    /// here is not the user's.
+    Ssh,
+    /// `auto` without `DISPLAY` or `WAYLAND_DISPLAY`: there is no system
+    /// clipboard to reach.
+    NoDisplay,
+    /// `auto` on a local display.
+    Display,
+}
+
+/// The route copies take with `mode` in `env`, and why: under `auto`, OSC 52
+/// over SSH or without a display, else the system clipboard (which falls back
+/// to OSC 52 if it fails). `None` when copying is off. The one place this
+/// choice is made: [`Clipboard`] copies by it and `keyward doctor` reports it.
+pub fn choose(mode: Mode, env: &Environment) -> (Option<Route>, Reason) {
+    match mode {
+        Mode::Off => (None, Reason::Configured),
+        Mode::System => (Some(Route::System), Reason::Configured),
+        Mode::Osc52 => (Some(Route::Osc52), Reason::Configured),
+        Mode::Auto if env.ssh => (Some(Route::Osc52), Reason::Ssh),
+        Mode::Auto if !env.display => (Some(Route::Osc52), Reason::NoDisplay),
+        Mode::Auto => (Some(Route::System), Reason::Display),
+    }
+}
+
+/// A terminal multiplexer whose passthrough form an OSC 52 escape is wrapped in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Multiplexer {
+    Tmux,
+    Screen,
+}
+
+/// The multiplexer an OSC 52 escape is wrapped for, if any: only when the
+/// `clipboard_passthrough` setting asks for it and one is there.
+pub fn passthrough(settings: &Settings, env: &Environment) -> Option<Multiplexer> {
+    match (settings.passthrough, env.tmux, env.screen) {
+        (true, true, _) => Some(Multiplexer::Tmux),
+        (true, false, true) => Some(Multiplexer::Screen),
+        _ => None,
     }
 }
 
@@ -203,21 +250,15 @@ impl Clipboard {
         &self.settings
     }
 
-    /// The route `auto` picks here: OSC 52 over SSH or without a display.
+    /// The route the next copy takes: [`choose`], except that once the system
+    /// clipboard failed under `auto`, OSC 52.
     fn preferred(&self) -> Option<Route> {
-        match self.settings.mode {
-            Mode::Off => None,
-            Mode::System => Some(Route::System),
-            Mode::Osc52 => Some(Route::Osc52),
-            Mode::Auto if self.env.ssh || !self.env.display => Some(Route::Osc52),
-            Mode::Auto
-                if self
-                    .system_failed
-                    .load(std::sync::atomic::Ordering::Relaxed) =>
-            {
-                Some(Route::Osc52)
-            }
-            Mode::Auto => Some(Route::System),
+        let failed = self
+            .system_failed
+            .load(std::sync::atomic::Ordering::Relaxed);
+        match choose(self.settings.mode, &self.env) {
+            (Some(Route::System), Reason::Display) if failed => Some(Route::Osc52),
+            (route, _) => route,
         }
     }
 
@@ -227,10 +268,11 @@ impl Clipboard {
     }
 
     fn osc52(&self, text: &str) -> Result<String, ClipboardError> {
+        let wrap = passthrough(&self.settings, &self.env);
         osc52_sequence(
             text,
-            self.settings.passthrough && self.env.tmux,
-            self.settings.passthrough && self.env.screen,
+            wrap == Some(Multiplexer::Tmux),
+            wrap == Some(Multiplexer::Screen),
         )
     }
 
@@ -356,6 +398,38 @@ mod tests {
             c.clear_at.is_none(),
             "client IDs are not cleared by default"
         );
+    }
+
+    /// The choice `keyward doctor` reports is the one copies are made by.
+    #[test]
+    fn choose_says_why() {
+        let env = |ssh, display| Environment {
+            ssh,
+            display,
+            ..Default::default()
+        };
+        assert_eq!(
+            choose(Mode::Auto, &env(true, true)),
+            (Some(Route::Osc52), Reason::Ssh)
+        );
+        assert_eq!(
+            choose(Mode::Auto, &env(false, false)),
+            (Some(Route::Osc52), Reason::NoDisplay)
+        );
+        assert_eq!(
+            choose(Mode::Auto, &env(false, true)),
+            (Some(Route::System), Reason::Display)
+        );
+        assert_eq!(
+            choose(Mode::System, &env(true, false)),
+            (Some(Route::System), Reason::Configured)
+        );
+        assert_eq!(choose(Mode::Off, &env(false, true)).0, None);
+        let c = clipboard(Mode::Auto, env(false, true));
+        assert_eq!(c.preferred(), Some(Route::System));
+        c.system_failed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(c.preferred(), Some(Route::Osc52), "after a failure");
     }
 
     #[test]

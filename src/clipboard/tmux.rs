@@ -38,3 +38,34 @@ pub fn delete_buffers_holding(fingerprint: &[u8; 32]) -> usize {
     }
     deleted
 }
+
+/// What the tmux this process runs in says about copying. `None` where tmux
+/// did not answer (not in tmux, or an option this tmux does not have).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TmuxClipboard {
+    /// `on` turns an application's OSC 52 into a paste buffer and passes it
+    /// on to the outer terminal; `external` and `off` drop it.
+    pub set_clipboard: Option<String>,
+    /// `on` lets a passthrough-wrapped escape through (tmux 3.3 and later).
+    pub allow_passthrough: Option<String>,
+    /// The outer terminal as tmux knows it (`TERM` of the attached client).
+    pub client_termname: Option<String>,
+    /// The features tmux uses with that terminal; `clipboard` among them
+    /// means tmux passes OSC 52 on to it.
+    pub client_features: Option<String>,
+}
+
+/// Reads [`TmuxClipboard`] from the tmux server of `$TMUX`.
+pub fn clipboard_options() -> TmuxClipboard {
+    let text = |args: &[&str]| {
+        tmux(args)
+            .map(|out| String::from_utf8_lossy(&out).trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    TmuxClipboard {
+        set_clipboard: text(&["show", "-sv", "set-clipboard"]),
+        allow_passthrough: text(&["show", "-gv", "allow-passthrough"]),
+        client_termname: text(&["display-message", "-p", "#{client_termname}"]),
+        client_features: text(&["display-message", "-p", "#{client_termfeatures}"]),
+    }
+}

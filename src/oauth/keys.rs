@@ -48,7 +48,8 @@ fn describe_io(path: &str, source: &std::io::Error) -> String {
 
 /// The key file, refused unread if group or others can reach it: anyone who
 /// read it can sign admin tokens.
-const SIGNING_KEY: KeyFile = KeyFile {
+/// The signing key's file, as messages name it.
+pub const SIGNING_KEY: KeyFile = KeyFile {
     what: "the token signing key",
     advice: "Whoever read it can sign tokens, admin tokens included: move it away so a new one is generated (tokens already issued stop verifying). ",
 };

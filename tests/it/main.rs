@@ -8,12 +8,14 @@
 mod support;
 
 mod cli_apps;
+mod cli_meta;
 mod cli_output;
 mod cli_rotation;
 mod clipboard_cli;
 mod clipboard_tui;
 mod concurrency;
 mod crash_safety;
+mod doctor;
 mod interop_python;
 mod leak_scan;
 mod properties;

@@ -12,9 +12,10 @@ use sha2::Sha256;
 use crate::fs::{ExposedError, KeyFile, load_or_create_key};
 use crate::model::{ClientId, ClientSecret};
 
-const KEY_FILE: &str = "secret.key";
+pub const KEY_FILE: &str = "secret.key";
 const KEY_LEN: usize = 32;
-const HASHING_KEY: KeyFile = KeyFile {
+/// The hashing key's file, as messages name it.
+pub const HASHING_KEY: KeyFile = KeyFile {
     what: "the hashing key",
     advice: "Whoever read it can check guessed secrets against a copy of the database. ",
 };

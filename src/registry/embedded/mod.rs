@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 pub use generation::GENERATION_FILE;
-pub use hasher::SecretHasher;
+pub use hasher::{HASHING_KEY, KEY_FILE as HASHING_KEY_FILE, SecretHasher};
 pub use schema::MARKED_WRITE_FUNCTION;
 
 use self::auth_cache::{AuthCache, KnownClient};
