@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 pub use settings::{
     ClipboardMode, ClipboardSettings, ConnectionSettings, DEFAULT_CLEAR_AFTER,
-    MAX_CONNECTIONS_LIMIT, ThrottleSettings,
+    MAX_CONNECTIONS_LIMIT, RequestLogSettings, ThrottleSettings,
 };
 
 use crate::catalog::line_column;
@@ -144,6 +144,8 @@ pub struct Config {
     pub throttle: ThrottleSettings,
     /// `keyward serve`'s connection cap and header-read timeout.
     pub connections: ConnectionSettings,
+    /// How often `keyward serve` summarises requests in its log.
+    pub request_log: RequestLogSettings,
 }
 
 impl Default for Config {
@@ -160,6 +162,7 @@ impl Default for Config {
             clipboard: ClipboardSettings::default(),
             throttle: ThrottleSettings::default(),
             connections: ConnectionSettings::default(),
+            request_log: RequestLogSettings::default(),
         }
     }
 }
@@ -177,6 +180,7 @@ struct RawConfig {
     throttle_window_seconds: Option<u64>,
     max_connections: Option<usize>,
     header_read_timeout_seconds: Option<u64>,
+    log_summary_seconds: Option<u64>,
     #[serde(default)]
     region: Vec<RawRegion>,
 }
@@ -449,6 +453,14 @@ impl Config {
             );
             self.connections.header_read_timeout = Duration::from_secs(limit.check(secs, source)?);
         }
+        if let Some(secs) = raw.log_summary_seconds {
+            let limit = Limit::new(
+                "log_summary_seconds",
+                3600,
+                seconds(defaults.request_log.summary_every),
+            );
+            self.request_log.summary_every = Duration::from_secs(limit.check(secs, source)?);
+        }
         Ok(())
     }
 
@@ -644,17 +656,22 @@ mod tests {
                 "header_read_timeout_seconds = 3601",
                 "c.toml: header_read_timeout_seconds = 3601: use 1 to 3600 (the default is 10)",
             ),
+            (
+                "log_summary_seconds = 0",
+                "c.toml: log_summary_seconds = 0: use 1 to 3600 (the default is 10)",
+            ),
         ] {
             let e = Config::parse(line, "c.toml").unwrap_err().to_string();
             assert_eq!(e, expected);
         }
-        let edges = "secret_visible_seconds = 86400\nclipboard_clear_after = 1\nthrottle_window_seconds = 86400\nmax_connections = 1000000\nheader_read_timeout_seconds = 3600\n";
+        let edges = "secret_visible_seconds = 86400\nclipboard_clear_after = 1\nthrottle_window_seconds = 86400\nmax_connections = 1000000\nheader_read_timeout_seconds = 3600\nlog_summary_seconds = 3600\n";
         let c = Config::parse(edges, "c.toml").unwrap();
         assert_eq!(c.secret_visible_for, Duration::from_secs(86_400));
         assert_eq!(c.clipboard.clear_after, Duration::from_secs(1));
         assert_eq!(c.throttle.window, Duration::from_secs(86_400));
         assert_eq!(c.connections.max_connections, 1_000_000);
         assert_eq!(c.connections.header_read_timeout, Duration::from_secs(3600));
+        assert_eq!(c.request_log.summary_every, Duration::from_secs(3600));
     }
 
     /// A region table with several mistakes reports the same one as before
