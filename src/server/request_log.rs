@@ -223,6 +223,11 @@ fn grouped(n: u64) -> String {
     out
 }
 
+/// `1 request`, `2,001 requests`.
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", grouped(n), if n == 1 { one } else { many })
+}
+
 /// A client ID as logged: control characters made visible, cut to
 /// [`ID_CHARS`] characters. Borrowed when it is already fit (always, for IDs
 /// the parser accepted that are not too long).
@@ -286,17 +291,23 @@ impl RequestLog {
     }
 
     /// Counts a refusal; true if it gets its own line now (its client ID or
-    /// address started being refused this way, and the budget allows).
-    fn record_refusal(&self, kind: usize, client_id: &str, addr: Option<IpAddr>) -> bool {
+    /// address started being refused this way, and the budget allows). A
+    /// throttled request is new only if what is throttled is: a flood of new
+    /// client IDs from a throttled address is one address.
+    fn record_refusal(&self, refusal: Refusal, client_id: &str, addr: Option<IpAddr>) -> bool {
+        let kind = refusal.kind();
         let shown = shown_client_id(client_id);
         let mut w = lock(&self.window);
         w.refused[kind] += 1;
-        let mut started = w
+        let client_started = w
             .clients
             .record(shown.as_ref(), kind, |id: &str| Box::from(id));
-        if let Some(a) = addr {
-            started |= w.addresses.record(&a, kind, |a| *a);
-        }
+        let address_started = addr.is_some_and(|a| w.addresses.record(&a, kind, |a| *a));
+        let started = match refusal {
+            Refusal::ThrottledAddress { .. } => address_started,
+            Refusal::ThrottledClient { .. } => client_started,
+            Refusal::Failed | Refusal::Replaced => client_started || address_started,
+        };
         if !started {
             return false;
         }
@@ -329,13 +340,15 @@ impl RequestLog {
         if requests > 0 {
             tracing::info!(
                 %region, requests, tokens_issued = tokens, refused, server_errors = errors,
-                "in the last {secs} s: {} requests; region {region} issued {} tokens; {} refused; {} server errors",
-                grouped(requests), grouped(tokens), grouped(refused), grouped(errors)
+                "in the last {secs} s: {}; region {region} issued {} tokens; {} refused; {} server errors",
+                counted(requests, "request", "requests"), grouped(tokens), grouped(refused), grouped(errors)
             );
         }
         if let Some((counts, text)) = refusals {
             tracing::warn!(
-                failed = counts[FAILED], replaced = counts[REPLACED], throttled = counts[THROTTLED],
+                failed = counts[FAILED],
+                replaced = counts[REPLACED],
+                throttled = counts[THROTTLED],
                 "refused authentication in the last {secs} s: {text}"
             );
         }
@@ -357,9 +370,8 @@ fn refusal_summary(w: &Window) -> Option<([u64; 3], String)> {
         let n = w.refused[kind];
         if n > 0 {
             parts.push(format!(
-                "{what} {} {} from {} and {}",
-                grouped(n),
-                if n == 1 { "request" } else { "requests" },
+                "{what} {} from {} and {}",
+                counted(n, "request", "requests"),
                 w.addresses.keys(kind, "address", "addresses"),
                 w.clients.keys(kind, "client ID", "client IDs"),
             ));
@@ -371,11 +383,21 @@ fn refusal_summary(w: &Window) -> Option<([u64; 3], String)> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let addresses: Vec<_> = w.addresses.top().into_iter().map(|(a, n)| (a.to_string(), n)).collect();
+    let addresses: Vec<_> = w
+        .addresses
+        .top()
+        .into_iter()
+        .map(|(a, n)| (a.to_string(), n))
+        .collect();
     if !addresses.is_empty() {
         parts.push(format!("top addresses: {}", named(addresses)));
     }
-    let clients: Vec<_> = w.clients.top().into_iter().map(|(c, n)| (c.to_string(), n)).collect();
+    let clients: Vec<_> = w
+        .clients
+        .top()
+        .into_iter()
+        .map(|(c, n)| (c.to_string(), n))
+        .collect();
     if !clients.is_empty() {
         parts.push(format!("top client IDs: {}", named(clients)));
     }
@@ -396,7 +418,7 @@ pub(super) fn refused(state: &AppState, refusal: Refusal, client_id: &str, addr:
     let shown = shown_client_id(client_id);
     let address = shown_addr(addr);
     tracing::debug!(target: REQUESTS_TARGET, client_id = %shown, addr = %address, ?refusal, "client authentication refused");
-    if !state.request_log.record_refusal(refusal.kind(), client_id, addr) {
+    if !state.request_log.record_refusal(refusal, client_id, addr) {
         return;
     }
     let (client_failures, address_failures) =
@@ -430,6 +452,10 @@ pub(super) fn refused(state: &AppState, refusal: Refusal, client_id: &str, addr:
 mod tests {
     use super::*;
 
+    const THROTTLED_BY_ADDRESS: Refusal = Refusal::ThrottledAddress {
+        wait: Duration::from_secs(1),
+    };
+
     fn log() -> RequestLog {
         RequestLog::new(RequestLogSettings::default())
     }
@@ -457,26 +483,36 @@ mod tests {
     fn a_key_is_named_when_it_starts_and_again_only_after_a_quiet_interval() {
         let log = log();
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        assert!(log.record_refusal(FAILED, "a", Some(ip)), "the first failure");
-        assert!(!log.record_refusal(FAILED, "a", Some(ip)), "counted only");
         assert!(
-            log.record_refusal(FAILED, "b", Some(ip)),
+            log.record_refusal(Refusal::Failed, "a", Some(ip)),
+            "the first failure"
+        );
+        assert!(
+            !log.record_refusal(Refusal::Failed, "a", Some(ip)),
+            "counted only"
+        );
+        assert!(
+            log.record_refusal(Refusal::Failed, "b", Some(ip)),
             "a new client ID from a known address"
         );
         assert!(
-            log.record_refusal(THROTTLED, "a", Some(ip)),
+            log.record_refusal(THROTTLED_BY_ADDRESS, "a", Some(ip)),
             "started being throttled"
+        );
+        assert!(
+            !log.record_refusal(THROTTLED_BY_ADDRESS, "c", Some(ip)),
+            "a new client ID from an address already throttled"
         );
         let region = crate::model::Region::new("us").unwrap();
         log.summarise(&region);
         assert!(
-            !log.record_refusal(FAILED, "a", Some(ip)),
+            !log.record_refusal(Refusal::Failed, "a", Some(ip)),
             "still failing from the interval before"
         );
         log.summarise(&region);
         log.summarise(&region);
         assert!(
-            log.record_refusal(FAILED, "a", Some(ip)),
+            log.record_refusal(Refusal::Failed, "a", Some(ip)),
             "failing again after a quiet interval"
         );
     }
@@ -485,7 +521,7 @@ mod tests {
     fn named_lines_have_a_budget_and_the_rest_are_counted() {
         let log = log();
         let named = (0..1_000)
-            .filter(|i| log.record_refusal(FAILED, &format!("guess{i}"), None))
+            .filter(|i| log.record_refusal(Refusal::Failed, &format!("guess{i}"), None))
             .count();
         assert_eq!(named, NAMED_BURST as usize);
         let w = lock(&log.window);
@@ -494,7 +530,10 @@ mod tests {
         // Another kind has its own budget: a flood of failures does not hide
         // the moment its address starts being throttled.
         drop(w);
-        assert!(log.record_refusal(THROTTLED, "guess0", None));
+        let by_client = Refusal::ThrottledClient {
+            wait: Duration::from_secs(1),
+        };
+        assert!(log.record_refusal(by_client, "guess0", None));
     }
 
     #[test]
@@ -518,11 +557,15 @@ mod tests {
         let log = log();
         let attacker: IpAddr = "10.0.0.9".parse().unwrap();
         for _ in 0..3 {
-            log.record_refusal(FAILED, &"p".repeat(300), Some("10.0.0.2".parse().unwrap()));
+            log.record_refusal(
+                Refusal::Failed,
+                &"p".repeat(300),
+                Some("10.0.0.2".parse().unwrap()),
+            );
         }
         let n = MAX_TRACKED + 500;
         for i in 0..n {
-            log.record_refusal(THROTTLED, &format!("guess{i}"), Some(attacker));
+            log.record_refusal(THROTTLED_BY_ADDRESS, &format!("guess{i}"), Some(attacker));
         }
         let w = lock(&log.window);
         assert_eq!(w.clients.current.len(), MAX_TRACKED, "bounded");

@@ -1,7 +1,6 @@
 //! `--copy` on a real X server (Xvfb) read back with xclip, and on a machine
 //! without a usable display. scripts/test installs xvfb and xclip.
 
-
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

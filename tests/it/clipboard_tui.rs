@@ -15,7 +15,6 @@ use keyward::model::{ClientId, ClientSecret, Region};
 use keyward::registry::Registry;
 use keyward::registry::embedded::EmbeddedStore;
 
-
 use crate::support::tmux::Pane;
 use crate::support::xvfb::{HungDisplay, Xvfb};
 

@@ -3,7 +3,6 @@
 //! and sets `KEYWARD_INTEROP_PYTHON`; without it this test says so and passes,
 //! so a bare `cargo test` works on a machine without Python.
 
-
 use crate::support::server::TestServer;
 
 #[tokio::test]

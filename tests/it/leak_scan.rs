@@ -12,7 +12,6 @@ use std::process::{Command, Stdio};
 
 use base64::Engine as _;
 
-
 use crate::support::tmux::Pane;
 
 const BIN: &str = env!("CARGO_BIN_EXE_keyward");

@@ -2,7 +2,6 @@
 //! embedded store promises: regions share one file yet stay apart, a second
 //! process sees writes at once, and a reset elsewhere closes a reveal here.
 
-
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -1,15 +1,14 @@
 //! The admin API of `keyward serve`, against a real server on a random
 //! loopback port, and the remote registry passing the shared suite over it.
 
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::server::TestServer;
 use keyward::model::{ClientSecret, Region};
 use keyward::registry::remote::RemoteRegistry;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use crate::support::server::TestServer;
 
 async fn call(
     s: &TestServer,

@@ -1,13 +1,12 @@
 //! The OAuth 2.0 endpoints of `keyward serve`, against a real server on a
 //! random loopback port.
 
-
+use crate::support::server::TestServer;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use keyward::registry::Registry as _;
 use reqwest::StatusCode;
 use serde_json::Value;
-use crate::support::server::TestServer;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 

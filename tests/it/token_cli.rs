@@ -1,16 +1,15 @@
 //! `keyward token` against Keyward's own server and against a loopback server
 //! that behaves like the vendor's draft-10 API. Nothing leaves the machine.
 
-
 use std::process::Stdio;
 
+use crate::support::server::TestServer;
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use serde_json::{Value, json};
-use crate::support::server::TestServer;
 use tokio::io::AsyncWriteExt as _;
 
 const ECHO_ID: &str = "0123456789abcdef0123456789abcdef";

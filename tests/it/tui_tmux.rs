@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-
 use crate::support::tmux::Pane;
 
 const BIN: &str = env!("CARGO_BIN_EXE_keyward");
