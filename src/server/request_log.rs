@@ -176,7 +176,8 @@ impl Budget {
     }
 
     fn take(&mut self, now: Instant) -> bool {
-        let earned = now.saturating_duration_since(self.refilled).as_secs() / NAMED_EVERY.as_secs();
+        let earned =
+            now.saturating_duration_since(self.refilled).as_millis() / NAMED_EVERY.as_millis();
         if earned > 0 {
             self.left = NAMED_BURST.min(self.left.saturating_add(earned as u32));
             self.refilled += NAMED_EVERY * earned as u32;
@@ -215,7 +216,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);
