@@ -137,6 +137,12 @@ pub enum Command {
         /// The issuer URL put in tokens [default: http:// plus the listen address]
         #[arg(long, value_name = "URL")]
         issuer: Option<String>,
+        /// Log every request, token and refused authentication on its own
+        /// line (for debugging: a busy or attacked server writes a lot). By
+        /// default they are counted and summarised every
+        /// `log_summary_seconds`
+        #[arg(long)]
+        log_requests: bool,
     },
     /// Check the data dir, the config, each region's backend and the way a
     /// copy would take here; say what to change
@@ -402,7 +408,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             region,
             listen,
             issuer,
-        }) => runtime.block_on(serve::run(&ctx, &region, listen, issuer)),
+            log_requests,
+        }) => runtime.block_on(serve::run(
+            &ctx,
+            &region,
+            serve::ServeArgs {
+                listen,
+                issuer,
+                log_requests,
+            },
+        )),
         Some(Command::Completions { shell }) => completions::script(shell),
         Some(Command::Man { dir }) => completions::man(dir.as_deref()),
         Some(Command::Doctor {

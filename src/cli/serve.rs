@@ -12,13 +12,21 @@ use crate::server::{Server, shutdown_signal};
 
 use super::Context;
 
-pub async fn run(
-    ctx: &Context,
-    region: &Region,
-    listen: SocketAddr,
-    issuer: Option<String>,
-) -> anyhow::Result<ExitCode> {
-    let _log_guard = init_logging();
+/// What `keyward serve` was given besides the region.
+pub struct ServeArgs {
+    pub listen: SocketAddr,
+    pub issuer: Option<String>,
+    /// A line per request, token and refusal (`--log-requests`).
+    pub log_requests: bool,
+}
+
+pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let ServeArgs {
+        listen,
+        issuer,
+        log_requests,
+    } = args;
+    let _log_guard = init_logging(log_requests);
     let rc = ctx.region_config(region)?;
     if !matches!(rc.backend, Backend::Embedded) {
         anyhow::bail!(
@@ -38,7 +46,8 @@ pub async fn run(
     .with_throttle(ctx.config.throttle)
     .with_connections(ctx.config.connections)
     .with_usage(ctx.config.usage_flush)
-    .with_rotation_grace(ctx.config.rotation_grace);
+    .with_rotation_grace(ctx.config.rotation_grace)
+    .with_request_log(ctx.config.request_log);
     let addr = server.local_addr()?;
     tracing::info!(%region, %addr, issuer = server.issuer(), "keyward serve listening");
     // Scripts and tests that pass port 0 read the address from here.
@@ -54,6 +63,8 @@ pub async fn run(
 }
 
 /// Structured logs on standard error; `RUST_LOG` refines the level.
+/// Per-request lines are at debug under their own target (see
+/// `server::request_log`): `log_requests` turns them on whatever the level.
 ///
 /// Lines go through a [`LogBuffer`]: a request only appends its line, and a
 /// writer thread writes the lines in batches (at least every 100 ms), so a
@@ -61,9 +72,15 @@ pub async fn run(
 /// busy server pays no wake-up per line. Nothing is dropped, and the guard
 /// writes what is left when dropped. Without a thread to write, logs go
 /// straight to standard error.
-fn init_logging() -> Option<FlushGuard<std::io::Stderr>> {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+fn init_logging(log_requests: bool) -> Option<FlushGuard<std::io::Stderr>> {
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    if log_requests {
+        let directive = format!("{}=debug", crate::server::request_log::REQUESTS_TARGET);
+        if let Ok(d) = directive.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     // Colour only for a person at a terminal: a log file or a collector gets
     // plain lines (and formatting them is cheaper on the token path).
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 pub use settings::{
     ClipboardMode, ClipboardSettings, ConnectionSettings, DEFAULT_CLEAR_AFTER,
-    MAX_CONNECTIONS_LIMIT, ThrottleSettings,
+    MAX_CONNECTIONS_LIMIT, RequestLogSettings, ThrottleSettings,
 };
 
 use crate::catalog::line_column;
@@ -150,6 +150,8 @@ pub struct Config {
     /// How often `keyward serve` writes secret usage (`usage_flush_seconds`;
     /// 0 turns recording off).
     pub usage_flush: Option<Duration>,
+    /// How often `keyward serve` summarises requests in its log.
+    pub request_log: RequestLogSettings,
 }
 
 /// How often `keyward serve` writes what it noted of secret usage, unless
@@ -172,6 +174,7 @@ impl Default for Config {
             connections: ConnectionSettings::default(),
             rotation_grace: crate::model::DEFAULT_ROTATION_GRACE,
             usage_flush: Some(DEFAULT_USAGE_FLUSH),
+            request_log: RequestLogSettings::default(),
         }
     }
 }
@@ -191,6 +194,7 @@ struct RawConfig {
     header_read_timeout_seconds: Option<u64>,
     rotation_grace: Option<String>,
     usage_flush_seconds: Option<u64>,
+    log_summary_seconds: Option<u64>,
     #[serde(default)]
     region: Vec<RawRegion>,
 }
@@ -464,6 +468,14 @@ impl Config {
             );
             self.connections.header_read_timeout = Duration::from_secs(limit.check(secs, source)?);
         }
+        if let Some(secs) = raw.log_summary_seconds {
+            let limit = Limit::new(
+                "log_summary_seconds",
+                3600,
+                seconds(defaults.request_log.summary_every),
+            );
+            self.request_log.summary_every = Duration::from_secs(limit.check(secs, source)?);
+        }
         Ok(())
     }
 
@@ -683,17 +695,22 @@ mod tests {
                 "header_read_timeout_seconds = 3601",
                 "c.toml: header_read_timeout_seconds = 3601: use 1 to 3600 (the default is 10)",
             ),
+            (
+                "log_summary_seconds = 0",
+                "c.toml: log_summary_seconds = 0: use 1 to 3600 (the default is 10)",
+            ),
         ] {
             let e = Config::parse(line, "c.toml").unwrap_err().to_string();
             assert_eq!(e, expected);
         }
-        let edges = "secret_visible_seconds = 86400\nclipboard_clear_after = 1\nthrottle_window_seconds = 86400\nmax_connections = 1000000\nheader_read_timeout_seconds = 3600\n";
+        let edges = "secret_visible_seconds = 86400\nclipboard_clear_after = 1\nthrottle_window_seconds = 86400\nmax_connections = 1000000\nheader_read_timeout_seconds = 3600\nlog_summary_seconds = 3600\n";
         let c = Config::parse(edges, "c.toml").unwrap();
         assert_eq!(c.secret_visible_for, Duration::from_secs(86_400));
         assert_eq!(c.clipboard.clear_after, Duration::from_secs(1));
         assert_eq!(c.throttle.window, Duration::from_secs(86_400));
         assert_eq!(c.connections.max_connections, 1_000_000);
         assert_eq!(c.connections.header_read_timeout, Duration::from_secs(3600));
+        assert_eq!(c.request_log.summary_every, Duration::from_secs(3600));
     }
 
     /// A region table with several mistakes reports the same one as before

@@ -1,5 +1,5 @@
 //! The settings the config file sets for other parts: the clipboard, and
-//! `keyward serve`'s throttle and connection limits. They are defined here,
+//! `keyward serve`'s throttle, connection limits and request log. They are defined here,
 //! beside the parser that fills them, and `clipboard` and `server` take them
 //! from here, so `config` depends on neither.
 
@@ -95,6 +95,21 @@ impl Default for ConnectionSettings {
         ConnectionSettings {
             max_connections: 1024,
             header_read_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// How `keyward serve` reports requests; see `server::request_log`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestLogSettings {
+    /// One summary of requests, tokens and refusals this often.
+    pub summary_every: Duration,
+}
+
+impl Default for RequestLogSettings {
+    fn default() -> Self {
+        RequestLogSettings {
+            summary_every: Duration::from_secs(10),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod connections;
 mod errors;
 pub mod log_buffer;
 pub mod openapi;
+pub mod request_log;
 pub mod throttle;
 mod token;
 pub mod usage;
@@ -46,6 +47,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub registry: Arc<dyn Registry>,
     pub throttle: throttle::Throttle,
+    /// Counts requests and writes the log's summaries; see `request_log.rs`.
+    pub request_log: request_log::RequestLog,
     pub issuer: TokenIssuer,
     pub catalog: Arc<Catalog>,
     pub region: Region,
@@ -97,6 +100,9 @@ impl Server {
                 rotation_grace: crate::model::DEFAULT_ROTATION_GRACE,
                 issuer: TokenIssuer::new(keys, issuer, audience),
                 throttle: throttle::Throttle::new(throttle::ThrottleSettings::default()),
+                request_log: request_log::RequestLog::new(
+                    request_log::RequestLogSettings::default(),
+                ),
                 registry,
                 catalog,
                 region,
@@ -116,6 +122,14 @@ impl Server {
     pub fn with_throttle(mut self, settings: throttle::ThrottleSettings) -> Self {
         if let Some(state) = Arc::get_mut(&mut self.state) {
             state.throttle = throttle::Throttle::new(settings);
+        }
+        self
+    }
+
+    /// Replaces the default interval of the log's summaries.
+    pub fn with_request_log(mut self, settings: request_log::RequestLogSettings) -> Self {
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.request_log = request_log::RequestLog::new(settings);
         }
         self
     }
@@ -164,7 +178,8 @@ impl Server {
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     /// Connections are capped and must send a request's head in time; see
-    /// `connections.rs`.
+    /// `connections.rs`. The log gets a summary every interval, and one of
+    /// the last part when the server stops.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -178,6 +193,7 @@ impl Server {
             )),
             _ => None,
         };
+        let summaries = tokio::spawn(summarise_every_interval(state.clone()));
         let served = connections::serve(
             self.listener,
             router(self.state),
@@ -193,6 +209,8 @@ impl Server {
         if let Some(recorder) = &state.usage {
             recorder.flush(state.registry.as_ref()).await;
         }
+        summaries.abort();
+        state.request_log.summarise(&state.region);
         served
     }
 }
@@ -217,22 +235,34 @@ pub fn router(state: SharedState) -> Router {
         // applications, and some replies carry secrets.
         .nest("/admin/v1", admin::routes().layer(no_store()))
         .fallback_service(any(errors::not_found).layer(no_store()))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(middleware::from_fn(access_log))
+        .layer(middleware::from_fn_with_state(state, access_log))
+}
+
+async fn summarise_every_interval(state: SharedState) {
+    let every = state.request_log.summary_every();
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        state.request_log.summarise(&state.region);
+    }
 }
 
 async fn healthz(State(_): State<SharedState>) -> impl IntoResponse {
     "ok\n"
 }
 
-/// One line per request: method, path (never the query, which a careless
-/// client could fill with credentials), status and time. No headers, no bodies.
-async fn access_log(req: Request, next: Next) -> Response {
+/// Counts every request for the log's summary (see `request_log.rs`). A line
+/// per request (method, path, status, time) only when per-request lines are
+/// on, and for server errors within their budget. Never the query, which a
+/// careless client could fill with credentials; no headers, no bodies.
+async fn access_log(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
     // A cheap clone (shared bytes); the printable path is only built when the
@@ -241,19 +271,10 @@ async fn access_log(req: Request, next: Next) -> Response {
     let response = next.run(req).await;
     let status = response.status().as_u16();
     let micros = started.elapsed().as_micros() as u64;
-    // Successes are routine (a token issued logs its own line), so they go at
-    // debug; refusals at info; server faults at warn.
-    macro_rules! log {
-        ($level:ident) => {
-            tracing::$level!(%method, path = %crate::text::printable_truncated(uri.path(), 120), status, micros, "request")
-        };
-    }
-    if status >= 500 {
-        log!(warn);
-    } else if status >= 400 {
-        log!(info);
-    } else {
-        log!(debug);
+    let path = || crate::text::printable_truncated(uri.path(), 120);
+    tracing::debug!(target: request_log::REQUESTS_TARGET, %method, path = %path(), status, micros, "request");
+    if state.request_log.request_done(status) {
+        tracing::warn!(%method, path = %path(), status, micros, "request failed on the server's side");
     }
     response
 }

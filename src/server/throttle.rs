@@ -63,6 +63,19 @@ impl<K: Hash + Eq + Clone> Table<K> {
         (w.failures >= self.limit && now < ends).then(|| ends - now)
     }
 
+    /// Failures of `key` in its current window.
+    fn failures<Q>(&self, key: &Q, window: Duration, now: Instant) -> u32
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        windows
+            .get(key)
+            .filter(|w| now < w.started + window)
+            .map_or(0, |w| w.failures)
+    }
+
     fn record(&self, key: K, window: Duration, now: Instant) {
         if self.limit == 0 {
             return;
@@ -126,6 +139,15 @@ impl Throttle {
         addr.and_then(|a| self.addresses.blocked(&a, self.window, now))
     }
 
+    /// The failures counted so far in the current windows of this client ID
+    /// and of this address (for the log).
+    pub fn failures(&self, client_id: &str, addr: Option<IpAddr>, now: Instant) -> (u32, u32) {
+        (
+            self.clients.failures(client_id, self.window, now),
+            addr.map_or(0, |a| self.addresses.failures(&a, self.window, now)),
+        )
+    }
+
     pub fn record_failure(&self, client_id: &str, addr: Option<IpAddr>, now: Instant) {
         self.clients.record(client_id.to_owned(), self.window, now);
         if let Some(a) = addr {
@@ -163,6 +185,7 @@ mod tests {
             t.check("b", Some(ip), now).is_none(),
             "another client is unaffected"
         );
+        assert_eq!(t.failures("a", Some(ip), now), (3, 0), "address limit off");
         assert!(
             t.check("a", Some(ip), now + Duration::from_secs(60))
                 .is_none(),

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::SharedState;
 use super::errors::ApiError;
+use super::request_log::{REQUESTS_TARGET, Refusal, refused};
 use crate::model::Application;
 use crate::oauth::request::{self, ClientAuth, Form};
 use crate::oauth::{ErrorCode, OAuthError, TOKEN_LIFETIME_SECS};
@@ -98,8 +99,9 @@ async fn authenticate_secret(
     let addr = peer.as_ref().map(|Extension(ConnectInfo(a))| a.ip());
     let now = std::time::Instant::now();
     let throttle = &state.throttle;
+    let id = auth.client_id.as_str();
     if let Some(wait) = throttle.address_blocked(addr, now) {
-        tracing::warn!(client_id = %auth.client_id, ?addr, "authentication throttled (address)");
+        refused(state, Refusal::ThrottledAddress { wait }, id, addr);
         return Err(too_many(wait));
     }
     let registry = &state.registry;
@@ -114,12 +116,12 @@ async fn authenticate_secret(
     if let Some(found) = app {
         return Ok(found);
     }
-    if let Some(wait) = throttle.client_blocked(auth.client_id.as_str(), now) {
-        tracing::warn!(client_id = %auth.client_id, ?addr, "authentication throttled (client)");
+    if let Some(wait) = throttle.client_blocked(id, now) {
+        refused(state, Refusal::ThrottledClient { wait }, id, addr);
         return Err(too_many(wait));
     }
     if let Some(replaced) = replaced_at(state, auth).await? {
-        tracing::info!(client_id = %auth.client_id, ?addr, %replaced, "client authentication failed: a replaced secret");
+        refused(state, Refusal::Replaced, id, addr);
         return Err(OAuthError {
             code: ErrorCode::InvalidClient,
             description: format!(
@@ -130,8 +132,8 @@ async fn authenticate_secret(
         }
         .into());
     }
-    throttle.record_failure(auth.client_id.as_str(), addr, now);
-    tracing::info!(client_id = %auth.client_id, ?addr, "client authentication failed");
+    throttle.record_failure(id, addr, now);
+    refused(state, Refusal::Failed, id, addr);
     Err(invalid_client(auth.basic).into())
 }
 
@@ -193,8 +195,10 @@ pub(super) async fn token(
         let from = peer.as_ref().map(|Extension(ConnectInfo(a))| a.ip());
         usage.note(&app.client_id, secret_id, from);
     }
-    // The jti identifies the token in logs; the token itself never appears.
-    tracing::info!(client_id = %app.client_id, jti = %claims.jti, scope = %claims.scope, "token issued");
+    // Counted for the log's summary; a line of its own only when per-request
+    // lines are on. The jti identifies the token; the token never appears.
+    state.request_log.token_issued();
+    tracing::debug!(target: REQUESTS_TARGET, client_id = %app.client_id, jti = %claims.jti, scope = %claims.scope, "token issued");
     Ok(Json(TokenResponse {
         access_token,
         token_type: "Bearer",

@@ -226,10 +226,18 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
     let rotated_secret = rotated[0]["client_secret"].as_str().unwrap().to_owned();
 
     // A server issues tokens; `keyward token` reads the secret from stdin.
+    // With a line per request, so that every line a request can write is scanned.
     let log_path = s.dir.path().join("serve.log");
     let mut server = s
         .keyward()
-        .args(["serve", "--region", "us", "--listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--region",
+            "us",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-requests",
+        ])
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()

@@ -22,6 +22,7 @@ mod properties;
 mod registry_embedded;
 mod secrets_at_rest;
 mod serve_binary;
+mod serve_logs;
 mod server_admin;
 mod server_connections;
 mod server_oauth;

@@ -32,7 +32,15 @@ async fn serve_logs_no_secrets_and_stops_on_sigterm() {
     let admin_secret = admin["client_secret"].as_str().unwrap().to_owned();
 
     let mut child = keyward(&data, &none)
-        .args(["serve", "--region", "us", "--listen", "127.0.0.1:0"])
+        // Every line a request can write, so every one is checked for secrets.
+        .args([
+            "serve",
+            "--region",
+            "us",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-requests",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
