@@ -228,6 +228,13 @@ fn a_rotation_elsewhere_drops_the_secret_on_offer_and_says_so() {
     });
     send(&mut s, [stale]);
     assert!(s.reveal_of(&id(1)).is_some() && s.unmasked);
+    // Even when the secret it shows as current was made in the same second
+    // as ours: this session knew it came before.
+    let stale = reloaded(&s, |apps| {
+        apps[0].secrets = vec![secret("Old00001", SecretState::Current, t0())];
+    });
+    send(&mut s, [stale]);
+    assert!(s.reveal_of(&id(1)).is_some() && s.unmasked);
 
     // Elsewhere, a later rotation: ours is now the old one.
     let msg = reloaded(&s, |apps| {
