@@ -775,11 +775,9 @@ fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no line with '{needle}':\n{screen}"))
 }
 
-#[test]
-fn rotate_shows_both_secrets_counting_down_and_retire_ends_the_old_one() {
-    if !has_tmux() {
-        panic!("tmux is not installed: run scripts/test, which installs it");
-    }
+/// keyward's UI with `rotation_grace = "2h"` and a `keyward serve` on the same
+/// data dir that writes usage every second; the server's URL.
+fn start_with_serve_and_a_2h_grace() -> (Tmux, Serve, String) {
     let mut serve = None;
     let mut url = String::new();
     let t = Tmux::start_prepared("rotate", false, |t| {
@@ -792,8 +790,39 @@ fn rotate_shows_both_secrets_counting_down_and_retire_ends_the_old_one() {
         serve = Some(child);
         url = u;
     });
-    let _serve = serve;
     t.wait_for("No applications in US yet");
+    (t, serve.unwrap(), url)
+}
+
+/// Reloads (`r`) until `needle` shows, a bounded number of times (usage
+/// reaches the store at the server's next flush); the screen.
+fn reload_until(t: &Tmux, needle: &str) -> String {
+    let mut screen = String::new();
+    for _ in 0..100 {
+        t.keys(&["r"]);
+        screen = t.wait_for("Reloaded US");
+        if screen.contains(needle) {
+            return screen;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("'{needle}' never appeared after reloads:\n{screen}");
+}
+
+/// The secrets `apps show` lists for `id`.
+fn secrets_of(t: &Tmux, id: &str) -> Vec<Value> {
+    t.cli(&["apps", "show", id, "--json"])["secrets"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn rotate_shows_both_secrets_counting_down_and_retire_ends_the_old_one() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let (t, _serve, url) = start_with_serve_and_a_2h_grace();
     let added = t.cli(&[
         "apps",
         "add",
@@ -848,17 +877,8 @@ fn rotate_shows_both_secrets_counting_down_and_retire_ends_the_old_one() {
     // A platform still on the old secret gets a token, and the UI shows it
     // was used, and from where, after the server's next flush.
     assert_eq!(token_status(&url, &id, &old_secret), 200);
-    let mut screen = String::new();
-    for _ in 0..100 {
-        t.keys(&["r"]);
-        screen = t.wait_for("Reloaded US");
-        if screen.contains("from 127.0.0.1") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let screen = reload_until(&t, "from 127.0.0.1");
     assert!(screen.contains("last used"), "{screen}");
-    assert!(screen.contains("from 127.0.0.1"), "{screen}");
     // The old one's countdown runs on by itself (polled, bounded).
     let before = line_with(&screen, "(in 1:5").to_owned();
     let mut after = String::new();
@@ -877,13 +897,7 @@ fn rotate_shows_both_secrets_counting_down_and_retire_ends_the_old_one() {
     assert!(screen.contains("from 127.0.0.1"), "{screen}");
     t.keys(&["n"]);
     t.wait_for("Retire cancelled");
-    assert_eq!(
-        t.cli(&["apps", "show", &id, "--json"])["secrets"]
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(secrets_of(&t, &id).len(), 2);
     // y retires it: gone from the screen and from the store, and refused.
     t.keys(&["x"]);
     t.wait_for("Retire the old secret?");
@@ -891,9 +905,8 @@ fn rotate_shows_both_secrets_counting_down_and_retire_ends_the_old_one() {
     let screen = t.wait_for("Retired the old secret of Rotating app");
     assert!(!screen.contains("Old secret"), "{screen}");
     assert!(!screen.contains("x retire"), "{screen}");
-    let app = t.cli(&["apps", "show", &id, "--json"]);
-    let secrets = app["secrets"].as_array().unwrap();
-    assert_eq!(secrets.len(), 1, "{app}");
+    let secrets = secrets_of(&t, &id);
+    assert_eq!(secrets.len(), 1, "{secrets:?}");
     assert_eq!(secrets[0]["state"], "current");
     assert_eq!(token_status(&url, &id, &old_secret), 401);
 
