@@ -220,8 +220,9 @@ pub enum Popup {
 }
 
 /// What every dangerous confirmation (a new secret, retire, delete, quit with
-/// a fresh secret unseen) remembers so that a paste or a burst of keys never confirms it: the
-/// input burst that opened it. Keys from that same burst cancel it.
+/// a fresh secret unseen) remembers so that a paste or a burst of keys never
+/// confirms it: the input burst that opened it. Keys from that same burst
+/// cancel it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Guard {
     pub opened_in: u64,
