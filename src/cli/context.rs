@@ -102,6 +102,7 @@ impl Context {
             catalog: self.catalog.clone(),
             data_dir: self.paths.data_dir.clone(),
             secret_visible_for: self.config.secret_visible_for,
+            rotation_grace: self.config.rotation_grace,
             clipboard: self.config.clipboard.clone(),
         })
     }

@@ -33,6 +33,17 @@ pub enum Effect {
         region: usize,
         id: ClientId,
     },
+    /// A new current secret; the previous one works for `grace` more.
+    RotateSecret {
+        region: usize,
+        id: ClientId,
+        grace: chrono::Duration,
+    },
+    /// End the retiring secret now.
+    RetireSecret {
+        region: usize,
+        id: ClientId,
+    },
     Delete {
         region: usize,
         id: ClientId,

@@ -65,6 +65,14 @@ impl Effects {
                 let result = r.reset_secret(&id).await.map_err(CallError::from);
                 Msg::SecretReset { region, result }
             }),
+            Effect::RotateSecret { region, id, grace } => self.call(region, move |r| async move {
+                let result = r.rotate_secret(&id, grace).await.map_err(CallError::from);
+                Msg::SecretRotated { region, result }
+            }),
+            Effect::RetireSecret { region, id } => self.call(region, move |r| async move {
+                let result = r.retire_secret(&id).await.map_err(CallError::from);
+                Msg::SecretRetired { region, result }
+            }),
             Effect::Delete { region, id, name } => self.call(region, move |r| async move {
                 let result = r.delete(&id).await.map_err(CallError::from);
                 Msg::Deleted {

@@ -10,7 +10,8 @@ use super::msg::Msg;
 use super::state::{RegionTab, State};
 use crate::catalog::Catalog;
 use crate::model::{
-    Access, AppName, Application, ClientId, ClientSecret, Grant, Region, ScopeId, SecretReveal,
+    Access, AppName, Application, ClientId, ClientSecret, Grant, Region, ScopeId, SecretInfo,
+    SecretReveal, SecretState,
 };
 use crate::registry::Issued;
 
@@ -44,6 +45,43 @@ pub fn app(n: u8, name: &str, grants: &[(&str, Access)]) -> Application {
         last_used_at: None,
         secrets: Vec::new(),
     }
+}
+
+/// A secret's description: `secret_id`, made at `created`.
+pub fn secret(secret_id: &str, state: SecretState, created: DateTime<Utc>) -> SecretInfo {
+    SecretInfo {
+        secret_id: secret_id.to_owned(),
+        state,
+        created_at: created,
+        expires_at: None,
+        last_used_at: None,
+        last_used_from: None,
+    }
+}
+
+/// `a` with one secret, `secret_id`, current since it was made.
+pub fn with_current(mut a: Application, secret_id: &str) -> Application {
+    a.secrets = vec![secret(secret_id, SecretState::Current, a.created_at)];
+    a
+}
+
+/// `a` rotated an hour before the fixture's clock: a current secret
+/// `New00001`, and its first one, `Old00001`, retiring until `until_secs`
+/// after the clock, last used `used` (seconds before the clock, and from
+/// where).
+pub fn rotated(a: Application, until_secs: i64, used: Option<(i64, &str)>) -> Application {
+    let mut a = with_current(a, "Old00001");
+    let mut old = a.secrets.remove(0);
+    old.state = SecretState::Retiring;
+    old.expires_at = Some(t0() + Duration::seconds(until_secs));
+    if let Some((ago, from)) = used {
+        old.last_used_at = Some(t0() - Duration::seconds(ago));
+        old.last_used_from = Some(from.to_owned());
+        a.last_used_at = old.last_used_at;
+    }
+    let current = secret("New00001", SecretState::Current, t0() - Duration::hours(1));
+    a.secrets = vec![current, old];
+    a
 }
 
 pub fn reveal(n: u8, left: i64) -> SecretReveal {

@@ -50,7 +50,10 @@ actions! {
     Add,
     Rename,
     EditScopes,
-    ResetSecret,
+    /// `R`: a new secret, rotated or reset (the dialog asks which).
+    NewSecret,
+    /// `x`: end the retiring secret now (asks first).
+    Retire,
     Browse,
     Delete,
     CopyId,
@@ -73,8 +76,12 @@ actions! {
     Save,
     /// Leave a dialog without doing anything.
     Cancel,
-    /// `y`: the one answer that confirms a reset or quitting.
+    /// `y`: the one answer that confirms retiring a secret or quitting.
     Yes,
+    /// In the new-secret dialog: rotate, the default (Enter).
+    Rotate,
+    /// In the new-secret dialog: reset now, on a key of its own (`!`).
+    ResetNow,
     /// Enter in the delete confirmation.
     ConfirmDelete,
     /// In the scope grid: less access, more access, round the levels.
@@ -110,7 +117,8 @@ pub enum Place {
     AddGrid,
     Rename,
     Scopes,
-    ResetConfirm,
+    NewSecret,
+    RetireConfirm,
     DeleteConfirm,
     QuitConfirm,
     Help,
@@ -130,7 +138,8 @@ impl Place {
             },
             Some(Popup::Rename { .. }) => Place::Rename,
             Some(Popup::Scopes { .. }) => Place::Scopes,
-            Some(Popup::ResetConfirm { .. }) => Place::ResetConfirm,
+            Some(Popup::NewSecret { .. }) => Place::NewSecret,
+            Some(Popup::RetireConfirm { .. }) => Place::RetireConfirm,
             Some(Popup::DeleteConfirm { .. }) => Place::DeleteConfirm,
             Some(Popup::QuitConfirm { .. }) => Place::QuitConfirm,
             Some(Popup::Help) => Place::Help,
@@ -186,6 +195,8 @@ pub enum When {
     Selected,
     /// The selected application's secret is visible.
     SecretVisible,
+    /// The selected application has a retiring secret that still works.
+    Retiring,
     /// There is more than one region.
     Regions,
     /// The token panel has its answer.
@@ -325,11 +336,12 @@ pub static BINDINGS: &[Binding] = &[
     bind(P::Main, &[Key(K::PageDown)], "PgDn", A::PageDown, MOVE_IN_LIST),
     bind(P::Main, &[Key(K::Home)], "Home", A::Top, MOVE_IN_LIST),
     bind(P::Main, &[Key(K::End)], "End", A::Bottom, MOVE_IN_LIST),
-    bind(P::Main, &[Key(K::Char('/'))], "/", A::Filter, "fuzzy filter; Esc clears it").main_foot(11, "filter", When::Always),
+    bind(P::Main, &[Key(K::Char('/'))], "/", A::Filter, "fuzzy filter; unused:90d = no token in 90 days").main_foot(11, "filter", When::Always),
     bind(P::Main, &[Key(K::Char('a'))], "a", A::Add, "add an application").main_foot(1, "add", When::Always),
     bind(P::Main, &[Key(K::Char('e'))], "e", A::Rename, "rename").main_foot(2, "rename", When::Selected),
     bind(P::Main, &[Key(K::Char('s'))], "s", A::EditScopes, "scope editor: ←→ or Space change access").main_foot(3, "scopes", When::Selected),
-    bind(P::Main, &[Key(K::Char('R'))], "R", A::ResetSecret, "reset the secret (asks; only y confirms)").main_foot(7, "reset secret", When::Selected),
+    bind(P::Main, &[Key(K::Char('R'))], "R", A::NewSecret, "new secret: rotate, or reset if it leaked (asks)").main_foot(7, "new secret", When::Selected),
+    bind(P::Main, &[Key(K::Char('x'))], "x", A::Retire, "retire the old secret now (asks; only y confirms)").main_foot(7, "retire", When::Retiring),
     bind(P::Main, &[Key(K::Char('S'))], "S", A::Browse, "scope browser; m switches to the matrix").main_foot(10, "browse scopes", When::Always),
     bind(P::Main, &[Key(K::Char('d'))], "d", A::Delete, "delete (type the name to confirm)").main_foot(8, "delete", When::Selected),
     bind(P::Main, &[Key(K::Char('c'))], "c", A::CopyId, "copy the client ID").main_foot(9, "copy ID", When::Selected),
@@ -385,9 +397,15 @@ pub static BINDINGS: &[Binding] = &[
     bind(P::Scopes, &[Key(K::Char(' '))], "Space", A::CycleAccess, "the next access level, round"),
     bind(P::Scopes, ENTER, "Enter", A::Save, "save the changes").foot("Enter", "save"),
     bind(P::Scopes, &[Key(K::Esc), Key(K::Char('q'))], "Esc", A::Cancel, "discard the changes").foot("Esc", "discard"),
-    // The reset confirmation.
-    bind(P::ResetConfirm, YES, "y", A::Yes, "reset the secret").foot("y", "reset"),
-    bind(P::ResetConfirm, ANY, "any other key", A::Cancel, "cancel: the secret stays").foot("any other key", "cancels"),
+    // The new-secret dialog: Enter takes the safe default, a reset needs its
+    // own key, and every other key (y included: it once confirmed a reset)
+    // cancels.
+    bind(P::NewSecret, &[Plain(K::Enter), Plain(K::Char('r'))], "Enter", A::Rotate, "rotate: the old secret keeps working a while").foot("Enter", "rotate"),
+    bind(P::NewSecret, &[Plain(K::Char('!'))], "!", A::ResetNow, "reset now: the old secret stops at once").foot("!", "reset now"),
+    bind(P::NewSecret, ANY, "any other key", A::Cancel, "cancel: the secret stays").foot("any other key", "cancels"),
+    // The retire confirmation.
+    bind(P::RetireConfirm, YES, "y", A::Yes, "retire the old secret now").foot("y", "retire"),
+    bind(P::RetireConfirm, ANY, "any other key", A::Cancel, "cancel: the old secret keeps working").foot("any other key", "cancels"),
     // The delete confirmation.
     bind(P::DeleteConfirm, TEXT, "type", A::Type, "type the name to confirm").foot("type", "the name"),
     bind(P::DeleteConfirm, BACKSPACE, "Backspace", A::DeleteChar, "delete the last character"),
@@ -453,6 +471,15 @@ pub fn key_of(action: Action) -> &'static str {
         .map_or("", |b| b.label)
 }
 
+/// How the table names the key of `action` at `place` (`Enter`, `!`), for
+/// hints about a dialog's keys.
+pub fn label_in(place: Place, action: Action) -> &'static str {
+    BINDINGS
+        .iter()
+        .find(|b| b.place == place && b.action == action)
+        .map_or("", |b| b.label)
+}
+
 /// Whether a footer entry's condition holds.
 fn holds(state: &State, when: When) -> bool {
     match when {
@@ -461,6 +488,9 @@ fn holds(state: &State, when: When) -> bool {
         When::SecretVisible => state
             .selected_app()
             .is_some_and(|a| state.reveal_of(&a.client_id).is_some()),
+        When::Retiring => state
+            .selected_app()
+            .is_some_and(|a| state.retiring_of(a).is_some()),
         When::Regions => state.regions.len() > 1,
         When::Answered => matches!(&state.popup, Some(Popup::Token(p)) if p.result.is_some()),
     }
@@ -553,19 +583,26 @@ mod tests {
     fn dispatch_footer_and_help_read_the_same_rows() {
         let k = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
         let shifted = KeyEvent::new(KeyCode::Char('R'), KeyModifiers::SHIFT);
-        assert_eq!(action(Place::Main, shifted), Some(Action::ResetSecret));
+        assert_eq!(action(Place::Main, shifted), Some(Action::NewSecret));
         assert_eq!(action(Place::Main, k('7')), Some(Action::GoToRegion));
         assert_eq!(action(Place::AddName, k('q')), Some(Action::Type));
         assert_eq!(action(Place::AddGrid, k('q')), Some(Action::Cancel));
         let ctrl_y = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::CONTROL);
-        assert_eq!(action(Place::ResetConfirm, ctrl_y), Some(Action::Cancel));
+        assert_eq!(action(Place::RetireConfirm, ctrl_y), Some(Action::Cancel));
+        assert_eq!(action(Place::NewSecret, k('y')), Some(Action::Cancel));
+        assert_eq!(action(Place::NewSecret, k('R')), Some(Action::Cancel));
+        let bang = KeyEvent::new(KeyCode::Char('!'), KeyModifiers::SHIFT);
+        assert_eq!(action(Place::NewSecret, bang), Some(Action::ResetNow));
+        let ctrl_enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::CONTROL);
+        assert_eq!(action(Place::NewSecret, ctrl_enter), Some(Action::Cancel));
         assert_eq!(action(Place::Main, k('Z')), None);
         assert_eq!(key_of(Action::CopyId), "c");
+        assert_eq!(label_in(Place::NewSecret, Action::ResetNow), "!");
 
         let rows = help_rows();
         assert_eq!(rows[0], ("Tab Shift-Tab 1..9".to_owned(), SWITCH_REGION));
         assert_eq!(rows[1].0, "↑ ↓ PgUp PgDn Home End");
-        assert_eq!(rows.len(), 17);
+        assert_eq!(rows.len(), 18);
         assert_eq!(rows.last().map(|r| r.0.as_str()), Some("Ctrl-C"));
     }
 }

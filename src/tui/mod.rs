@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use chrono::Utc;
+use chrono::{Offset as _, Utc};
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
@@ -58,6 +58,8 @@ pub struct Setup {
     pub data_dir: PathBuf,
     /// How long a new secret can be seen and copied.
     pub secret_visible_for: Duration,
+    /// How long a rotation lets the previous secret work (`rotation_grace`).
+    pub rotation_grace: chrono::Duration,
     pub clipboard: crate::clipboard::Settings,
 }
 
@@ -127,7 +129,11 @@ pub async fn run(setup: Setup) -> anyhow::Result<()> {
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
         };
-        state.now = Utc::now();
+        // The local zone with the clock, so a change of offset (summer time)
+        // shows at the next event.
+        let local = chrono::Local::now();
+        state.now = local.with_timezone(&Utc);
+        state.utc_offset = local.offset().fix();
         for msg in msgs {
             debug_panic_on_request(&msg);
             update::update(&mut state, msg)
@@ -171,6 +177,8 @@ fn initial_state(setup: &Setup) -> (State, Vec<token::TokenVia>) {
         setup.secret_visible_for.as_secs(),
     );
     state.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    state.rotation_grace = setup.rotation_grace;
+    state.utc_offset = chrono::Local::now().offset().fix();
     (state, vias)
 }
 

@@ -24,6 +24,12 @@ pub enum CallError {
     NotFound(String),
     /// The registry refused what was sent.
     Refused(String),
+    /// A rotation refused: another secret is retiring, until then (when the
+    /// registry said so legibly). The UI words it with its keys.
+    AlreadyRetiring(Option<chrono::DateTime<chrono::Utc>>),
+    /// A retire refused: there is no retiring secret (retired elsewhere, or
+    /// its time ran out).
+    NothingToRetire,
     /// The storage or the network failed.
     Failed(String),
 }
@@ -35,6 +41,8 @@ impl CallError {
             | CallError::NotFound(t)
             | CallError::Refused(t)
             | CallError::Failed(t) => t,
+            CallError::AlreadyRetiring(_) => "another secret is retiring",
+            CallError::NothingToRetire => "there is no retiring secret",
         }
     }
 }
@@ -59,9 +67,12 @@ impl From<RegistryError> for CallError {
                 "the secret of '{client_id}' can no longer be shown: its window has closed"
             ))),
             RegistryError::InvalidInput(message) => CallError::Refused(line(message)),
-            e @ (RegistryError::AlreadyRetiring { .. } | RegistryError::NothingToRetire { .. }) => {
-                CallError::Refused(line(e.to_string()))
-            }
+            RegistryError::AlreadyRetiring { until, .. } => CallError::AlreadyRetiring(
+                chrono::DateTime::parse_from_rfc3339(&until)
+                    .ok()
+                    .map(|t| t.with_timezone(&chrono::Utc)),
+            ),
+            RegistryError::NothingToRetire { .. } => CallError::NothingToRetire,
             RegistryError::Storage { location, message } => {
                 CallError::Failed(line(format!("storage error in {location}: {message}")))
             }
@@ -110,6 +121,14 @@ pub enum Msg {
     SecretReset {
         region: usize,
         result: CallResult<Issued>,
+    },
+    SecretRotated {
+        region: usize,
+        result: CallResult<Issued>,
+    },
+    SecretRetired {
+        region: usize,
+        result: CallResult<Application>,
     },
     Deleted {
         region: usize,
@@ -184,5 +203,19 @@ mod tests {
             storage,
             CallError::Failed("storage error in keyward.db: disk I/O error\\u{1b}[2J".into())
         );
+        let id = ClientId::parse("9fK2mA0cZr8LpW3xN5bT7vY1qH4jD6Qa").unwrap();
+        let retiring = CallError::from(RegistryError::AlreadyRetiring {
+            client_id: id.clone(),
+            until: "2026-11-24T09:40:00Z".into(),
+        });
+        let until = chrono::DateTime::parse_from_rfc3339("2026-11-24T09:40:00Z").unwrap();
+        assert_eq!(retiring, CallError::AlreadyRetiring(Some(until.to_utc())));
+        let garbled = CallError::from(RegistryError::AlreadyRetiring {
+            client_id: id.clone(),
+            until: "soon\u{1b}[2J".into(),
+        });
+        assert_eq!(garbled, CallError::AlreadyRetiring(None));
+        let nothing = CallError::from(RegistryError::NothingToRetire { client_id: id });
+        assert_eq!(nothing, CallError::NothingToRetire);
     }
 }

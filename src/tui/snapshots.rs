@@ -130,8 +130,72 @@ fn scope_editor() {
 }
 
 #[test]
-fn reset_confirm() {
-    check("reset", |s| send(s, [key(KeyCode::Down), ch('R')]));
+fn new_secret_dialog() {
+    check("new_secret", |s| send(s, [key(KeyCode::Down), ch('R')]));
+    // While an old secret still works, rotating would be refused: it says so.
+    check("new_secret_refused", |s| {
+        with_retiring(s);
+        send(s, [ch('R')]);
+    });
+}
+
+/// Billing export (selected) rotated an hour ago: its old secret works for
+/// 23:12:04 more and was last used two minutes ago.
+fn with_retiring(s: &mut State) {
+    let i = s.list.visible[s.list.selected];
+    let a = s.regions[0].apps[i].clone();
+    s.regions[0].apps[i] = rotated(a, 23 * 3600 + 12 * 60 + 4, Some((120, "203.0.113.7")));
+}
+
+#[test]
+fn both_secrets_in_the_details() {
+    // Right after the rotation: the new secret counting down its window,
+    // the old one its grace.
+    check("rotated_fresh", |s| {
+        with_retiring(s);
+        s.reveals.insert(id(1), reveal(1, 14 * 60 + 7));
+    });
+    // Later: the old one never used since the rotation, a long IPv6 address
+    // on another application.
+    check("rotated_unused", |s| {
+        with_retiring(s);
+        let i = s.list.visible[s.list.selected];
+        s.regions[0].apps[i].secrets[1].last_used_at = None;
+        s.regions[0].apps[i].secrets[1].last_used_from = None;
+    });
+    check("rotated_ipv6", |s| {
+        let i = s.list.visible[2];
+        let a = s.regions[0].apps[i].clone();
+        s.regions[0].apps[i] =
+            rotated(a, 40, Some((1800, "2001:db8:85a3:1234:5678:8a2e:370:7334")));
+        send(s, [key(KeyCode::Down), key(KeyCode::Down)]);
+    });
+}
+
+#[test]
+fn retire_confirm() {
+    check("retire", |s| {
+        with_retiring(s);
+        send(s, [ch('x')]);
+    });
+}
+
+#[test]
+fn the_list_says_when_each_was_last_used_and_filters_the_unused() {
+    check("unused_filter", |s| {
+        let used = [Some(86_400 * 100), None, Some(90), Some(86_400 * 3)];
+        for (a, ago) in s.regions[0].apps.iter_mut().zip(used) {
+            a.last_used_at = ago.map(|secs| t0() - Duration::seconds(secs));
+        }
+        send(s, [ch('/')]);
+        send(s, "unused:2d".chars().map(ch));
+    });
+    let mut s = state();
+    s.size = (120, 40);
+    send(&mut s, [ch('/')]);
+    send(&mut s, "unused:90".chars().map(ch));
+    let screen = render(&s, 120, 40);
+    assert!(screen.contains("unused:N needs a unit"), "{screen}");
 }
 
 #[test]
@@ -646,7 +710,8 @@ fn popups_over_wide_characters_keep_their_left_border() {
         ('?', " Keys "),
         ('a', " Add an application "),
         ('e', " Rename "),
-        ('R', " Reset client secret? "),
+        ('R', " New client secret? "),
+        ('x', " Retire the old secret? "),
         ('d', " Delete application? "),
         ('s', " Scopes of "),
         ('t', " Token test"),
@@ -659,6 +724,7 @@ fn popups_over_wide_characters_keep_their_left_border() {
                 if hostile {
                     hostile_state(&mut s);
                 }
+                with_retiring(&mut s);
                 s.reveals
                     .insert(s.selected_app().unwrap().client_id.clone(), reveal(0, 600));
                 send(&mut s, [ch(key)]);

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::catalog::Catalog;
-use crate::model::{Access, Application, ClientId, Grant, Region, ScopeId, SecretReveal};
+use crate::model::{
+    Access, Application, ClientId, Grant, Region, ScopeId, SecretInfo, SecretReveal,
+};
 
 /// One region tab and what is known of its applications.
 #[derive(Clone, Debug)]
@@ -187,7 +189,14 @@ pub enum Popup {
         name: String,
         grid: ScopeGrid,
     },
-    ResetConfirm {
+    /// `R`: rotate (the default), reset now, or cancel.
+    NewSecret {
+        id: ClientId,
+        name: String,
+        guard: Guard,
+    },
+    /// `x`: end the retiring secret now.
+    RetireConfirm {
         id: ClientId,
         name: String,
         guard: Guard,
@@ -210,22 +219,33 @@ pub enum Popup {
     Token(TokenPanel),
 }
 
-/// What every dangerous confirmation (reset, delete, quit with a fresh secret
-/// unseen) remembers so that a paste or a burst of keys never confirms it: the
-/// input burst that opened it. Keys from that same burst cancel it.
+/// What every dangerous confirmation (a new secret, retire, delete, quit with
+/// a fresh secret unseen) remembers so that a paste or a burst of keys never
+/// confirms it: the input burst that opened it. Keys from that same burst
+/// cancel it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Guard {
     pub opened_in: u64,
 }
 
 /// A secret made in this session, while its window is open: what tells that
-/// it was reset elsewhere, and whether the user has it yet.
+/// it was replaced elsewhere, and whether the user has it yet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fresh {
     pub region: usize,
     /// The application's `secret_issued_at` that came with it: a later one in
     /// a reload means the secret was reset elsewhere and this one is dead.
+    /// What tells it from a registry that does not describe its secrets.
     pub issued_at: DateTime<Utc>,
+    /// The new secret's own `secret_id` and `created_at`, when the registry
+    /// describes its secrets: a reload whose current secret is another, newer
+    /// one means it was rotated or reset elsewhere (a rotation does not move
+    /// `secret_issued_at`).
+    pub secret: Option<(String, DateTime<Utc>)>,
+    /// The secrets the application had before this one (as this session
+    /// knew them): a list taken before the change still shows one of them as
+    /// current, which is no change made elsewhere.
+    pub before: Vec<String>,
     /// Shown with `v` or copied with `y`: quitting no longer loses it.
     pub delivered: bool,
 }
@@ -351,6 +371,11 @@ pub struct State {
     pub now: DateTime<Utc>,
     /// How long a new secret stays visible, for the gauge.
     pub window_secs: u64,
+    /// How long a rotation lets the previous secret work (`rotation_grace`).
+    pub rotation_grace: chrono::Duration,
+    /// The local time zone's offset, set by the event loop with the clock:
+    /// deadlines are shown in local time (`view` never reads the zone).
+    pub utc_offset: chrono::FixedOffset,
     pub size: (u16, u16),
     pub no_color: bool,
     pub quit: bool,
@@ -409,6 +434,8 @@ impl State {
             spinner: 0,
             now,
             window_secs,
+            rotation_grace: crate::model::DEFAULT_ROTATION_GRACE,
+            utc_offset: chrono::Offset::fix(&Utc),
             size: (80, 24),
             no_color: false,
             quit: false,
@@ -482,6 +509,23 @@ impl State {
             || !self.reveals.is_empty()
             || self.copied.is_some()
             || matches!(self.popup, Some(Popup::Token(_)))
+            || self
+                .selected_app()
+                .is_some_and(|a| self.retiring_of(a).is_some())
+    }
+
+    /// `app`'s retiring secret while it still works: once its deadline has
+    /// passed it fails, whatever the last list said, so it is not shown.
+    pub fn retiring_of<'a>(&self, app: &'a Application) -> Option<&'a SecretInfo> {
+        app.retiring_secret()
+            .filter(|s| s.expires_at.is_some_and(|until| until > self.now))
+    }
+
+    /// `at` in the local time zone: `2026-11-24 10:40`.
+    pub fn local_time(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.utc_offset)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
     }
 
     /// Recomputes `visible` from the filter, keeping `keep` selected if it is
@@ -492,7 +536,7 @@ impl State {
         self.list.visible = if self.filter.query.trim().is_empty() {
             (0..apps.len()).collect()
         } else {
-            super::filter::matching(apps, &self.filter.query)
+            super::filter::matching(apps, &self.filter.query, self.now)
         };
         self.list.selected = keep
             .and_then(|id| {

@@ -331,7 +331,8 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
         ),
     ));
 
-    // The UI: add, copy over OSC 52, reset, then a panic with secrets in memory.
+    // The UI: add, copy over OSC 52, rotate, retire, reset, then a panic with
+    // secrets in memory.
     let cmd = format!(
         "env -u DISPLAY -u WAYLAND_DISPLAY SSH_TTY=/dev/pts/99 KEYWARD_DEBUG_PANIC=1 KEYWARD_DATA_DIR='{}' KEYWARD_CONFIG='{}' '{BIN}' tui --region us; echo UI-EXITED; sleep 30",
         s.data().display(),
@@ -351,9 +352,25 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
     let copied = tmux.run(&["show-buffer"]).expect("the copy reached tmux");
     assert_eq!(copied.len(), 48);
     s.secrets.insert(copied);
+    // Rotate: the new secret is read off the UI's own screen, then masked.
     tmux.keys(&["R"]);
-    tmux.wait_for("Reset client secret");
+    tmux.wait_for("New client secret?");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Rotated From the UI");
+    tmux.keys(&["v"]);
+    let rotated = secrets_on(&tmux.wait_for("v masks"));
+    assert_eq!(rotated.len(), 1, "the rotated secret is on the UI's screen");
+    s.secrets.extend(rotated);
+    tmux.keys(&["v"]);
+    tmux.wait_for("v shows");
+    // Retire the old one, then reset: every secret the UI made is known.
+    tmux.keys(&["x"]);
+    tmux.wait_for("Retire the old secret?");
     tmux.keys(&["y"]);
+    tmux.wait_for("Retired the old secret of From the UI");
+    tmux.keys(&["R"]);
+    tmux.wait_for("New client secret?");
+    tmux.keys(&["!"]);
     tmux.wait_for("New secret for From the UI");
     tmux.keys(&["v"]);
     // The UI's own processes, while it holds secrets.
@@ -364,12 +381,8 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
     }
     assert!(!ui_procs.is_empty());
     // The secret on screen now is the reset one: read it off the UI's screen.
-    let screen = tmux.screen();
-    let shown: Vec<String> = screen
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| w.len() == 48)
-        .map(str::to_owned)
-        .collect();
+    let screen = tmux.wait_for("v masks");
+    let shown = secrets_on(&screen);
     assert_eq!(
         shown.len(),
         1,
@@ -428,6 +441,15 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
 }
 
 /// `pid` and every process below it.
+/// The 48-character words of a screen: an unmasked secret.
+fn secrets_on(screen: &str) -> Vec<String> {
+    screen
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() == 48)
+        .map(str::to_owned)
+        .collect()
+}
+
 fn descendants(pid: u32) -> Vec<u32> {
     let mut out = vec![pid];
     let mut i = 0;

@@ -191,20 +191,21 @@ fn add_edit_reset_rename_delete_in_a_real_terminal() {
         ]
     );
 
-    // Open the reset dialog and cancel it: nothing changes.
+    // Open the new-secret dialog and answer y, as the old reset dialog took:
+    // nothing changes.
     wait_until_next_second();
     t.keys(&["R"]);
-    t.wait_for("Reset client secret?");
-    t.keys(&["n"]);
-    t.wait_for("Reset cancelled");
-    t.wait_gone("Reset client secret?");
+    t.wait_for("New client secret?");
+    t.keys(&["y"]);
+    t.wait_for("Nothing changed");
+    t.wait_gone("New client secret?");
     let app = t.cli(&["apps", "show", &id, "--json"]);
     assert_eq!(app["client_secret_issued_at"], issued_at);
 
-    // Reset for real: a new secret, the same client ID.
+    // Reset for real (its own key): a new secret, the same client ID.
     t.keys(&["R"]);
-    t.wait_for("Reset client secret?");
-    t.keys(&["y"]);
+    t.wait_for("New client secret?");
+    t.keys(&["!"]);
     t.wait_for("New secret for E2E app");
     let app = t.cli(&["apps", "show", &id, "--json"]);
     assert_eq!(app["client_id"], id.as_str());
@@ -676,22 +677,23 @@ fn a_paste_of_ready_never_resets_the_selected_secret() {
     let mut screen = String::new();
     for _ in 0..150 {
         screen = t.screen();
-        if screen.contains("Reset cancelled") || screen.contains("New secret") {
+        if screen.contains("New secret cancelled") || screen.contains("New secret for") {
             break;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(
-        !screen.contains("New secret"),
+        !screen.contains("New secret for"),
         "the paste reset it:\n{screen}"
     );
-    assert!(screen.contains("Reset cancelled"), "{screen}");
-    assert!(!screen.contains("Reset client secret?"), "{screen}");
+    assert!(screen.contains("New secret cancelled"), "{screen}");
+    assert!(!screen.contains("New client secret?"), "{screen}");
     // Whatever a confirmed reset would have started has ended by the time a
     // reload issued after it answers.
     t.keys(&["r"]);
     let screen = t.wait_for("Reloaded US");
-    assert!(!screen.contains("New secret"), "{screen}");
+    assert!(!screen.contains("New secret for"), "{screen}");
+    assert!(!screen.contains("Rotated"), "{screen}");
     let after = t.cli(&["apps", "show", &id, "--json"]);
     assert_eq!(
         after["client_secret_issued_at"], before["client_secret_issued_at"],
@@ -740,5 +742,189 @@ fn esc_and_a_key_sent_at_once_are_both_taken() {
     t.keys(&["Escape"]);
     t.wait_gone("Add an application");
     t.keys(&["q"]);
+    t.wait_closed();
+}
+
+/// Asks `url`'s token endpoint for a token with these credentials; the HTTP status.
+fn token_status(url: &str, id: &str, secret: &str) -> u16 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{url}/oauth2/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", id),
+                ("client_secret", secret),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    })
+}
+
+/// The line of `screen` that holds `needle` (for a clearer failure).
+fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with '{needle}':\n{screen}"))
+}
+
+/// keyward's UI with `rotation_grace = "2h"` and a `keyward serve` on the same
+/// data dir that writes usage every second; the server's URL.
+fn start_with_serve_and_a_2h_grace() -> (Tmux, Serve, String) {
+    let mut serve = None;
+    let mut url = String::new();
+    let t = Tmux::start_prepared("rotate", false, |t| {
+        std::fs::write(
+            t.config(),
+            "rotation_grace = \"2h\"\nusage_flush_seconds = 1\n\n[[region]]\nid = \"us\"\n",
+        )
+        .unwrap();
+        let (child, u) = spawn_serve(&t.data_dir(), &t.config());
+        serve = Some(child);
+        url = u;
+    });
+    t.wait_for("No applications in US yet");
+    (t, serve.unwrap(), url)
+}
+
+/// Reloads (`r`) until `needle` shows, a bounded number of times (usage
+/// reaches the store at the server's next flush); the screen.
+fn reload_until(t: &Tmux, needle: &str) -> String {
+    let mut screen = String::new();
+    for _ in 0..100 {
+        t.keys(&["r"]);
+        screen = t.wait_for("Reloaded US");
+        if screen.contains(needle) {
+            return screen;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("'{needle}' never appeared after reloads:\n{screen}");
+}
+
+/// The secrets `apps show` lists for `id`.
+fn secrets_of(t: &Tmux, id: &str) -> Vec<Value> {
+    t.cli(&["apps", "show", id, "--json"])["secrets"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn rotate_shows_both_secrets_counting_down_and_retire_ends_the_old_one() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let (t, _serve, url) = start_with_serve_and_a_2h_grace();
+    let added = t.cli(&[
+        "apps",
+        "add",
+        "--region",
+        "us",
+        "--name",
+        "Rotating app",
+        "--json",
+    ]);
+    let id = added["client_id"].as_str().unwrap().to_owned();
+    let old_secret = added["client_secret"].as_str().unwrap().to_owned();
+    t.keys(&["r"]);
+    t.wait_for("Rotating app");
+
+    // R: one dialog, Rotate first, the deadline it would set from the grace.
+    t.keys(&["R"]);
+    let screen = t.wait_for("New client secret?");
+    assert!(screen.contains("Reset now"), "{screen}");
+    assert!(
+        screen.contains("keeps working until") && screen.contains("(in 2:00:00)"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Rotated Rotating app");
+    // Both secrets, each counting down: the new one's window, the old one's grace.
+    assert!(
+        line_with(&screen, "visible ").contains("visible 1"),
+        "{screen}"
+    );
+    let old = line_with(&screen, "Old secret");
+    assert!(old.contains("works until"), "{screen}");
+    assert!(old.contains("(in 1:59:"), "{screen}");
+    assert!(screen.contains("never used since rotation"), "{screen}");
+    assert!(
+        screen.contains("x retire"),
+        "the footer offers it:\n{screen}"
+    );
+
+    // The store agrees: two secrets, the old one retiring for two hours.
+    let app = t.cli(&["apps", "show", &id, "--json"]);
+    let secrets = app["secrets"].as_array().unwrap();
+    assert_eq!(secrets.len(), 2, "{app}");
+    assert_eq!(secrets[0]["state"], "current");
+    assert_eq!(secrets[1]["state"], "retiring");
+    let until =
+        chrono::DateTime::parse_from_rfc3339(secrets[1]["expires_at"].as_str().unwrap()).unwrap();
+    let left = until
+        .signed_duration_since(chrono::Utc::now())
+        .num_seconds();
+    assert!((7000..=7200).contains(&left), "{left} s left: {app}");
+
+    // A platform still on the old secret gets a token, and the UI shows it
+    // was used, and from where, after the server's next flush.
+    assert_eq!(token_status(&url, &id, &old_secret), 200);
+    let screen = reload_until(&t, "from 127.0.0.1");
+    assert!(screen.contains("last used"), "{screen}");
+    // The old one's countdown runs on by itself (polled, bounded).
+    let before = line_with(&screen, "(in 1:5").to_owned();
+    let mut after = String::new();
+    for _ in 0..100 {
+        after = t.screen();
+        if line_with(&after, "Old secret") != before {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_ne!(line_with(&after, "Old secret"), before, "{after}");
+
+    // x asks first; a key other than y keeps it.
+    t.keys(&["x"]);
+    let screen = t.wait_for("Retire the old secret?");
+    assert!(screen.contains("from 127.0.0.1"), "{screen}");
+    t.keys(&["n"]);
+    t.wait_for("Retire cancelled");
+    assert_eq!(secrets_of(&t, &id).len(), 2);
+    // y retires it: gone from the screen and from the store, and refused.
+    t.keys(&["x"]);
+    t.wait_for("Retire the old secret?");
+    t.keys(&["y"]);
+    let screen = t.wait_for("Retired the old secret of Rotating app");
+    assert!(!screen.contains("Old secret"), "{screen}");
+    assert!(!screen.contains("x retire"), "{screen}");
+    let secrets = secrets_of(&t, &id);
+    assert_eq!(secrets.len(), 1, "{secrets:?}");
+    assert_eq!(secrets[0]["state"], "current");
+    assert_eq!(token_status(&url, &id, &old_secret), 401);
+
+    // It got a token a moment ago: the list says so, and `unused:1d` hides it.
+    assert!(
+        !line_with(&screen, "Rotating app").contains("never"),
+        "{screen}"
+    );
+    t.keys(&["/"]);
+    t.text("unused:1d");
+    t.wait_for("Nothing matches /unused:1d");
+    t.keys(&["Escape"]);
+    t.wait_for("Applications (1)");
+
+    // The rotation's new secret was neither shown nor copied: quitting asks.
+    t.keys(&["q"]);
+    let screen = t.wait_for("Quit and lose the new secret?");
+    assert!(screen.contains("Rotating app"), "{screen}");
+    t.keys(&["y"]);
     t.wait_closed();
 }

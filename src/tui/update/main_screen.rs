@@ -87,7 +87,8 @@ pub(super) fn on_key(
         }
         Action::Rename
         | Action::EditScopes
-        | Action::ResetSecret
+        | Action::NewSecret
+        | Action::Retire
         | Action::Delete
         | Action::CopyId
         | Action::CopySecret
@@ -151,13 +152,27 @@ fn on_app_key(state: &mut State, action: Action, app: &Application, effects: &mu
                 grid: ScopeGrid::new(&state.catalog, Some(app)),
             })
         }
-        Action::ResetSecret => {
-            state.popup = Some(Popup::ResetConfirm {
+        Action::NewSecret => {
+            state.popup = Some(Popup::NewSecret {
                 id,
                 name,
                 guard: guard(state),
             })
         }
+        Action::Retire if state.retiring_of(app).is_some() => {
+            state.popup = Some(Popup::RetireConfirm {
+                id,
+                name,
+                guard: guard(state),
+            })
+        }
+        Action::Retire => info(
+            state,
+            format!(
+                "{name} has no old secret to retire: only a rotation ({}) leaves one working for a while",
+                keys::key_of(Action::NewSecret)
+            ),
+        ),
         Action::Delete => {
             state.popup = Some(Popup::DeleteConfirm {
                 id,

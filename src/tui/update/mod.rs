@@ -14,11 +14,12 @@ mod edit;
 mod filter;
 mod help;
 mod main_screen;
+mod new_secret;
 mod paste;
 mod quit;
 mod rename;
-mod reset;
 mod results;
+mod retire;
 mod scopes;
 mod token;
 
@@ -77,6 +78,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::Created { .. }
         | Msg::Updated { .. }
         | Msg::SecretReset { .. }
+        | Msg::SecretRotated { .. }
+        | Msg::SecretRetired { .. }
         | Msg::Deleted { .. }) => results::on_result(state, registry),
     }
     effects
@@ -148,8 +151,11 @@ fn on_popup_key(
         Popup::Scopes { id, name, grid } => {
             scopes::on_key(state, (id, name, grid), action, effects)
         }
-        Popup::ResetConfirm { id, name, guard } => {
-            reset::on_key(state, (id, name, guard), action, effects)
+        Popup::NewSecret { id, name, guard } => {
+            new_secret::on_key(state, (id, name, guard), action, effects)
+        }
+        Popup::RetireConfirm { id, name, guard } => {
+            retire::on_key(state, (id, name, guard), action, effects)
         }
         Popup::DeleteConfirm {
             id,
@@ -174,10 +180,11 @@ fn on_tick(state: &mut State, effects: &mut Vec<Effect>) {
     }
     if state
         .selected_app()
-        .is_some_and(|a| state.reveals.contains_key(&a.client_id))
+        .is_some_and(|a| state.reveals.contains_key(&a.client_id) || a.retiring_secret().is_some())
         || matches!(state.popup, Some(Popup::Token(_)))
     {
-        // A countdown on screen moved on by a second.
+        // A countdown on screen moved on by a second (or a retiring secret's
+        // ran out, and it leaves the screen).
         state.dirty = true;
     }
 }
@@ -267,7 +274,7 @@ fn expire(state: &mut State) {
 /// "R makes a new one", with the key the table gives: what to do about a
 /// secret that can no longer be shown.
 fn makes_a_new_one() -> String {
-    format!("{} makes a new one", keys::key_of(Action::ResetSecret))
+    format!("{} makes a new one", keys::key_of(Action::NewSecret))
 }
 
 /// "v shows it, y copies it", with the keys the table gives.

@@ -18,8 +18,15 @@ pub(super) fn on_paste(state: &mut State, text: &str) {
             insert_text(input, &line);
             *error = None;
         }
-        Some(Popup::ResetConfirm { name, .. }) => {
-            let text = format!("Reset cancelled by a paste; the secret of {name} is unchanged");
+        Some(Popup::NewSecret { name, .. }) => {
+            let text =
+                format!("New secret cancelled by a paste; the secret of {name} is unchanged");
+            state.popup = None;
+            info(state, text);
+        }
+        Some(Popup::RetireConfirm { name, .. }) => {
+            let text =
+                format!("Retire cancelled by a paste; the old secret of {name} keeps working");
             state.popup = None;
             info(state, text);
         }

@@ -1,12 +1,14 @@
 //! What the registry calls brought back: lists (asked for, or a quiet reload),
-//! an add, a rename or scope change, a secret reset, a delete. Each one also
-//! reconciles what others changed meanwhile with what the UI holds.
+//! an add, a rename or scope change, a secret reset, rotation or retirement,
+//! a delete. Each one also reconciles what others changed meanwhile with what
+//! the UI holds.
 
 use super::{ensure_visible, error, finish_call, info, shows_and_copies};
 use crate::model::{Application, ClientId};
 use crate::registry::Issued;
 use crate::text::clock;
 use crate::tui::effect::Effect;
+use crate::tui::keys::{self, Action, Place};
 use crate::tui::msg::{CallError, CallResult, Msg};
 use crate::tui::state::{AddFocus, Fresh, Popup, RegionTab, State, StatusKind};
 
@@ -32,6 +34,8 @@ pub(super) fn on_result(state: &mut State, msg: Msg) {
             result,
         } => on_updated(state, region, what, result),
         Msg::SecretReset { region, result } => on_secret_reset(state, region, result),
+        Msg::SecretRotated { region, result } => on_secret_rotated(state, region, result),
+        Msg::SecretRetired { region, result } => on_secret_retired(state, region, result),
         Msg::Deleted {
             region,
             id,
@@ -196,19 +200,106 @@ fn on_secret_reset(state: &mut State, region: usize, result: CallResult<Issued>)
     }
 }
 
-/// The one path of a new secret, added or reset: the application takes its
-/// place in the list, its secret goes on offer, and the session remembers it
-/// made it. Its client ID and name.
+/// A rotation finished: a new current secret, the old one working out its grace.
+fn on_secret_rotated(state: &mut State, region: usize, result: CallResult<Issued>) {
+    finish_call(state);
+    match result {
+        Ok(issued) => {
+            let (id, name) = take_issued(state, region, issued);
+            state.unmasked = false;
+            let old = state
+                .regions
+                .get(region)
+                .and_then(|r| r.apps.iter().find(|a| a.client_id == id))
+                .and_then(|a| state.retiring_of(a))
+                .and_then(|s| s.expires_at)
+                .map_or_else(
+                    || "the old secret stopped at once (no grace)".to_owned(),
+                    |until| format!("the old secret works until {}", until_text(state, until)),
+                );
+            info(
+                state,
+                format!(
+                    "Rotated {name}: {old}. The new one is visible for {}: {}",
+                    clock(state.window_secs, true),
+                    shows_and_copies("")
+                ),
+            );
+        }
+        Err(CallError::AlreadyRetiring(until)) => {
+            let until =
+                until.map_or_else(String::new, |t| format!(" until {}", until_text(state, t)));
+            error(
+                state,
+                format!(
+                    "Cannot rotate: the old secret still works{until}. Retire it first ({}) or reset ({}, then {}), which ends both at once",
+                    keys::key_of(Action::Retire),
+                    keys::key_of(Action::NewSecret),
+                    keys::label_in(Place::NewSecret, Action::ResetNow),
+                ),
+            );
+        }
+        Err(e) => error(state, format!("Cannot rotate the secret: {e}")),
+    }
+}
+
+/// `2026-11-24 10:40 (in 24:00:00)`: a deadline in local time, and how far off.
+pub(super) fn until_text(state: &State, until: chrono::DateTime<chrono::Utc>) -> String {
+    let left = (until - state.now).num_seconds().max(0).unsigned_abs();
+    format!("{} (in {})", state.local_time(until), clock(left, false))
+}
+
+/// A retire finished: only the current secret works now.
+fn on_secret_retired(state: &mut State, region: usize, result: CallResult<Application>) {
+    finish_call(state);
+    match result {
+        Ok(app) => {
+            let text = format!(
+                "Retired the old secret of {}: only the current one works now",
+                app.client_name
+            );
+            upsert(state, region, app);
+            info(state, text);
+        }
+        Err(CallError::NothingToRetire) => error(
+            state,
+            "Cannot retire: there is no old secret any more (retired elsewhere, or its time ran out)"
+                .to_owned(),
+        ),
+        Err(e) => error(state, format!("Cannot retire the old secret: {e}")),
+    }
+}
+
+/// The one path of a new secret, added, reset or rotated: the application
+/// takes its place in the list, its secret goes on offer, and the session
+/// remembers it made it. Its client ID and name.
 fn take_issued(state: &mut State, region: usize, issued: Issued) -> (ClientId, String) {
     let id = issued.application.client_id.clone();
     let name = issued.application.client_name.to_string();
-    // Notes a secret this session made, to tell later whether it was reset
+    // The secrets it had before, as this session knew them or as the answer
+    // tells: a list taken before this change still shows one as current.
+    let known = state
+        .regions
+        .get(region)
+        .and_then(|r| r.apps.iter().find(|a| a.client_id == id))
+        .map(|a| a.secrets.clone())
+        .unwrap_or_default();
+    let current = issued.application.current_secret();
+    let before = known
+        .iter()
+        .chain(&issued.application.secrets)
+        .map(|s| s.secret_id.clone())
+        .filter(|s| current.is_none_or(|c| &c.secret_id != s))
+        .collect();
+    // Notes a secret this session made, to tell later whether it was replaced
     // elsewhere and whether the user has seen or copied it.
     state.fresh.insert(
         id.clone(),
         Fresh {
             region,
             issued_at: issued.application.secret_issued_at,
+            secret: current.map(|c| (c.secret_id.clone(), c.created_at)),
+            before,
             delivered: false,
         },
     );
@@ -324,9 +415,8 @@ fn after_reload(state: &mut State, region: usize) {
     }
 }
 
-/// Drops each secret of this session whose application got a newer secret
-/// elsewhere: the one on offer no longer works. An older `secret_issued_at`
-/// is a list taken before this session's own reset, not a change.
+/// Drops each secret of this session whose application got a newer current
+/// secret elsewhere: the one on offer is no longer the one to hand out.
 fn drop_dead_reveals(state: &mut State, region: usize) {
     let Some(tab) = state.regions.get(region) else {
         return;
@@ -337,29 +427,52 @@ fn drop_dead_reveals(state: &mut State, region: usize) {
         .filter(|(_, f)| f.region == region)
         .filter_map(|(id, f)| {
             let app = tab.apps.iter().find(|a| &a.client_id == id)?;
-            (app.secret_issued_at > f.issued_at).then(|| {
-                (
-                    id.clone(),
-                    app.client_name.to_string(),
-                    app.secret_issued_at,
-                )
-            })
+            replaced_elsewhere(state, app, f).map(|why| (id.clone(), why))
         })
         .collect();
-    for (id, name, at) in dead {
+    for (id, why) in dead {
         state.reveals.remove(&id);
         state.fresh.remove(&id);
         if state.selected_app().is_some_and(|a| a.client_id == id) {
             state.unmasked = false;
         }
-        info(
-            state,
-            format!(
-                "Secret of {name} was reset elsewhere at {}; the one shown here no longer works",
-                at.format("%Y-%m-%d %H:%M:%S UTC")
-            ),
-        );
+        info(state, why);
     }
+}
+
+/// What happened to the secret `fresh` notes, if `app` as listed now has
+/// another, newer current secret. A reset moves `secret_issued_at`; a
+/// rotation does not, so the current secret's ID tells it. A list taken
+/// before this session's own change (an older `secret_issued_at`, a current
+/// secret that came before ours) is no change.
+fn replaced_elsewhere(state: &State, app: &Application, fresh: &Fresh) -> Option<String> {
+    let name = &app.client_name;
+    let stamp = |at: chrono::DateTime<chrono::Utc>| at.format("%Y-%m-%d %H:%M:%S UTC");
+    if app.secret_issued_at > fresh.issued_at {
+        return Some(format!(
+            "Secret of {name} was reset elsewhere at {}; the one shown here no longer works",
+            stamp(app.secret_issued_at)
+        ));
+    }
+    let (ours, made) = fresh.secret.as_ref()?;
+    let current = app.current_secret()?;
+    if &current.secret_id == ours
+        || fresh.before.contains(&current.secret_id)
+        || current.created_at < *made
+    {
+        return None;
+    }
+    let at = stamp(current.created_at);
+    let retiring = app.retiring_secret().filter(|r| &r.secret_id == ours);
+    Some(match retiring.and_then(|r| r.expires_at) {
+        Some(until) => format!(
+            "Secret of {name} was rotated elsewhere at {at}; the one shown here is now the old one and works until {}",
+            until_text(state, until)
+        ),
+        None => format!(
+            "Secret of {name} was replaced elsewhere at {at}; the one shown here no longer works"
+        ),
+    })
 }
 
 /// Closes a dialog about an application that was deleted or renamed
@@ -369,7 +482,8 @@ fn close_stale_dialog(state: &mut State) {
         Some(
             Popup::Rename { id, name, .. }
             | Popup::Scopes { id, name, .. }
-            | Popup::ResetConfirm { id, name, .. }
+            | Popup::NewSecret { id, name, .. }
+            | Popup::RetireConfirm { id, name, .. }
             | Popup::DeleteConfirm { id, name, .. },
         ) => (id.clone(), name.clone()),
         Some(Popup::Token(panel)) => (panel.id.clone(), panel.name.clone()),
@@ -381,6 +495,12 @@ fn close_stale_dialog(state: &mut State) {
             "{name} was renamed elsewhere to {}; the dialog was closed",
             app.client_name
         ),
+        Some(app)
+            if matches!(state.popup, Some(Popup::RetireConfirm { .. }))
+                && state.retiring_of(app).is_none() =>
+        {
+            format!("The old secret of {name} was retired elsewhere; the dialog was closed")
+        }
         Some(_) => return,
     };
     state.popup = None;

@@ -70,6 +70,7 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     ]));
 
     lines.extend(secret_lines(state, app, w, t));
+    lines.extend(retiring_lines(state, app, w, t));
     let fmt = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M").to_string();
     lines.push(Line::from(vec![
         label("Created"),
@@ -78,6 +79,14 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     lines.push(Line::from(vec![
         label("Updated"),
         Span::raw(format!("{} UTC", fmt(app.updated_at))),
+    ]));
+    let used = app.last_used_at.map_or_else(
+        || "never".to_owned(),
+        |at| format!("{} ({} UTC)", super::ago(state.now, at), fmt(at)),
+    );
+    lines.push(Line::from(vec![
+        label("Last used"),
+        Span::raw(truncate(&used, w.saturating_sub(LABEL))),
     ]));
     lines.extend(scope_lines(state, app, w, t));
     frame.render_widget(Paragraph::new(lines), inner);
@@ -139,9 +148,79 @@ fn secret_lines(state: &State, app: &Application, w: usize, t: Theme) -> Vec<Lin
             ]));
             lines.push(Line::from(vec![
                 label(""),
-                Span::styled(key_of(Action::ResetSecret), t.key()),
+                Span::styled(key_of(Action::NewSecret), t.key()),
                 Span::styled(" makes a new one", t.dim()),
             ]));
+        }
+    }
+    lines
+}
+
+/// The retiring secret while it still works: until when (local time) with
+/// its countdown, when and where from it was last used, and the key that
+/// ends it now. Nothing once its deadline has passed: it fails then.
+fn retiring_lines(state: &State, app: &Application, w: usize, t: Theme) -> Vec<Line<'static>> {
+    let Some(old) = state.retiring_of(app) else {
+        return Vec::new();
+    };
+    let Some(until) = old.expires_at else {
+        return Vec::new();
+    };
+    let value_w = w.saturating_sub(LABEL);
+    let left = (until - state.now).num_seconds().max(0).unsigned_abs();
+    let deadline = [
+        format!("works until {}", state.local_time(until)),
+        format!("(in {})", clock(left, false)),
+    ];
+    let rotated_at = app.current_secret().map(|c| c.created_at);
+    let usage: Vec<String> = match old.last_used_at {
+        None => vec!["never used since rotation".to_owned()],
+        Some(at) if rotated_at.is_some_and(|r| at < r) => vec![
+            "not used since rotation".to_owned(),
+            format!("(last used {})", super::ago(state.now, at)),
+        ],
+        Some(at) => {
+            let mut v = vec![format!("last used {}", super::ago(state.now, at))];
+            if let Some(from) = &old.last_used_from {
+                v.push(format!("from {}", crate::text::one_line(from)));
+            }
+            v
+        }
+    };
+    let mut rows: Vec<(String, Style)> = Vec::new();
+    rows.extend(pack(&deadline, value_w).into_iter().map(|l| (l, t.warn())));
+    rows.extend(pack(&usage, value_w).into_iter().map(|l| (l, Style::new())));
+    let mut lines: Vec<Line<'static>> = rows
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, (text, style))| {
+            if i > 0 && text.width() > value_w {
+                // A long address: from the pane's edge, not below a blank label.
+                return vec![Line::from(Span::styled(truncate(&text, w), style))];
+            }
+            let head = label(if i == 0 { "Old secret" } else { "" }, t);
+            labelled(head, &text, w, style)
+        })
+        .collect();
+    lines.push(Line::from(vec![
+        label("", t),
+        Span::styled(key_of(Action::Retire), t.key()),
+        Span::styled(" retires it now", t.dim()),
+    ]));
+    lines
+}
+
+/// `pieces` joined by spaces into lines of at most `width` columns, never
+/// breaking a piece: a piece wider than that gets a line of its own.
+fn pack(pieces: &[String], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for piece in pieces {
+        match lines.last_mut() {
+            Some(line) if line.width() + 1 + piece.width() <= width => {
+                line.push(' ');
+                line.push_str(piece);
+            }
+            _ => lines.push(piece.clone()),
         }
     }
     lines

@@ -7,6 +7,28 @@ use super::text::{fit, right};
 use super::theme::Theme;
 use crate::tui::state::State;
 
+/// The width of the last-used column: `never`, `59m`, `364d`.
+const USED_W: usize = 5;
+
+/// Why the list shows no application: none yet, a filter that matches none,
+/// or an `unused:` word without a duration.
+fn draw_nothing_shown(state: &State, total: usize, frame: &mut Frame, inner: Rect, t: Theme) {
+    let query = crate::tui::filter::Query::parse(&state.filter.query);
+    let text = if total == 0 {
+        " None yet: a adds one".to_owned()
+    } else if let Some(Err(_)) = query.unused_for {
+        format!(
+            " {}N needs a unit: 90d, 24h, 15m, 30s",
+            crate::tui::filter::UNUSED
+        )
+    } else {
+        format!(" Nothing matches /{}; Esc clears", state.filter.query)
+    };
+    let text =
+        Paragraph::new(Span::styled(text, t.dim())).wrap(ratatui::widgets::Wrap { trim: false });
+    frame.render_widget(text, inner);
+}
+
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     let total = state.apps().len();
     let title = if state.list.visible.len() == total {
@@ -40,19 +62,20 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
         return;
     }
     if state.list.visible.is_empty() {
-        let text = if total == 0 {
-            " None yet: a adds one".to_owned()
-        } else {
-            format!(" Nothing matches /{}; Esc clears", state.filter.query)
-        };
-        frame.render_widget(Paragraph::new(Span::styled(text, t.dim())), inner);
+        draw_nothing_shown(state, total, frame, inner, t);
         return;
     }
     // Column widths: the name takes what the others leave. Narrow lists drop
-    // the date, then the client ID.
-    let show_date = w >= 44;
+    // the creation date, then when it was last used, then the client ID.
+    let show_date = w >= 60;
+    let show_used = w >= 44;
     let show_id = w >= 30;
-    let fixed = 2 + 5 + 1 + if show_id { 10 } else { 0 } + if show_date { 11 } else { 0 };
+    let fixed = 2
+        + 5
+        + 1
+        + if show_id { 10 } else { 0 }
+        + if show_used { USED_W + 1 } else { 0 }
+        + if show_date { 11 } else { 0 };
     let name_w = w.saturating_sub(fixed).max(4);
     // Only the rows on screen are formatted, so a huge region costs nothing extra.
     let offset = if state.list.selected >= state.list.offset
@@ -88,6 +111,14 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
                 format!("{} sc", a.grants.len())
             };
             row.push_str(&right(&scopes, 5));
+            if show_used {
+                // How long since its last token: `3d`, or `never`.
+                let used = a
+                    .last_used_at
+                    .map_or_else(|| "never".to_owned(), |at| super::age(state.now, at));
+                row.push(' ');
+                row.push_str(&right(&used, USED_W));
+            }
             if show_date {
                 row.push(' ');
                 row.push_str(&a.created_at.format("%Y-%m-%d").to_string());

@@ -59,6 +59,23 @@ fn scrub(buf: &mut ratatui::buffer::Buffer) {
     }
 }
 
+/// How long ago `at` was, in one unit: `12s`, `3m`, `5h`, `3d` (a time
+/// ahead of `now`, from a clock a little off, is `0s`).
+pub fn age(now: chrono::DateTime<chrono::Utc>, at: chrono::DateTime<chrono::Utc>) -> String {
+    let secs = (now - at).num_seconds().max(0);
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86_400 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86_400),
+    }
+}
+
+/// `3m ago`.
+pub fn ago(now: chrono::DateTime<chrono::Utc>, at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("{} ago", age(now, at))
+}
+
 /// `⠋` and friends, one frame per tick while a call runs.
 pub fn spinner(i: usize) -> &'static str {
     const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];

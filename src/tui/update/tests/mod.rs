@@ -19,11 +19,12 @@ mod delete;
 mod filter;
 mod help;
 mod main_screen;
+mod new_secret;
 mod paste;
 mod quit;
 mod rename;
-mod reset;
 mod results;
+mod retire;
 mod scopes;
 mod token;
 

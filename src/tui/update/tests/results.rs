@@ -287,7 +287,7 @@ fn a_later_success_replaces_an_old_error() {
     let mut s = state();
     fail(&mut s);
     send(&mut s, [ch('R'), ch('n')]);
-    assert!(status_text(&s).contains("Reset cancelled"));
+    assert!(status_text(&s).contains("Nothing changed"));
     let mut s = state();
     send(
         &mut s,

@@ -1,4 +1,4 @@
-//! Rename, and the confirm-then-act dialogs for the two dangerous actions.
+//! Rename, and the confirm-then-act delete dialog.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{dialog, input_line};
 use crate::model::ClientId;
 use crate::tui::layout::centered;
-use crate::tui::state::{Input, State};
+use crate::tui::state::Input;
 use crate::tui::view::theme::Theme;
 
 pub fn draw_rename(input: &Input, error: &Option<String>, frame: &mut Frame, area: Rect, t: Theme) {
@@ -30,40 +30,6 @@ pub fn draw_rename(input: &Input, error: &Option<String>, frame: &mut Frame, are
             Span::raw(" saves  "),
             Span::styled("Esc", t.key()),
             Span::raw(" cancels"),
-        ]),
-    ];
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-}
-
-pub fn draw_reset(
-    state: &State,
-    id: &ClientId,
-    name: &str,
-    frame: &mut Frame,
-    area: Rect,
-    t: Theme,
-) {
-    let r = centered(area, 66, 10);
-    let block = dialog(frame, r, " Reset client secret? ", t);
-    let inner = block.inner(r);
-    frame.render_widget(block, r);
-    let lines = vec![
-        Line::from(Span::styled(format!("{name} ({})", id.short()), t.bold())),
-        Line::from(""),
-        Line::from(
-            "The current secret stops working at once for every platform that uses it. The client ID stays the same.",
-        ),
-        Line::from(format!(
-            "The new secret can be seen and copied for {}.",
-            crate::text::clock(state.window_secs, true)
-        )),
-        Line::from(""),
-        Line::from(vec![
-            Span::raw(" ".repeat((inner.width as usize).saturating_sub(26))),
-            Span::raw("[ "),
-            Span::styled("y", t.key()),
-            Span::raw(" Reset ]  "),
-            Span::styled("[ N Cancel ]", t.selected()),
         ]),
     ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

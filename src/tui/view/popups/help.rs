@@ -47,7 +47,10 @@ pub fn draw(window_secs: u64, frame: &mut Frame, area: Rect, t: Theme) {
             ])
         })
         .collect();
-    lines.push(Line::from(""));
+    // The blank line before the note goes first when the screen is short.
+    if lines.len() + 2 <= inner.height as usize {
+        lines.push(Line::from(""));
+    }
     lines.push(Line::from(Span::styled(
         truncate(&note(window_secs), w),
         t.dim(),

@@ -1,11 +1,13 @@
 //! Dialogs drawn over the main screen, one file per kind: the scope grid of the
-//! add dialog and the scope editor, the confirmations, help, and the scope browser.
+//! add dialog and the scope editor, the confirmations, the new-secret and
+//! retire dialogs, help, and the scope browser.
 
 mod browser;
 mod confirm;
 mod help;
 mod quit;
 mod scopes;
+mod secret;
 mod token;
 
 use ratatui::Frame;
@@ -22,8 +24,11 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
         Popup::Add(form) => scopes::draw_add(state, form, frame, area, t),
         Popup::Scopes { name, grid, .. } => scopes::draw_editor(state, name, grid, frame, area, t),
         Popup::Rename { input, error, .. } => confirm::draw_rename(input, error, frame, area, t),
-        Popup::ResetConfirm { id, name, .. } => {
-            confirm::draw_reset(state, id, name, frame, area, t)
+        Popup::NewSecret { id, name, .. } => {
+            secret::draw_new_secret(state, id, name, frame, area, t)
+        }
+        Popup::RetireConfirm { id, name, .. } => {
+            secret::draw_retire(state, id, name, frame, area, t)
         }
         Popup::DeleteConfirm {
             id,

@@ -20,7 +20,7 @@ pub fn draw(names: &[String], frame: &mut Frame, area: Rect, t: Theme) {
         Line::from(Span::styled(whose, t.bold())),
         Line::from(""),
         Line::from(
-            "Its new secret was neither shown nor copied. After quitting it can never be seen again: only a reset makes a new one.",
+            "Its new secret was neither shown nor copied. After quitting it can never be seen again: only a new one (R) replaces it.",
         ),
         Line::from(""),
         Line::from(vec![

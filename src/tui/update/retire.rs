@@ -1,5 +1,6 @@
-//! The reset confirmation (`R`): `y` resets, any other key cancels, and so
-//! does a `y` that came in one burst with the `R` that opened it.
+//! The retire confirmation (`x`): `y` ends the retiring secret now, any other
+//! key cancels, and so does a `y` that came in one burst with the `x` that
+//! opened it.
 
 use super::{cancel_by_burst, info, same_burst, start_call};
 use crate::model::ClientId;
@@ -14,17 +15,16 @@ pub(super) fn on_key(
     effects: &mut Vec<Effect>,
 ) -> Option<Popup> {
     if same_burst(state, guard) {
-        cancel_by_burst(state, "Reset cancelled");
+        cancel_by_burst(state, "Retire cancelled");
         return None;
     }
     if action == Some(Action::Yes) {
         let region = state.active;
-        start_call(state, effects, Effect::ResetSecret { region, id });
+        start_call(state, effects, Effect::RetireSecret { region, id });
     } else {
-        // The default is No, and a key that is not `y` is no answer: it cancels.
         info(
             state,
-            format!("Reset cancelled; the secret of {name} is unchanged"),
+            format!("Retire cancelled; the old secret of {name} keeps working"),
         );
     }
     None
