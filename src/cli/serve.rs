@@ -26,7 +26,8 @@ pub async fn run(
             rc.backend
         );
     }
-    let registry: Arc<dyn crate::registry::Registry> = Arc::from(ctx.registry(region)?);
+    let registry: Arc<dyn crate::registry::Registry> =
+        Arc::from(ctx.registry_via(region, crate::model::Via::Serve)?);
     let server = Server::bind(
         listen,
         issuer,

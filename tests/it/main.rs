@@ -8,6 +8,7 @@
 mod support;
 
 mod cli_apps;
+mod cli_audit;
 mod cli_output;
 mod cli_rotation;
 mod clipboard_cli;
