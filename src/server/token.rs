@@ -100,6 +100,7 @@ async fn authenticate_secret(
     let throttle = &state.throttle;
     if let Some(wait) = throttle.address_blocked(addr, now) {
         tracing::warn!(client_id = %auth.client_id, ?addr, "authentication throttled (address)");
+        state.security_events.throttled(state, None, addr);
         return Err(too_many(wait));
     }
     let registry = &state.registry;
@@ -116,6 +117,9 @@ async fn authenticate_secret(
     }
     if let Some(wait) = throttle.client_blocked(auth.client_id.as_str(), now) {
         tracing::warn!(client_id = %auth.client_id, ?addr, "authentication throttled (client)");
+        state
+            .security_events
+            .throttled(state, Some(auth.client_id.as_str()), None);
         return Err(too_many(wait));
     }
     if let Some(replaced) = replaced_at(state, auth).await? {

@@ -22,6 +22,7 @@ mod registry_embedded;
 mod secrets_at_rest;
 mod serve_binary;
 mod server_admin;
+mod server_audit;
 mod server_connections;
 mod server_oauth;
 mod server_rotation;
