@@ -152,7 +152,7 @@ impl std::fmt::Display for AuditAction {
 }
 
 /// The hashed part of an event: everything but `hash`, in this order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditBody {
     pub seq: u64,
     pub at: String,
@@ -169,7 +169,7 @@ pub struct AuditBody {
 }
 
 /// One event of the log, as stored and as `--json` prints it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
     #[serde(flatten)]
     pub body: AuditBody,

@@ -96,6 +96,10 @@ actions! {
     /// The matrix's columns.
     ScrollLeft,
     ScrollRight,
+    /// `l`: the selected application's audit log.
+    AppLog,
+    /// `L`: the whole region's audit log.
+    RegionLog,
 }
 
 /// Where a binding applies: each place has its own keys.
@@ -118,6 +122,8 @@ pub enum Place {
     BrowserScopes,
     BrowserApps,
     Matrix,
+    /// The audit log popup.
+    Audit,
 }
 
 impl Place {
@@ -135,6 +141,7 @@ impl Place {
             Some(Popup::QuitConfirm { .. }) => Place::QuitConfirm,
             Some(Popup::Help) => Place::Help,
             Some(Popup::Token(_)) => Place::Token,
+            Some(Popup::Audit(_)) => Place::Audit,
             Some(Popup::Browser(b)) if b.matrix => Place::Matrix,
             Some(Popup::Browser(b)) => match b.focus {
                 BrowserFocus::Scopes => Place::BrowserScopes,
@@ -310,6 +317,7 @@ const MOVE_IN_LIST: &str = "move in the list (wheel scrolls, click selects)";
 const SWITCH_REGION: &str = "switch region (or click a tab)";
 const MOVE_IN_GRID: &str = "move between scopes";
 const MOVE_IN_BROWSER: &str = "move";
+const AUDIT_LOG: &str = "who changed what: l the application's log, L the region's";
 
 /// Every binding. Within a place, the first row whose keys match wins.
 #[rustfmt::skip]
@@ -337,6 +345,8 @@ pub static BINDINGS: &[Binding] = &[
     bind(P::Main, &[Key(K::Char('v'))], "v", A::ShowSecret, "show or mask the visible secret").main_foot(4, "show", When::SecretVisible),
     bind(P::Main, &[Key(K::Char('t'))], "t", A::TestToken, "test: get a token with the visible secret").main_foot(6, "token", When::SecretVisible),
     bind(P::Main, &[Key(K::Char('r'))], "r", A::Reload, "reload (others' changes also show within 10 s)").main_foot(12, "reload", When::Always),
+    bind(P::Main, &[Key(K::Char('l'))], "l", A::AppLog, AUDIT_LOG).main_foot(8, "log", When::Selected),
+    bind(P::Main, &[Key(K::Char('L'))], "L", A::RegionLog, AUDIT_LOG).main_foot(16, "region log", When::Always),
     bind(P::Main, &[Key(K::Char('?'))], "?", A::Help, "this help"),
     bind(P::Main, &[Key(K::Char('q'))], "q", A::Quit, "quit, or close the open dialog").main_foot(14, "quit", When::Always),
     bind(P::Main, ESC, "Esc", A::Dismiss, "dismiss the message, or clear the filter").unlisted(),
@@ -433,6 +443,15 @@ pub static BINDINGS: &[Binding] = &[
     bind(P::Matrix, ENTER, "Enter", A::GoToApp, "select the application in the list").foot("Enter", "go to app"),
     bind(P::Matrix, &[Key(K::Char('m'))], "m", A::ToggleMatrix, "back to the list").foot("m", "list"),
     bind(P::Matrix, &[Key(K::Esc), Key(K::Char('q')), Key(K::Char('S'))], "Esc", A::Close, "close the browser").foot("Esc", "close"),
+    // The audit log.
+    bind(P::Audit, UP, "↑", A::Up, "scroll").foot("↑↓/PgUp/PgDn", "scroll"),
+    bind(P::Audit, DOWN, "↓", A::Down, "scroll"),
+    bind(P::Audit, &[Key(K::PageUp)], "PgUp", A::PageUp, "scroll a page"),
+    bind(P::Audit, &[Key(K::PageDown)], "PgDn", A::PageDown, "scroll a page"),
+    bind(P::Audit, &[Key(K::Home)], "Home", A::Top, "the newest event"),
+    bind(P::Audit, &[Key(K::End)], "End", A::Bottom, "the oldest event shown"),
+    bind(P::Audit, &[Key(K::Char('r'))], "r", A::Reload, "read the log again").foot("r", "reload"),
+    bind(P::Audit, &[Key(K::Esc), Key(K::Char('q')), Key(K::Char('l')), Key(K::Char('L'))], "Esc/q", A::Close, "close the log").foot("Esc/q", "close"),
 ];
 
 /// What `key` does at `place`: the first binding there that takes it.
@@ -565,7 +584,8 @@ mod tests {
         let rows = help_rows();
         assert_eq!(rows[0], ("Tab Shift-Tab 1..9".to_owned(), SWITCH_REGION));
         assert_eq!(rows[1].0, "↑ ↓ PgUp PgDn Home End");
-        assert_eq!(rows.len(), 17);
+        assert_eq!(rows.len(), 18);
+        assert!(rows.iter().any(|r| r.0 == "l L"), "{rows:?}");
         assert_eq!(rows.last().map(|r| r.0.as_str()), Some("Ctrl-C"));
     }
 }

@@ -1,6 +1,7 @@
 //! Dialogs drawn over the main screen, one file per kind: the scope grid of the
 //! add dialog and the scope editor, the confirmations, help, and the scope browser.
 
+mod audit;
 mod browser;
 mod confirm;
 mod help;
@@ -36,6 +37,7 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
         Popup::Help => help::draw(state.window_secs, frame, area, t),
         Popup::Browser(b) => browser::draw(state, b, frame, area, t),
         Popup::Token(p) => token::draw(state, p, frame, area, t),
+        Popup::Audit(log) => audit::draw(log, frame, area, t),
     }
 }
 
