@@ -398,7 +398,7 @@ impl AuditEvent {
             {
                 format!("created admin client {name}")
             }
-            AuditAction::Create => format!("created {name}{}", scope_words(&b.changes)),
+            AuditAction::Create => format!("created {name}{}", granted_words(&b.changes)),
             AuditAction::Rename => format!(
                 "renamed {} to {}",
                 field("client_name", "before"),
@@ -427,6 +427,22 @@ impl AuditEvent {
                 format!("refused an admin API call ({status})")
             }
         }
+    }
+}
+
+/// ` with ess:account=read, …` from a new application's scopes, or nothing.
+fn granted_words(changes: &serde_json::Value) -> String {
+    let Some(scopes) = changes.get("scopes").and_then(|s| s.as_object()) else {
+        return String::new();
+    };
+    let parts: Vec<String> = scopes
+        .iter()
+        .filter_map(|(scope, c)| Some(format!("{scope}={}", c.get("after")?.as_str()?)))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" with {}", parts.join(", "))
     }
 }
 
