@@ -226,3 +226,54 @@ fn follow_prints_new_events_and_leaves_when_its_reader_does() {
     };
     assert!(status.success(), "{status}");
 }
+
+#[test]
+fn follow_stops_cleanly_on_ctrl_c() {
+    let env = Env::new();
+    env.add("A");
+    let mut child = env
+        .command(&["audit", "--follow"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.next().unwrap().unwrap().contains("created A"));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "--follow ignored Ctrl-C");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn making_an_admin_client_is_an_event_that_says_so() {
+    let env = Env::new();
+    let out = env.ok(&[
+        "apps",
+        "add",
+        "--region",
+        "us",
+        "--name",
+        "Ops admin",
+        "--admin",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let events = env.events(&[]);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["action"], "create");
+    assert_eq!(events[0]["changes"]["admin"], true);
+    assert_eq!(events[0]["client_id"], v["client_id"]);
+    let text = env.ok(&["audit"]);
+    assert!(text.contains("created admin client Ops admin"), "{text}");
+}
