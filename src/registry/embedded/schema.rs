@@ -109,6 +109,8 @@ const MIGRATIONS: &[&str] = &[
     // v6: the audit log (`audit.rs`): one hash chain per region, appended in
     // the transaction of each change. `body` is the event's canonical JSON,
     // which its `hash` covers; the other columns are copies for filtering.
+    // A rowid table (rows of half a kilobyte are what WITHOUT ROWID is not
+    // for): appends go to the end of the table and of a small unique index.
     // Append-only: UPDATE is refused, and DELETE (of events or of the prune
     // checkpoint) needs a function only a prune of this build enables. The
     // log is not a credential: no marked-write triggers, so security events
@@ -121,8 +123,8 @@ const MIGRATIONS: &[&str] = &[
         client_id TEXT,
         body      TEXT NOT NULL,
         hash      TEXT NOT NULL,
-        PRIMARY KEY (region, seq)
-    ) WITHOUT ROWID;
+        UNIQUE (region, seq)
+    );
     CREATE INDEX audit_events_client ON audit_events (region, client_id, seq);
     CREATE TABLE audit_checkpoints (
         region    TEXT PRIMARY KEY NOT NULL,
