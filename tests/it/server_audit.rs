@@ -186,8 +186,10 @@ async fn refused_admin_calls_are_recorded_once_per_window() {
     s.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_throttled_client_is_recorded_once_per_window() {
+/// A server on its own data dir with these throttle limits; its URL and registry.
+async fn throttled_server(
+    settings: ThrottleSettings,
+) -> (String, Arc<dyn Registry>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let catalog = Arc::new(Catalog::builtin());
     let store = EmbeddedStore::open(dir.path(), catalog.clone(), Duration::from_secs(900)).unwrap();
@@ -201,19 +203,20 @@ async fn a_throttled_client_is_recorded_once_per_window() {
     )
     .await
     .unwrap()
-    .with_throttle(ThrottleSettings {
-        client_failures: 2,
-        address_failures: 0,
-        window: Duration::from_secs(60),
-    });
+    .with_throttle(settings);
     let url = format!("http://{}", server.local_addr().unwrap());
     tokio::spawn(server.run(std::future::pending()));
+    (url, registry, dir)
+}
+
+/// Sends `n` token requests with a wrong secret; returns how many got 429.
+async fn wrong_secrets(url: &str, client_id: &str, n: usize) -> usize {
     let http = reqwest::Client::new();
     let mut throttled = 0;
-    for _ in 0..8 {
+    for _ in 0..n {
         let r = http
             .post(format!("{url}/oauth2/token"))
-            .basic_auth("guessed-client", Some("wrong"))
+            .basic_auth(client_id, Some("wrong"))
             .form(&[("grant_type", "client_credentials")])
             .send()
             .await
@@ -222,7 +225,18 @@ async fn a_throttled_client_is_recorded_once_per_window() {
             throttled += 1;
         }
     }
-    assert!(throttled >= 5, "{throttled}");
+    throttled
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_client_is_recorded_once_per_window() {
+    let (url, registry, _dir) = throttled_server(ThrottleSettings {
+        client_failures: 2,
+        address_failures: 0,
+        window: Duration::from_secs(60),
+    })
+    .await;
+    assert!(wrong_secrets(&url, "guessed-client", 8).await >= 5);
     wait_for(registry.as_ref(), AuditAction::Throttled, 1).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let found = events(registry.as_ref(), AuditAction::Throttled).await;
@@ -230,4 +244,24 @@ async fn a_throttled_client_is_recorded_once_per_window() {
     assert_eq!(found[0].body.client_id.as_deref(), Some("guessed-client"));
     assert_eq!(found[0].body.actor.via, keyward::model::Via::Serve);
     assert_eq!(registry.verify_audit(None).await.unwrap().unwrap().0, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_address_is_recorded_once_per_window() {
+    let (url, registry, _dir) = throttled_server(ThrottleSettings {
+        client_failures: 0,
+        address_failures: 2,
+        window: Duration::from_secs(60),
+    })
+    .await;
+    // Many client IDs from one address: one event, for the address.
+    for i in 0..4 {
+        wrong_secrets(&url, &format!("client-{i}"), 2).await;
+    }
+    wait_for(registry.as_ref(), AuditAction::Throttled, 1).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let found = events(registry.as_ref(), AuditAction::Throttled).await;
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].body.changes["address"], "127.0.0.1");
+    assert!(found[0].line().contains("throttled address 127.0.0.1"));
 }
