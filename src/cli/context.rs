@@ -8,7 +8,7 @@ use anyhow::Context as _;
 
 use crate::catalog::Catalog;
 use crate::config::{Backend, Config, Paths, RegionConfig};
-use crate::model::{ClientId, Region};
+use crate::model::{ClientId, Region, Via};
 use crate::registry::embedded::EmbeddedStore;
 use crate::registry::remote::RemoteRegistry;
 use crate::registry::{Registry, RegistryError};
@@ -55,11 +55,22 @@ impl Context {
         })
     }
 
-    /// The registry of one region.
+    /// The registry of one region, its changes recorded in the audit log as
+    /// made on the command line by this OS user.
     pub fn registry(&self, region: &Region) -> anyhow::Result<Box<dyn Registry>> {
+        self.registry_via(region, Via::Cli)
+    }
+
+    /// The registry of one region, its changes recorded as made through
+    /// `via` by this OS user on this host. (A remote region's server records
+    /// its own caller: the admin client and its address.)
+    pub fn registry_via(&self, region: &Region, via: Via) -> anyhow::Result<Box<dyn Registry>> {
         let rc = self.region_config(region)?;
         match &rc.backend {
-            Backend::Embedded => Ok(Box::new(self.store()?.registry(rc.region.clone()))),
+            Backend::Embedded => Ok(Box::new(
+                self.store()?
+                    .registry_as(rc.region.clone(), crate::registry::local_actor(via)),
+            )),
             Backend::Remote(remote) => Ok(Box::new(RemoteRegistry::from_config(
                 rc.region.clone(),
                 remote,
@@ -79,7 +90,12 @@ impl Context {
     /// What the full-screen UI starts from: every region's registry, and the
     /// index of `region` (the first region when none is asked for).
     pub fn tui_setup(&self, region: Option<&Region>) -> anyhow::Result<crate::tui::Setup> {
-        let registries = self.registries()?;
+        let registries = self
+            .config
+            .regions
+            .iter()
+            .map(|r| self.registry_via(&r.region, Via::Tui))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let active = match region {
             Some(r) => {
                 self.region_config(r)?;

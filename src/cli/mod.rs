@@ -3,6 +3,7 @@
 
 pub mod advice;
 mod apps;
+mod audit;
 mod completions;
 mod context;
 mod copy;
@@ -92,6 +93,14 @@ pub enum Command {
     /// Add, list, change and delete applications
     #[command(subcommand)]
     Apps(AppsCommand),
+    /// Who changed what: read, follow, verify and prune the audit log
+    #[command(args_conflicts_with_subcommands = true)]
+    Audit {
+        #[command(subcommand)]
+        command: Option<audit::AuditCommand>,
+        #[command(flatten)]
+        list: audit::ListArgs,
+    },
     /// Get a token with client credentials; the secret comes from
     /// KEYWARD_CLIENT_SECRET or standard input, never an argument
     Token {
@@ -380,6 +389,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Regions { json }) => info::regions(&ctx, json),
         Some(Command::Scopes { json }) => info::scopes(&ctx, json),
         Some(Command::Apps(cmd)) => runtime.block_on(apps::run(&ctx, cmd)),
+        Some(Command::Audit { command, list }) => runtime.block_on(audit::run(&ctx, command, list)),
         Some(Command::Token {
             region,
             client_id,
@@ -468,6 +478,7 @@ mod tests {
             ("main.rs", include_str!("../main.rs")),
             ("cli/mod.rs", include_str!("mod.rs")),
             ("cli/apps.rs", include_str!("apps.rs")),
+            ("cli/audit.rs", include_str!("audit.rs")),
             ("cli/info.rs", include_str!("info.rs")),
             ("cli/token.rs", include_str!("token.rs")),
             ("cli/serve.rs", include_str!("serve.rs")),

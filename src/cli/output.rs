@@ -268,3 +268,29 @@ pub fn scope_lines(app: &Application, catalog: &Catalog) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Resolves when standard output is a pipe or socket whose reader has left
+/// (`keyward audit --follow | head -1`), so a command that may print nothing
+/// for a long time still notices; never resolves where that cannot be
+/// watched (a file, a terminal that stays).
+pub async fn reader_gone() {
+    use tokio::io::Interest;
+    use tokio::io::unix::AsyncFd;
+    let watched = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .ok()
+        // Deprecated because a borrowed fd could close while registered; this
+        // AsyncFd owns its (duplicated) fd and drops it only after
+        // deregistering, so that cannot happen here, and it needs no `unsafe`.
+        .and_then(|fd| {
+            #[allow(deprecated)]
+            AsyncFd::with_interest(fd, Interest::ERROR).ok()
+        });
+    match watched {
+        Some(fd) => {
+            let _ = fd.ready(Interest::ERROR).await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}

@@ -34,7 +34,8 @@ pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Res
             rc.backend
         );
     }
-    let registry: Arc<dyn crate::registry::Registry> = Arc::from(ctx.registry(region)?);
+    let registry: Arc<dyn crate::registry::Registry> =
+        Arc::from(ctx.registry_via(region, crate::model::Via::Serve)?);
     let server = Server::bind(
         listen,
         issuer,

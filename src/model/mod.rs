@@ -2,6 +2,7 @@
 //! reads except where a caller passes the time in.
 
 mod application;
+pub mod audit;
 mod client_id;
 mod region;
 mod rotation;
@@ -12,6 +13,9 @@ pub mod wire;
 pub(crate) use application::normalize_grants;
 pub use application::{
     AppName, Application, NAME_MAX_CHARS, NameError, NewApplication, duplicate_key,
+};
+pub use audit::{
+    Actor, AuditAction, AuditEvent, AuditQuery, ChainBreak, ChainHead, NewAuditEvent, Via,
 };
 pub use client_id::{ClientId, ClientIdError};
 pub use region::{Region, RegionError};

@@ -7,8 +7,8 @@ pub mod remote;
 use async_trait::async_trait;
 
 use crate::model::{
-    AppName, Application, ClientId, ClientSecret, Grant, NewApplication, Region, SecretReveal,
-    SecretUsage,
+    Actor, AppName, Application, AuditEvent, AuditQuery, ChainBreak, ChainHead, ClientId,
+    ClientSecret, Grant, NewApplication, NewAuditEvent, Region, SecretReveal, SecretUsage,
 };
 
 /// An application together with its freshly generated secret.
@@ -154,6 +154,49 @@ pub trait Registry: Send + Sync {
         Ok(None)
     }
 
+    /// This registry, recording its changes as made by `actor` (the admin
+    /// API makes one per request). `None`: this registry cannot record an
+    /// actor of its own choosing (a remote one: its server records who called).
+    fn acting_as(&self, _actor: Actor) -> Option<std::sync::Arc<dyn Registry>> {
+        None
+    }
+
+    /// Events of the region's audit log (see `model::audit`), newest first
+    /// unless `query.oldest_first`, at most `query.limit`.
+    async fn audit(&self, _query: AuditQuery) -> Result<Vec<AuditEvent>> {
+        Err(no_audit_log(self.region()))
+    }
+
+    /// Appends a security event of the token service (throttling, refused
+    /// admin calls) to the log. It changes no application, so it moves no
+    /// cache of credentials. Registries that keep no log drop it.
+    async fn record_security_event(&self, _event: NewAuditEvent) -> Result<()> {
+        Ok(())
+    }
+
+    /// The region's chain head: its newest event (or the prune checkpoint
+    /// when none is left); `None` for an empty log.
+    async fn audit_head(&self) -> Result<Option<ChainHead>> {
+        Err(no_audit_log(self.region()))
+    }
+
+    /// Walks the region's chain: the number of events checked and the head
+    /// reached, or the first event that does not match. With `expect`, the
+    /// chain must still hold that head (kept elsewhere earlier).
+    async fn verify_audit(
+        &self,
+        _expect: Option<ChainHead>,
+    ) -> Result<std::result::Result<(u64, Option<ChainHead>), ChainBreak>> {
+        Err(no_audit_log(self.region()))
+    }
+
+    /// Removes the events before `before`, leaving a checkpoint (the last
+    /// removed event's seq and hash) so the rest still verifies. Returns how
+    /// many were removed.
+    async fn prune_audit(&self, _before: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+        Err(no_audit_log(self.region()))
+    }
+
     /// A cheap summary of the region's applications that changes whenever
     /// [`Registry::list`] would return something different, so a UI can poll
     /// for others' changes without listing 100,000 applications each time.
@@ -161,6 +204,43 @@ pub trait Registry: Send + Sync {
     async fn fingerprint(&self) -> Result<Option<String>> {
         Ok(None)
     }
+}
+
+/// The actor for a change made on this machine through `via`: the OS user
+/// (`$USER`, `$LOGNAME`, else the uid) and the host name. Read once.
+pub fn local_actor(via: crate::model::Via) -> Actor {
+    static LOCAL: std::sync::OnceLock<(Option<String>, Option<String>)> =
+        std::sync::OnceLock::new();
+    let (user, host) = LOCAL.get_or_init(|| (os_user(), host_name()));
+    Actor::local(via, user.clone(), host.clone())
+}
+
+fn os_user() -> Option<String> {
+    use std::os::unix::fs::MetadataExt as _;
+    ["USER", "LOGNAME"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .map(|u| crate::text::printable_truncated(u.trim(), 64))
+        .find(|u| !u.is_empty())
+        .or_else(|| {
+            std::fs::metadata("/proc/self")
+                .ok()
+                .map(|m| format!("uid {}", m.uid()))
+        })
+}
+
+fn host_name() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| crate::text::printable_truncated(h.trim(), 64))
+        .filter(|h| !h.is_empty())
+}
+
+fn no_audit_log(region: &Region) -> RegistryError {
+    RegistryError::InvalidInput(format!(
+        "region {region} keeps no audit log here: read it where its applications are stored"
+    ))
 }
 
 #[cfg(test)]

@@ -453,6 +453,42 @@ impl Registry for RemoteRegistry {
         )))
     }
 
+    /// One call of `GET /admin/v1/audit`; the server's page limit caps
+    /// `query.limit`, and callers page on by `seq`.
+    async fn audit(
+        &self,
+        query: crate::model::AuditQuery,
+    ) -> Result<Vec<crate::model::AuditEvent>> {
+        let path = {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("limit", &query.limit.clamp(1, 1000).to_string());
+            if let Some(id) = &query.client_id {
+                q.append_pair("client_id", id);
+            }
+            if let Some(action) = query.action {
+                q.append_pair("action", action.as_str());
+            }
+            if let Some(since) = query.since {
+                q.append_pair("since", &crate::model::wire::rfc3339(since));
+            }
+            if query.oldest_first {
+                q.append_pair("after_seq", &query.after_seq.unwrap_or(0).to_string());
+            } else if let Some(before) = query.before_seq {
+                q.append_pair("cursor", &before.to_string());
+            }
+            format!("/audit?{}", q.finish())
+        };
+        let bytes = self.call(Method::GET, &path, None, Ctx::default()).await?;
+        let mut events: Vec<crate::model::AuditEvent> = self.parse(&bytes)?;
+        // Newest first with a lower bound the server has no parameter for.
+        if !query.oldest_first
+            && let Some(after) = query.after_seq
+        {
+            events.retain(|e| e.body.seq > after);
+        }
+        Ok(events)
+    }
+
     async fn get(&self, id: &ClientId) -> Result<Application> {
         let ctx = Ctx::about(id);
         let bytes = self

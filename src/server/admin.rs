@@ -44,11 +44,15 @@ pub(super) fn routes() -> Router<SharedState> {
             axum::routing::post(retire),
         )
         .route("/scopes", get(scopes))
+        .route("/audit", get(super::admin_audit::list))
 }
 
 /// A caller that presented a valid admin token.
 pub(super) struct Admin {
     pub client_id: String,
+    /// The registry, recording changes as made by this caller (the admin
+    /// client and its address) in the audit log.
+    pub registry: std::sync::Arc<dyn crate::registry::Registry>,
 }
 
 const BEARER_CHALLENGE: &str = r#"Bearer realm="keyward""#;
@@ -67,19 +71,64 @@ impl FromRequestParts<SharedState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
+        let address = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let outcome = check_admin(parts, state).await;
+        match outcome {
+            Ok(client_id) => {
+                let actor = crate::model::Actor::api(&client_id, address.map(|a| a.to_string()));
+                let registry = state
+                    .registry
+                    .acting_as(actor)
+                    .unwrap_or_else(|| state.registry.clone());
+                Ok(Admin {
+                    client_id,
+                    registry,
+                })
+            }
+            Err((e, client_id)) => {
+                if matches!(e.status.as_u16(), 401 | 403) {
+                    state.security_events.admin_denied(
+                        state,
+                        address,
+                        e.status.as_u16(),
+                        client_id.as_deref(),
+                    );
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The admin client behind the bearer token, or why not (with the token's
+/// client ID when it had one).
+async fn check_admin(
+    parts: &Parts,
+    state: &SharedState,
+) -> Result<String, (ApiError, Option<String>)> {
+    {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(unauthorized(
-                "invalid_request",
-                "the admin API needs a bearer token from /oauth2/token with the keyward:admin scope",
+            return Err((
+                unauthorized(
+                    "invalid_request",
+                    "the admin API needs a bearer token from /oauth2/token with the keyward:admin scope",
+                ),
+                None,
             ));
         };
         let value = value.to_str().unwrap_or_default().trim();
         let token = match value.split_once(' ') {
             Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => t.trim(),
             _ => {
-                return Err(unauthorized(
-                    "invalid_request",
-                    "the Authorization header must be `Bearer <token>`",
+                return Err((
+                    unauthorized(
+                        "invalid_request",
+                        "the Authorization header must be `Bearer <token>`",
+                    ),
+                    None,
                 ));
             }
         };
@@ -87,27 +136,35 @@ impl FromRequestParts<SharedState> for Admin {
         let claims = state
             .issuer
             .verify(token, now)
-            .map_err(|e| unauthorized("invalid_token", &e.to_string()))?;
-        if !super::token::still_valid(state, &claims).await? {
-            return Err(unauthorized(
-                "invalid_token",
-                "the token's client was deleted or its secret was reset since; get a new token",
+            .map_err(|e| (unauthorized("invalid_token", &e.to_string()), None))?;
+        let who = Some(claims.client_id.clone());
+        if !super::token::still_valid(state, &claims)
+            .await
+            .map_err(|e| (e, who.clone()))?
+        {
+            return Err((
+                unauthorized(
+                    "invalid_token",
+                    "the token's client was deleted or its secret was reset since; get a new token",
+                ),
+                who,
             ));
         }
         if !claims.has_scope(ADMIN_SCOPE) {
-            return Err(ApiError {
-                status: StatusCode::FORBIDDEN,
-                error: "insufficient_scope",
-                description: format!("the admin API needs the {ADMIN_SCOPE} scope"),
-                www_authenticate: Some(
-                    r#"Bearer realm="keyward", error="insufficient_scope", scope="keyward:admin""#,
-                ),
-                retry_after: None,
-            });
+            return Err((
+                ApiError {
+                    status: StatusCode::FORBIDDEN,
+                    error: "insufficient_scope",
+                    description: format!("the admin API needs the {ADMIN_SCOPE} scope"),
+                    www_authenticate: Some(
+                        r#"Bearer realm="keyward", error="insufficient_scope", scope="keyward:admin""#,
+                    ),
+                    retry_after: None,
+                },
+                who,
+            ));
         }
-        Ok(Admin {
-            client_id: claims.client_id,
-        })
+        Ok(claims.client_id)
     }
 }
 
@@ -310,13 +367,9 @@ async fn show(
     Ok(Json(ApplicationRecord::new(&app, None, now())).into_response())
 }
 
-async fn create(
-    admin: Admin,
-    State(state): State<SharedState>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
+async fn create(admin: Admin, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
     let new = parse_json::<NewApplicationBody>(body)?.into_new()?;
-    let issued = state.registry.create(new).await?;
+    let issued = admin.registry.create(new).await?;
     tracing::info!(by = %admin.client_id, client_id = %issued.application.client_id, "application created");
     let record = ApplicationRecord::new(&issued.application, Some(&issued.reveal), now());
     Ok((StatusCode::CREATED, Json(record)).into_response())
@@ -324,7 +377,6 @@ async fn create(
 
 async fn create_batch(
     admin: Admin,
-    State(state): State<SharedState>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let batch: BatchBody = parse_json(body)?;
@@ -333,7 +385,7 @@ async fn create_batch(
         .into_iter()
         .map(NewApplicationBody::into_new)
         .collect::<Result<Vec<_>, _>>()?;
-    let issued = state.registry.create_many(new).await?;
+    let issued = admin.registry.create_many(new).await?;
     tracing::info!(by = %admin.client_id, count = issued.len(), "applications created");
     let now = now();
     let records: Vec<ApplicationRecord> = issued
@@ -354,10 +406,10 @@ async fn update(
     let new_name = body.client_name.as_deref().map(name).transpose()?;
     let mut app = None;
     if let Some(n) = new_name {
-        app = Some(state.registry.rename(&id, n).await?);
+        app = Some(admin.registry.rename(&id, n).await?);
     }
     if let Some(changes) = body.scopes {
-        app = Some(state.registry.set_access(&id, changes).await?);
+        app = Some(admin.registry.set_access(&id, changes).await?);
     }
     let app = app.unwrap_or(current);
     tracing::info!(by = %admin.client_id, client_id = %id, "application updated");
@@ -370,7 +422,7 @@ async fn remove(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (id, _) = managed(&state, &id).await?;
-    state.registry.delete(&id).await?;
+    admin.registry.delete(&id).await?;
     tracing::info!(by = %admin.client_id, client_id = %id, "application deleted");
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -382,7 +434,7 @@ async fn reset(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (id, _) = managed(&state, &id).await?;
-    let issued = state.registry.reset_secret(&id).await?;
+    let issued = admin.registry.reset_secret(&id).await?;
     tracing::info!(by = %admin.client_id, client_id = %id, "secret reset");
     let record = ApplicationRecord::new(&issued.application, Some(&issued.reveal), now());
     Ok(Json(record).into_response())
@@ -419,7 +471,7 @@ async fn rotate(
     };
     crate::model::check_grace(grace).map_err(ApiError::bad_request)?;
     let (id, _) = managed(&state, &id).await?;
-    let issued = state.registry.rotate_secret(&id, grace).await?;
+    let issued = admin.registry.rotate_secret(&id, grace).await?;
     tracing::info!(by = %admin.client_id, client_id = %id, grace_seconds = grace.num_seconds(), "secret rotated");
     let record = ApplicationRecord::new(&issued.application, Some(&issued.reveal), now());
     Ok(Json(record).into_response())
@@ -432,7 +484,7 @@ async fn retire(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (id, _) = managed(&state, &id).await?;
-    let app = state.registry.retire_secret(&id).await?;
+    let app = admin.registry.retire_secret(&id).await?;
     tracing::info!(by = %admin.client_id, client_id = %id, "retiring secret retired");
     Ok(Json(ApplicationRecord::new(&app, None, now())).into_response())
 }

@@ -9,11 +9,13 @@
 //! process on the same data dir takes effect on the very next request.
 
 pub mod admin;
+mod admin_audit;
 pub mod connections;
 mod errors;
 pub mod log_buffer;
 pub mod openapi;
 pub mod request_log;
+pub mod security_events;
 pub mod throttle;
 mod token;
 pub mod usage;
@@ -57,6 +59,8 @@ pub struct AppState {
     pub usage: Option<Arc<usage::UsageRecorder>>,
     /// The grace of a rotation that names none (`rotation_grace`).
     pub rotation_grace: chrono::Duration,
+    /// Throttling and refused admin calls, for the audit log, once per window.
+    pub security_events: security_events::SecurityEvents,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -103,6 +107,9 @@ impl Server {
                 request_log: request_log::RequestLog::new(
                     request_log::RequestLogSettings::default(),
                 ),
+                security_events: security_events::SecurityEvents::new(
+                    throttle::ThrottleSettings::default().window,
+                ),
                 registry,
                 catalog,
                 region,
@@ -121,6 +128,7 @@ impl Server {
     /// Replaces the default failed-authentication limits.
     pub fn with_throttle(mut self, settings: throttle::ThrottleSettings) -> Self {
         if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.security_events = security_events::SecurityEvents::new(settings.window);
             state.throttle = throttle::Throttle::new(settings);
         }
         self

@@ -23,6 +23,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/admin/v1/applications/{client_id}/secret/rotate"),
     ("post", "/admin/v1/applications/{client_id}/secret/retire"),
     ("get", "/admin/v1/scopes"),
+    ("get", "/admin/v1/audit"),
 ];
 
 pub async fn document() -> Json<Value> {
@@ -43,7 +44,12 @@ fn app_ref() -> Value {
 
 pub fn spec() -> Value {
     let mut paths = serde_json::Map::new();
-    for part in [service_paths(), admin_paths(), rotation_paths()] {
+    for part in [
+        service_paths(),
+        admin_paths(),
+        rotation_paths(),
+        audit_paths(),
+    ] {
         if let Value::Object(part) = part {
             paths.extend(part);
         }
@@ -214,6 +220,34 @@ fn rotation_paths() -> Value {
     })
 }
 
+/// The audit log.
+fn audit_paths() -> Value {
+    let admin = json!([{"bearer": []}]);
+    let actions: Vec<&str> = crate::model::AuditAction::ALL
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+    let param = |name: &str, schema: Value, description: &str| json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description});
+    json!({
+        "/admin/v1/audit": {
+            "get": with(json!({
+                "summary": "The region's audit log: who changed what, hash-chained",
+                "description": "Newest first, paged: when more events match, a `Link: <...>; rel=\"next\"` header gives the next page. With after_seq: the events after that sequence number, oldest first (for following the log). Events never hold a secret, a hash of one, or a token.",
+                "security": admin,
+                "parameters": [
+                    param("client_id", json!({"type": "string"}), "Only events about this application"),
+                    param("action", json!({"type": "string", "enum": actions}), "Only this kind of event"),
+                    param("since", json!({"type": "string", "format": "date-time"}), "Only events at or after this time"),
+                    param("limit", json!({"type": "integer", "minimum": 1, "maximum": super::admin::PAGE_MAX, "default": super::admin::PAGE_DEFAULT}), "Events per page"),
+                    param("cursor", json!({"type": "integer", "minimum": 0}), "From a Link header: events before this sequence number"),
+                    param("after_seq", json!({"type": "integer", "minimum": 0}), "Events after this sequence number, oldest first")
+                ]
+            }),
+                admin_responses(&[("400", "A malformed filter or limit")], "200", ok("Events", json!({"type": "array", "items": {"$ref": "#/components/schemas/AuditEvent"}}))))
+        }
+    })
+}
+
 fn components() -> Value {
     json!({
         "securitySchemes": {
@@ -221,6 +255,15 @@ fn components() -> Value {
             "basic": {"type": "http", "scheme": "basic"}
         },
         "schemas": {
+            "AuditEvent": {"type": "object", "required": ["seq", "at", "region", "action", "actor", "changes", "prev_hash", "hash"], "properties": {
+                "seq": {"type": "integer", "description": "Position in the region's chain, from 1"},
+                "at": {"type": "string", "format": "date-time"}, "region": {"type": "string"},
+                "action": {"type": "string", "enum": crate::model::AuditAction::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>()},
+                "client_id": {"type": "string", "nullable": true}, "client_name": {"type": "string", "nullable": true, "description": "The application's name at the time"},
+                "actor": {"type": "object", "properties": {"via": {"type": "string", "enum": ["cli", "tui", "api", "serve"]}, "user": {"type": "string", "nullable": true}, "host": {"type": "string", "nullable": true}, "admin_client_id": {"type": "string", "nullable": true}, "address": {"type": "string", "nullable": true}}},
+                "changes": {"type": "object", "description": "Field -> {before, after}: names, scope access, secret IDs"},
+                "prev_hash": {"type": "string", "description": "The previous event's hash (64 zeros for the first)"},
+                "hash": {"type": "string", "description": "SHA-256 (hex) of the event's JSON without hash, fields in this order"}}},
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}}},
             "Token": {"type": "object", "required": ["access_token", "token_type", "expires_in", "scope"], "properties": {
                 "access_token": {"type": "string"}, "token_type": {"type": "string", "enum": ["Bearer"]},

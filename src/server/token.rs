@@ -102,6 +102,7 @@ async fn authenticate_secret(
     let id = auth.client_id.as_str();
     if let Some(wait) = throttle.address_blocked(addr, now) {
         refused(state, Refusal::ThrottledAddress { wait }, id, addr);
+        state.security_events.throttled(state, None, addr);
         return Err(too_many(wait));
     }
     let registry = &state.registry;
@@ -118,6 +119,7 @@ async fn authenticate_secret(
     }
     if let Some(wait) = throttle.client_blocked(id, now) {
         refused(state, Refusal::ThrottledClient { wait }, id, addr);
+        state.security_events.throttled(state, Some(id), None);
         return Err(too_many(wait));
     }
     if let Some(replaced) = replaced_at(state, auth).await? {

@@ -65,4 +65,9 @@ pub enum Effect {
     },
     /// The copied text's time is up: clear the clipboard if it still holds it.
     ClearClipboard,
+    /// Read the audit log of tab `region`: one application's, or all of it.
+    LoadAudit {
+        region: usize,
+        client_id: Option<ClientId>,
+    },
 }

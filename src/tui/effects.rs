@@ -13,7 +13,11 @@ use super::effect::Effect;
 use super::msg::{CallError, Msg};
 use super::token::{self, TokenVia};
 use crate::clipboard::Clipboard;
+use crate::model::ClientId;
 use crate::registry::Registry;
+
+/// The newest events the audit log popup shows.
+pub const AUDIT_SHOWN: usize = 1000;
 
 /// What runs effects: the registries and token routes of every region (by
 /// tab index), the clipboard, and the ways back to the loop.
@@ -100,6 +104,19 @@ impl Effects {
                 copy::start_copy(&self.clipboard, what, text, &self.clip_tx)
             }
             Effect::ClearClipboard => copy::start_clear(&self.clipboard, &self.clip_tx),
+            Effect::LoadAudit { region, client_id } => self.call(region, move |r| async move {
+                let query = crate::model::AuditQuery {
+                    client_id: client_id.as_ref().map(ClientId::to_string),
+                    limit: AUDIT_SHOWN,
+                    ..Default::default()
+                };
+                let result = r.audit(query).await.map_err(CallError::from);
+                Msg::AuditLoaded {
+                    region,
+                    client_id,
+                    result,
+                }
+            }),
         }
     }
 

@@ -197,3 +197,42 @@ pub fn burst(c: char) -> Msg {
 pub fn alt(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT))
 }
+
+/// `n` audit events about application 0 ("Payroll sync"), newest first, the
+/// first a reset by alice in the TUI, a minute apart from t0 back.
+pub fn audit_events(n: usize) -> Vec<crate::model::AuditEvent> {
+    use crate::model::audit::{GENESIS_HASH, change};
+    use crate::model::{Actor, AuditAction, AuditEvent, NewAuditEvent, Via};
+    let alice = Actor::local(Via::Tui, Some("alice".into()), Some("ops-1".into()));
+    let mut prev = (0, GENESIS_HASH.to_owned());
+    let mut out = Vec::new();
+    for i in 0..n {
+        let minutes_ago = (n - 1 - i) as i64;
+        let (action, changes) = if i + 1 == n {
+            (AuditAction::ResetSecret, serde_json::json!({}))
+        } else {
+            (
+                AuditAction::Rename,
+                serde_json::json!({ "client_name": change(format!("Payroll v{i}"), format!("Payroll v{}", i + 1)) }),
+            )
+        };
+        let (event, _) = AuditEvent::chain(
+            NewAuditEvent {
+                at: t0() - chrono::Duration::minutes(minutes_ago),
+                action,
+                client_id: Some(id(0).to_string()),
+                client_name: Some("Payroll sync".into()),
+                changes,
+            },
+            "us",
+            &alice,
+            prev.0,
+            &prev.1,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        prev = (event.body.seq, event.hash.clone());
+        out.push(event);
+    }
+    out.reverse();
+    out
+}

@@ -103,6 +103,10 @@ actions! {
     /// The matrix's columns.
     ScrollLeft,
     ScrollRight,
+    /// `l`: the selected application's audit log.
+    AppLog,
+    /// `L`: the whole region's audit log.
+    RegionLog,
 }
 
 /// Where a binding applies: each place has its own keys.
@@ -126,6 +130,8 @@ pub enum Place {
     BrowserScopes,
     BrowserApps,
     Matrix,
+    /// The audit log popup.
+    Audit,
 }
 
 impl Place {
@@ -144,6 +150,7 @@ impl Place {
             Some(Popup::QuitConfirm { .. }) => Place::QuitConfirm,
             Some(Popup::Help) => Place::Help,
             Some(Popup::Token(_)) => Place::Token,
+            Some(Popup::Audit(_)) => Place::Audit,
             Some(Popup::Browser(b)) if b.matrix => Place::Matrix,
             Some(Popup::Browser(b)) => match b.focus {
                 BrowserFocus::Scopes => Place::BrowserScopes,
@@ -321,6 +328,9 @@ const MOVE_IN_LIST: &str = "move in the list (wheel scrolls, click selects)";
 const SWITCH_REGION: &str = "switch region (or click a tab)";
 const MOVE_IN_GRID: &str = "move between scopes";
 const MOVE_IN_BROWSER: &str = "move";
+const AUDIT_LOG: &str = "audit log: l this application's, L the whole region's";
+/// One help row for both copy keys.
+const COPY: &str = "copy: c the client ID, y the secret while it is visible";
 
 /// Every binding. Within a place, the first row whose keys match wins.
 #[rustfmt::skip]
@@ -344,11 +354,13 @@ pub static BINDINGS: &[Binding] = &[
     bind(P::Main, &[Key(K::Char('x'))], "x", A::Retire, "retire the old secret now (asks; only y confirms)").main_foot(7, "retire", When::Retiring),
     bind(P::Main, &[Key(K::Char('S'))], "S", A::Browse, "scope browser; m switches to the matrix").main_foot(10, "browse scopes", When::Always),
     bind(P::Main, &[Key(K::Char('d'))], "d", A::Delete, "delete (type the name to confirm)").main_foot(8, "delete", When::Selected),
-    bind(P::Main, &[Key(K::Char('c'))], "c", A::CopyId, "copy the client ID").main_foot(9, "copy ID", When::Selected),
-    bind(P::Main, &[Key(K::Char('y'))], "y", A::CopySecret, "copy the secret while it is visible").main_foot(5, "copy", When::SecretVisible),
+    bind(P::Main, &[Key(K::Char('c'))], "c", A::CopyId, COPY).main_foot(9, "copy ID", When::Selected),
+    bind(P::Main, &[Key(K::Char('y'))], "y", A::CopySecret, COPY).main_foot(5, "copy", When::SecretVisible),
     bind(P::Main, &[Key(K::Char('v'))], "v", A::ShowSecret, "show or mask the visible secret").main_foot(4, "show", When::SecretVisible),
     bind(P::Main, &[Key(K::Char('t'))], "t", A::TestToken, "test: get a token with the visible secret").main_foot(6, "token", When::SecretVisible),
     bind(P::Main, &[Key(K::Char('r'))], "r", A::Reload, "reload (others' changes also show within 10 s)").main_foot(12, "reload", When::Always),
+    bind(P::Main, &[Key(K::Char('l'))], "l", A::AppLog, AUDIT_LOG).main_foot(8, "log", When::Selected),
+    bind(P::Main, &[Key(K::Char('L'))], "L", A::RegionLog, AUDIT_LOG).main_foot(16, "region log", When::Always),
     bind(P::Main, &[Key(K::Char('?'))], "?", A::Help, "this help"),
     bind(P::Main, &[Key(K::Char('q'))], "q", A::Quit, "quit, or close the open dialog").main_foot(14, "quit", When::Always),
     bind(P::Main, ESC, "Esc", A::Dismiss, "dismiss the message, or clear the filter").unlisted(),
@@ -451,6 +463,15 @@ pub static BINDINGS: &[Binding] = &[
     bind(P::Matrix, ENTER, "Enter", A::GoToApp, "select the application in the list").foot("Enter", "go to app"),
     bind(P::Matrix, &[Key(K::Char('m'))], "m", A::ToggleMatrix, "back to the list").foot("m", "list"),
     bind(P::Matrix, &[Key(K::Esc), Key(K::Char('q')), Key(K::Char('S'))], "Esc", A::Close, "close the browser").foot("Esc", "close"),
+    // The audit log.
+    bind(P::Audit, UP, "↑", A::Up, "scroll").foot("↑↓/PgUp/PgDn", "scroll"),
+    bind(P::Audit, DOWN, "↓", A::Down, "scroll"),
+    bind(P::Audit, &[Key(K::PageUp)], "PgUp", A::PageUp, "scroll a page"),
+    bind(P::Audit, &[Key(K::PageDown)], "PgDn", A::PageDown, "scroll a page"),
+    bind(P::Audit, &[Key(K::Home)], "Home", A::Top, "the newest event"),
+    bind(P::Audit, &[Key(K::End)], "End", A::Bottom, "the oldest event shown"),
+    bind(P::Audit, &[Key(K::Char('r'))], "r", A::Reload, "read the log again").foot("r", "reload"),
+    bind(P::Audit, &[Key(K::Esc), Key(K::Char('q')), Key(K::Char('l')), Key(K::Char('L'))], "Esc/q", A::Close, "close the log").foot("Esc/q", "close"),
 ];
 
 /// What `key` does at `place`: the first binding there that takes it.
@@ -603,6 +624,7 @@ mod tests {
         assert_eq!(rows[0], ("Tab Shift-Tab 1..9".to_owned(), SWITCH_REGION));
         assert_eq!(rows[1].0, "↑ ↓ PgUp PgDn Home End");
         assert_eq!(rows.len(), 18);
+        assert!(rows.iter().any(|r| r.0 == "l L"), "{rows:?}");
         assert_eq!(rows.last().map(|r| r.0.as_str()), Some("Ctrl-C"));
     }
 }

@@ -150,6 +150,12 @@ pub enum Msg {
     ClipboardCleared {
         result: Result<String, String>,
     },
+    /// The audit log asked for with [`crate::tui::effect::Effect::LoadAudit`].
+    AuditLoaded {
+        region: usize,
+        client_id: Option<ClientId>,
+        result: CallResult<Vec<crate::model::AuditEvent>>,
+    },
 }
 
 /// How a copy went, for the status line.

@@ -324,6 +324,34 @@ fn no_color_draws_without_colours() {
 }
 
 #[test]
+fn audit_log() {
+    check("audit_app", |s| {
+        send(s, [key(KeyCode::Down), ch('l')]);
+        let client_id = Some(s.selected_app().unwrap().client_id.clone());
+        send(
+            s,
+            [Msg::AuditLoaded {
+                region: 0,
+                client_id,
+                result: Ok(audit_events(3)),
+            }],
+        );
+    });
+    check("audit_region_scrolled", |s| {
+        send(s, [ch('L')]);
+        send(
+            s,
+            [Msg::AuditLoaded {
+                region: 0,
+                client_id: None,
+                result: Ok(audit_events(60)),
+            }],
+        );
+        send(s, [key(KeyCode::PageDown)]);
+    });
+}
+
+#[test]
 fn token_panel() {
     use super::state::{TokenFailure, TokenShown};
     check("token_pending", |s| {

@@ -217,6 +217,21 @@ pub enum Popup {
     Help,
     Browser(Browser),
     Token(TokenPanel),
+    Audit(AuditLog),
+}
+
+/// The audit log (`l`: the selected application's, `L`: the region's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditLog {
+    pub region: usize,
+    /// `None`: the whole region's log.
+    pub client_id: Option<ClientId>,
+    /// What the title names: the application, or the region.
+    pub about: String,
+    /// Newest first; `None` while loading; `Err`: why it could not be read.
+    pub events: Option<Result<Vec<crate::model::AuditEvent>, String>>,
+    /// The first event shown.
+    pub scroll: usize,
 }
 
 /// What every dangerous confirmation (a new secret, retire, delete, quit with

@@ -402,6 +402,53 @@ fn no_secret_leaks_anywhere_after_a_full_session() {
     );
     drop(tmux);
 
+    // The audit log, as a SIEM reads it: every change is there with its
+    // actor (the UI's reset as `tui`), and no secret, secret hash or token.
+    let out = s.keyward().args(["audit", "--json"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let audit = String::from_utf8(out.stdout).unwrap();
+    let events: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let has = |action: &str, via: &str| {
+        events
+            .iter()
+            .any(|e| e["action"] == action && e["actor"]["via"] == via)
+    };
+    assert!(
+        has("create", "cli") && has("rotate_secret", "cli"),
+        "{audit}"
+    );
+    assert!(has("reset_secret", "tui"), "the UI's reset: {audit}");
+    for t in &s.tokens {
+        assert!(!audit.contains(t.as_str()), "a token in the audit log");
+    }
+    let db = rusqlite::Connection::open(s.data().join("keyward.db")).unwrap();
+    let mut hashes: Vec<Vec<u8>> = Vec::new();
+    for table in ["applications", "previous_secrets", "retiring_secrets"] {
+        let mut stmt = db
+            .prepare(&format!("SELECT secret_hash FROM {table}"))
+            .unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).unwrap();
+        hashes.extend(rows.map(Result::unwrap));
+    }
+    assert!(!hashes.is_empty());
+    for h in &hashes {
+        let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(h);
+        assert!(
+            !audit.contains(&hex) && !audit.contains(&b64),
+            "a secret's hash in the audit log"
+        );
+    }
+    s.outputs
+        .push(("the audit log (keyward audit --json)".into(), audit));
+
     // Every place to scan.
     let mut places: Vec<(String, Vec<u8>)> = Vec::new();
     let mut files = Vec::new();

@@ -8,6 +8,7 @@
 mod support;
 
 mod cli_apps;
+mod cli_audit;
 mod cli_meta;
 mod cli_output;
 mod cli_rotation;
@@ -24,6 +25,7 @@ mod secrets_at_rest;
 mod serve_binary;
 mod serve_logs;
 mod server_admin;
+mod server_audit;
 mod server_connections;
 mod server_oauth;
 mod server_rotation;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use keyward::catalog::Catalog;
-use keyward::model::{AppName, NewApplication, Region};
+use keyward::model::{AppName, ChainBreak, ChainHead, NewApplication, Region};
 use keyward::registry::Registry;
 use keyward::registry::embedded::EmbeddedStore;
 
@@ -283,8 +283,11 @@ async fn look_alike_names_are_refused_by_the_store_also_after_an_upgrade() {
         .unwrap();
 }
 
-/// Undoes the v5 migration (rotation and usage), as a v4 Keyward left the file.
-const DOWN_TO_V4: &str = "DROP TABLE app_usage;
+/// Undoes the v6 (audit log) and v5 (rotation and usage) migrations, as a v4
+/// Keyward left the file.
+const DOWN_TO_V4: &str = "DROP TABLE audit_events;
+    DROP TABLE audit_checkpoints;
+    DROP TABLE app_usage;
     DROP TABLE secret_usage;
     DROP TABLE retiring_secrets;
     ALTER TABLE applications DROP COLUMN secret_created_at;
@@ -398,4 +401,134 @@ async fn usage_writes_do_not_move_the_change_counter() {
     // The application did get a token then (noted before the reset, written
     // after it): that still counts for the application.
     assert_eq!(got.last_used_at, Some(use_at(20).at));
+}
+
+/// Makes `n` events in region `us` (a create, then renames) and returns the store.
+async fn store_with_events(dir: &std::path::Path, n: usize) -> EmbeddedStore {
+    let store = open(dir, Duration::from_secs(900));
+    let us = store.registry(region("us"));
+    let id = us
+        .create(app("Name 0"))
+        .await
+        .unwrap()
+        .application
+        .client_id;
+    for i in 1..n {
+        us.rename(&id, AppName::parse(&format!("Name {i}")).unwrap())
+            .await
+            .unwrap();
+    }
+    store
+}
+
+/// Runs `sql` on the database as another SQLite tool would: the append-only
+/// triggers dropped first, as an attacker with the file can.
+fn tamper(dir: &std::path::Path, sql: &str) {
+    let conn = rusqlite::Connection::open(dir.join("keyward.db")).unwrap();
+    conn.execute_batch(&format!(
+        "DROP TRIGGER audit_events_update; DROP TRIGGER audit_events_delete; {sql}"
+    ))
+    .unwrap();
+}
+
+async fn verify(dir: &std::path::Path) -> Result<(u64, Option<ChainHead>), ChainBreak> {
+    open(dir, Duration::from_secs(900))
+        .registry(region("us"))
+        .verify_audit(None)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_audit_chain_names_the_first_edited_deleted_inserted_or_moved_event() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(store_with_events(dir.path(), 5).await);
+    assert_eq!(verify(dir.path()).await.unwrap().0, 5);
+
+    // Without dropping the triggers, this build's own rules refuse an edit.
+    let conn = rusqlite::Connection::open(dir.path().join("keyward.db")).unwrap();
+    let e = conn
+        .execute("UPDATE audit_events SET at = 0 WHERE seq = 2", [])
+        .unwrap_err();
+    assert!(e.to_string().contains("append-only"), "{e}");
+    assert!(conn.execute("DELETE FROM audit_events", []).is_err());
+    drop(conn);
+
+    let cases: [(&str, ChainBreak); 4] = [
+        (
+            "UPDATE audit_events SET body = replace(body, 'Name 2', 'Name X') WHERE seq = 3",
+            ChainBreak::Content { seq: 3 },
+        ),
+        (
+            "DELETE FROM audit_events WHERE seq = 2",
+            ChainBreak::Link { seq: 3 },
+        ),
+        (
+            // A copy of event 2 inserted as 6: its link and number are wrong.
+            "INSERT INTO audit_events SELECT region, 6, at, action, client_id, body, hash FROM audit_events WHERE seq = 2",
+            ChainBreak::Link { seq: 6 },
+        ),
+        (
+            // Events 2 and 3 swapped, with their numbers.
+            "UPDATE audit_events SET seq = -1 WHERE seq = 2; UPDATE audit_events SET seq = 2 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = -1;",
+            ChainBreak::Link { seq: 2 },
+        ),
+    ];
+    for (sql, want) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        drop(store_with_events(dir.path(), 5).await);
+        tamper(dir.path(), sql);
+        assert_eq!(verify(dir.path()).await, Err(want), "{sql}");
+    }
+}
+
+#[tokio::test]
+async fn a_prune_leaves_a_chain_that_verifies_and_still_shows_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_events(dir.path(), 4).await;
+    let us = store.registry(region("us"));
+    let head = us.audit_head().await.unwrap().unwrap();
+    let cut = chrono::Utc::now() + chrono::Duration::milliseconds(5);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let id = us.list().await.unwrap()[0].client_id.clone();
+    us.rename(&id, AppName::parse("After").unwrap())
+        .await
+        .unwrap();
+    us.rename(&id, AppName::parse("After 2").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(us.prune_audit(cut).await.unwrap(), 4);
+    assert_eq!(us.verify_audit(None).await.unwrap().unwrap().0, 2);
+    // The head kept before the prune is the checkpoint's now.
+    assert!(us.verify_audit(Some(head)).await.unwrap().is_ok());
+    let newest = us.audit_head().await.unwrap().unwrap();
+    assert_eq!(newest.seq, 6);
+    drop((us, store));
+    tamper(
+        dir.path(),
+        "UPDATE audit_events SET body = replace(body, 'After 2', 'Other') WHERE seq = 6",
+    );
+    assert_eq!(
+        verify(dir.path()).await,
+        Err(ChainBreak::Content { seq: 6 })
+    );
+}
+
+#[tokio::test]
+async fn a_head_kept_elsewhere_catches_a_rewritten_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_events(dir.path(), 3).await;
+    let us = store.registry(region("us"));
+    let head = us.audit_head().await.unwrap().unwrap();
+    assert!(us.verify_audit(Some(head.clone())).await.unwrap().is_ok());
+    drop((us, store));
+    // The last event removed: the chain that is left is whole, but the head
+    // kept elsewhere is gone from it.
+    tamper(dir.path(), "DELETE FROM audit_events WHERE seq = 3");
+    assert_eq!(verify(dir.path()).await.unwrap().0, 2);
+    let us = open(dir.path(), Duration::from_secs(900)).registry(region("us"));
+    assert_eq!(
+        us.verify_audit(Some(head.clone())).await.unwrap(),
+        Err(ChainBreak::HeadMissing { expected: head })
+    );
 }

@@ -928,3 +928,31 @@ fn rotate_shows_both_secrets_counting_down_and_retire_ends_the_old_one() {
     t.keys(&["y"]);
     t.wait_closed();
 }
+
+#[test]
+fn l_shows_the_applications_log_with_the_uis_own_changes() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let t = Tmux::start_with("audit", false);
+    t.wait_for("No applications in US yet");
+    add_by_cli(&t, "Payroll");
+    // A rename in the UI, then its log.
+    t.keys(&["e", "C-u"]);
+    t.text("Payroll sync");
+    t.keys(&["Enter"]);
+    t.wait_for("Renamed to");
+    t.keys(&["l"]);
+    let screen = t.wait_for("renamed Payroll to Payroll sync");
+    assert!(screen.contains("Audit log: Payroll sync"), "{screen}");
+    assert!(
+        screen.contains("(tui) renamed Payroll to Payroll sync"),
+        "{screen}"
+    );
+    assert!(screen.contains("(cli) created Payroll"), "{screen}");
+    t.keys(&["Escape"]);
+    t.wait_gone("Audit log");
+    t.keys(&["L"]);
+    t.wait_for("Audit log: region us");
+    t.keys(&["q", "q"]);
+}

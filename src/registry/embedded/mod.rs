@@ -5,6 +5,7 @@
 //! server can share a data dir. Every write is one immediate transaction, and
 //! `synchronous = FULL` makes an acknowledged write survive a crash.
 
+mod audit;
 mod auth_cache;
 mod generation;
 mod hasher;
@@ -25,6 +26,8 @@ pub use generation::GENERATION_FILE;
 pub use hasher::{HASHING_KEY, KEY_FILE as HASHING_KEY_FILE, SecretHasher};
 pub use schema::MARKED_WRITE_FUNCTION;
 
+use crate::model::audit::events;
+
 use self::auth_cache::{AuthCache, KnownClient};
 use self::generation::Generation;
 use self::reveals::RevealCache;
@@ -32,8 +35,8 @@ use super::{Issued, Registry, RegistryError, Result};
 use crate::catalog::Catalog;
 use crate::fs::{ExposedError, create_private_dir, create_private_file};
 use crate::model::{
-    Access, AppName, Application, ClientId, ClientSecret, Grant, NewApplication, Region, ScopeId,
-    SecretReveal,
+    Access, Actor, AppName, Application, AuditEvent, AuditQuery, ChainBreak, ChainHead, ClientId,
+    ClientSecret, Grant, NewApplication, NewAuditEvent, Region, ScopeId, SecretReveal,
 };
 
 /// The database file's name inside the data dir.
@@ -65,6 +68,8 @@ struct Inner {
     auth_cache: AuthCache,
     catalog: Arc<Catalog>,
     window: chrono::Duration,
+    /// Lets the audit tables' DELETE trigger through during a prune.
+    pruning: audit::Pruning,
 }
 
 impl Inner {
@@ -101,6 +106,8 @@ pub struct EmbeddedStore {
 pub struct EmbeddedRegistry {
     inner: Arc<Inner>,
     region: Region,
+    /// Who the audit log says made this registry's changes.
+    actor: Arc<Actor>,
 }
 
 fn storage(db_path: &Path, e: impl std::fmt::Display) -> RegistryError {
@@ -146,6 +153,8 @@ impl EmbeddedStore {
         schema::register_marked_write(&conn).map_err(|e| storage(&db_path, e))?;
         schema::register_name_key(&conn).map_err(|e| storage(&db_path, e))?;
         schema::register_secret_id(&conn).map_err(|e| storage(&db_path, e))?;
+        let pruning = audit::Pruning::default();
+        audit::register_prune(&conn, &pruning).map_err(|e| storage(&db_path, e))?;
         // Switching a new database to WAL needs an exclusive lock, and SQLite
         // reports a clash there without consulting the busy handler, so several
         // processes starting on a new data dir at once retry it here.
@@ -181,6 +190,7 @@ impl EmbeddedStore {
                 auth_cache: AuthCache::default(),
                 catalog,
                 window,
+                pruning,
             }),
         })
     }
@@ -229,14 +239,23 @@ impl EmbeddedStore {
                 auth_cache: AuthCache::default(),
                 catalog,
                 window,
+                pruning: audit::Pruning::default(),
             }),
         })
     }
 
+    /// One region, its changes recorded as made on the command line by this
+    /// process's user (see [`EmbeddedStore::registry_as`]).
     pub fn registry(&self, region: Region) -> EmbeddedRegistry {
+        self.registry_as(region, super::local_actor(crate::model::Via::Cli))
+    }
+
+    /// One region, its changes recorded in the audit log as made by `actor`.
+    pub fn registry_as(&self, region: Region, actor: Actor) -> EmbeddedRegistry {
         EmbeddedRegistry {
             inner: self.inner.clone(),
             region,
+            actor: Arc::new(actor),
         }
     }
 
@@ -880,12 +899,16 @@ impl Registry for EmbeddedRegistry {
         for n in &new {
             self.check_grants(&n.grants)?;
         }
+        let actor = self.actor.clone();
         let issued = self
             .with_write(move |tx, inner, region| {
                 let now = now_ms();
+                let mut log = audit::ChainWriter::open(tx, region, &actor)?;
                 let mut out = Vec::with_capacity(new.len());
                 for n in new {
-                    out.push(insert_app(tx, inner, region, n, now)?);
+                    let issued = insert_app(tx, inner, region, n, now)?;
+                    log.append(tx, events::created(&issued.application, now))?;
+                    out.push(issued);
                 }
                 Ok(out)
             })
@@ -898,7 +921,15 @@ impl Registry for EmbeddedRegistry {
 
     async fn rename(&self, id: &ClientId, name: AppName) -> Result<Application> {
         let key = id.clone();
+        let actor = self.actor.clone();
         self.with_write(move |tx, _, region| {
+            let Some(before) = load_app(tx, region, &key)? else {
+                return Ok(None);
+            };
+            // The same name: no change, so nothing to write or record.
+            if before.client_name == name {
+                return Ok(Some(before));
+            }
             if name_taken(tx, region, &name, Some(&key))? {
                 return Err(RegistryError::DuplicateName {
                     name: name.to_string(),
@@ -906,11 +937,16 @@ impl Registry for EmbeddedRegistry {
                 }
                 .into());
             }
-            let changed = tx.execute(
+            let now = now_ms();
+            tx.execute(
                 "UPDATE applications SET client_name = ?1, name_key = ?5, updated_at = ?2 WHERE client_id = ?3 AND region = ?4",
-                params![name.as_str(), millis(now_ms()), key.as_str(), region.as_str(), name.duplicate_key()],
+                params![name.as_str(), millis(now), key.as_str(), region.as_str(), name.duplicate_key()],
             )?;
-            let app = if changed == 1 { load_app(tx, region, &key)? } else { None };
+            let app = load_app(tx, region, &key)?;
+            if let Some(app) = &app {
+                let event = events::renamed(before.client_name.as_str(), app, now);
+                audit::append(tx, region, &actor, event)?;
+            }
             Ok(app)
         })
         .await?
@@ -920,17 +956,27 @@ impl Registry for EmbeddedRegistry {
     async fn set_access(&self, id: &ClientId, changes: Vec<Grant>) -> Result<Application> {
         self.check_grants(&changes)?;
         let key = id.clone();
+        let actor = self.actor.clone();
         self.with_write(move |tx, _, region| {
-            let changed = tx.execute(
-                "UPDATE applications SET updated_at = ?1 WHERE client_id = ?2 AND region = ?3",
-                params![millis(now_ms()), key.as_str(), region.as_str()],
-            )?;
-            if changed != 1 {
+            let Some(before) = load_app(tx, region, &key)? else {
                 return Ok(None);
-            }
+            };
+            let now = now_ms();
             write_grants(tx, &key, &changes)?;
-            let app = load_app(tx, region, &key)?;
-            Ok(app)
+            let Some(mut app) = load_app(tx, region, &key)? else {
+                return Ok(None);
+            };
+            // Grants that were already so change nothing: no event, and
+            // `updated_at` stays.
+            if let Some(event) = events::scopes_set(&before.grants, &app, now) {
+                tx.execute(
+                    "UPDATE applications SET updated_at = ?1 WHERE client_id = ?2 AND region = ?3",
+                    params![millis(now), key.as_str(), region.as_str()],
+                )?;
+                app.updated_at = now;
+                audit::append(tx, region, &actor, event)?;
+            }
+            Ok(Some(app))
         })
         .await?
         .ok_or_else(|| self.not_found(id))
@@ -938,8 +984,12 @@ impl Registry for EmbeddedRegistry {
 
     async fn reset_secret(&self, id: &ClientId) -> Result<Issued> {
         let key = id.clone();
+        let actor = self.actor.clone();
         let issued = self
             .with_write(move |tx, inner, region| {
+                let Some(before) = load_app(tx, region, &key)? else {
+                    return Ok(None);
+                };
                 let now = now_ms();
                 let secret = ClientSecret::generate();
                 keep_previous_secret(tx, region, &key, now)?;
@@ -956,6 +1006,9 @@ impl Registry for EmbeddedRegistry {
                     return Ok(None);
                 }
                 let app = load_app(tx, region, &key)?;
+                if let Some(app) = &app {
+                    audit::append(tx, region, &actor, events::secret_reset(&before, app, now))?;
+                }
                 Ok(app.map(|application| Issued {
                     application,
                     reveal: SecretReveal {
@@ -974,11 +1027,12 @@ impl Registry for EmbeddedRegistry {
     async fn rotate_secret(&self, id: &ClientId, grace: chrono::Duration) -> Result<Issued> {
         crate::model::check_grace(grace).map_err(RegistryError::InvalidInput)?;
         let key = id.clone();
+        let actor = self.actor.clone();
         let issued = self
             .with_write(move |tx, inner, region| {
-                if load_app(tx, region, &key)?.is_none() {
+                let Some(before) = load_app(tx, region, &key)? else {
                     return Ok(None);
-                }
+                };
                 let now = now_ms();
                 rotation::make_room_for_rotation(tx, &key, now)?;
                 rotation::retire_current(tx, &key, now + grace)?;
@@ -991,6 +1045,10 @@ impl Registry for EmbeddedRegistry {
                     params![inner.hasher.hash(&key, &secret), millis(now), key.as_str(), crate::model::new_secret_id()],
                 )?;
                 let app = load_app(tx, region, &key)?;
+                if let Some(app) = &app {
+                    let event = events::secret_rotated(&before, app, grace, now);
+                    audit::append(tx, region, &actor, event)?;
+                }
                 Ok(app.map(|application| Issued {
                     application,
                     reveal: SecretReveal {
@@ -1008,6 +1066,7 @@ impl Registry for EmbeddedRegistry {
 
     async fn retire_secret(&self, id: &ClientId) -> Result<Application> {
         let key = id.clone();
+        let actor = self.actor.clone();
         self.with_write(move |tx, _, region| {
             let Some(app) = load_app(tx, region, &key)? else {
                 return Ok(None);
@@ -1016,6 +1075,7 @@ impl Registry for EmbeddedRegistry {
                 return Err(RegistryError::NothingToRetire { client_id: key }.into());
             }
             let now = now_ms();
+            audit::append(tx, region, &actor, events::secret_retired(&app, now))?;
             rotation::drop_retiring(tx, &key, now)?;
             tx.execute(
                 "UPDATE applications SET updated_at = ?1 WHERE client_id = ?2",
@@ -1044,14 +1104,78 @@ impl Registry for EmbeddedRegistry {
         .await
     }
 
+    fn acting_as(&self, actor: Actor) -> Option<Arc<dyn Registry>> {
+        Some(Arc::new(EmbeddedRegistry {
+            inner: self.inner.clone(),
+            region: self.region.clone(),
+            actor: Arc::new(actor),
+        }))
+    }
+
+    async fn audit(&self, query: AuditQuery) -> Result<Vec<AuditEvent>> {
+        self.with_reader(move |conn, _, region| Ok(audit::query(conn, region, &query)?))
+            .await
+    }
+
+    /// Like `record_usage`, a write that does not move the change counter:
+    /// the log is not a credential.
+    async fn record_security_event(&self, event: NewAuditEvent) -> Result<()> {
+        if self.inner.read_only.is_some() {
+            return Ok(());
+        }
+        let actor = self.actor.clone();
+        self.on_blocking_pool(move |inner, region| {
+            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            audit::append(&tx, region, &actor, event)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn audit_head(&self) -> Result<Option<ChainHead>> {
+        self.with_reader(|conn, _, region| Ok(audit::head(conn, region)?))
+            .await
+    }
+
+    async fn verify_audit(
+        &self,
+        expect: Option<ChainHead>,
+    ) -> Result<std::result::Result<(u64, Option<ChainHead>), ChainBreak>> {
+        self.with_reader(move |conn, _, region| Ok(audit::verify(conn, region, expect.as_ref())?))
+            .await
+    }
+
+    /// Not through `with_write`: the log is not a credential, so a prune
+    /// leaves the token endpoint's cache alone.
+    async fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
+        if let Some(why) = &self.inner.read_only {
+            return Err(storage(&self.inner.db_path, why));
+        }
+        self.on_blocking_pool(move |inner, region| {
+            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let removed = audit::prune(&tx, region, &inner.pruning, before)?;
+            tx.commit()?;
+            Ok(removed)
+        })
+        .await
+    }
+
     async fn delete(&self, id: &ClientId) -> Result<()> {
         let key = id.clone();
+        let actor = self.actor.clone();
         let deleted = self
             .with_write(move |tx, _, region| {
+                let Some(before) = load_app(tx, region, &key)? else {
+                    return Ok(0);
+                };
                 let n = tx.execute(
                     "DELETE FROM applications WHERE client_id = ?1 AND region = ?2",
                     params![key.as_str(), region.as_str()],
                 )?;
+                audit::append(tx, region, &actor, events::deleted(&before, now_ms()))?;
                 Ok(n)
             })
             .await?;

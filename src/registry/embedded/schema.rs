@@ -106,6 +106,42 @@ const MIGRATIONS: &[&str] = &[
         client_id    TEXT PRIMARY KEY NOT NULL REFERENCES applications (client_id) ON DELETE CASCADE,
         last_used_at INTEGER NOT NULL
     ) WITHOUT ROWID;",
+    // v6: the audit log (`audit.rs`): one hash chain per region, appended in
+    // the transaction of each change. `body` is the event's canonical JSON,
+    // which its `hash` covers; the other columns are copies for filtering.
+    // A rowid table (rows of half a kilobyte are what WITHOUT ROWID is not
+    // for): appends go to the end of the table and of a small unique index.
+    // Append-only: UPDATE is refused, and DELETE (of events or of the prune
+    // checkpoint) needs a function only a prune of this build enables. The
+    // log is not a credential: no marked-write triggers, so security events
+    // from the token service never empty its cache.
+    "CREATE TABLE audit_events (
+        region    TEXT NOT NULL,
+        seq       INTEGER NOT NULL,
+        at        INTEGER NOT NULL,
+        action    TEXT NOT NULL,
+        client_id TEXT,
+        body      TEXT NOT NULL,
+        hash      TEXT NOT NULL,
+        UNIQUE (region, seq)
+    );
+    CREATE INDEX audit_events_client ON audit_events (region, client_id, seq);
+    CREATE TABLE audit_checkpoints (
+        region    TEXT PRIMARY KEY NOT NULL,
+        seq       INTEGER NOT NULL,
+        hash      TEXT NOT NULL,
+        pruned_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TRIGGER audit_events_update BEFORE UPDATE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+    CREATE TRIGGER audit_events_delete BEFORE DELETE ON audit_events
+        BEGIN SELECT keyward_audit_prune(); END;
+    CREATE TRIGGER audit_checkpoints_insert BEFORE INSERT ON audit_checkpoints
+        BEGIN SELECT keyward_audit_prune(); END;
+    CREATE TRIGGER audit_checkpoints_update BEFORE UPDATE ON audit_checkpoints
+        BEGIN SELECT keyward_audit_prune(); END;
+    CREATE TRIGGER audit_checkpoints_delete BEFORE DELETE ON audit_checkpoints
+        BEGIN SELECT keyward_audit_prune(); END;",
 ];
 
 /// The schema version this build writes.

@@ -68,6 +68,14 @@ pub(super) fn on_key(
             }));
         }
         Action::Help => state.popup = Some(Popup::Help),
+        Action::RegionLog => super::audit::open(state, None, effects),
+        Action::AppLog => match state.selected_app() {
+            Some(app) => {
+                let app = (app.client_id.clone(), app.client_name.to_string());
+                super::audit::open(state, Some(app), effects);
+            }
+            None => info(state, nothing_selected()),
+        },
         Action::Reload => {
             if let Some(r) = state.region() {
                 let text = results::reloading(r);

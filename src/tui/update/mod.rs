@@ -7,6 +7,7 @@
 //! share: the status line, background calls and the burst guards.
 
 mod add;
+mod audit;
 mod browser;
 mod copy;
 mod delete;
@@ -73,6 +74,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Copied { what, result } => copy::on_copied(state, what, result),
         Msg::ClipboardCleared { result } => copy::on_cleared(state, result),
         Msg::TokenTested { id, result } => token::on_tested(state, id, result),
+        Msg::AuditLoaded {
+            region,
+            client_id,
+            result,
+        } => audit::on_loaded(state, region, client_id, result),
         registry @ (Msg::Loaded { .. }
         | Msg::Refreshed { .. }
         | Msg::Created { .. }
@@ -168,6 +174,7 @@ fn on_popup_key(
         Popup::Help => help::on_key(action),
         Popup::Browser(b) => browser::on_key(state, b, action),
         Popup::Token(panel) => token::on_key(state, panel, action, effects),
+        Popup::Audit(log) => audit::on_key(state, log, action, effects),
     };
 }
 

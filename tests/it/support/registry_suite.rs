@@ -9,7 +9,8 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use keyward::model::{
-    Access, AppName, ClientId, ClientSecret, Grant, NewApplication, SecretState, SecretUsage,
+    Access, AppName, AuditAction, AuditEvent, AuditQuery, ClientId, ClientSecret, Grant,
+    NewApplication, SecretState, SecretUsage,
 };
 use keyward::registry::{Registry, RegistryError};
 
@@ -47,6 +48,182 @@ pub async fn run_all(make: Factory<'_>) {
     reset_during_the_grace_kills_both_older_secrets(make(WINDOW).await.as_ref()).await;
     a_rotation_without_grace_ends_the_old_secret_at_once(make(WINDOW).await.as_ref()).await;
     usage_is_recorded_per_secret(make(WINDOW).await.as_ref()).await;
+    every_change_writes_one_matching_event(make(WINDOW).await.as_ref()).await;
+}
+
+/// The newest events, newest first.
+async fn newest_events(r: &dyn Registry, n: usize) -> Vec<AuditEvent> {
+    r.audit(AuditQuery {
+        limit: n,
+        ..AuditQuery::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// Runs `change`, then checks that it left exactly one new event, of
+/// `action`, about `id`; returns that event.
+async fn one_event_for<F: std::future::Future>(
+    r: &dyn Registry,
+    action: AuditAction,
+    id: Option<&ClientId>,
+    change: F,
+) -> (F::Output, AuditEvent) {
+    let before = newest_events(r, 1).await.first().map_or(0, |e| e.body.seq);
+    let out = change.await;
+    let new = r
+        .audit(AuditQuery {
+            after_seq: Some(before),
+            oldest_first: true,
+            limit: 100,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(new.len(), 1, "one event for {action}: {new:#?}");
+    let event = new.into_iter().next().unwrap();
+    assert_eq!(event.body.action, action);
+    assert_eq!(event.body.region, r.region().as_str());
+    if let Some(id) = id {
+        assert_eq!(event.body.client_id.as_deref(), Some(id.as_str()));
+    }
+    (out, event)
+}
+
+async fn no_new_event<F: std::future::Future>(r: &dyn Registry, change: F) -> F::Output {
+    let before = newest_events(r, 1).await.first().map(|e| e.body.seq);
+    let out = change.await;
+    let after = newest_events(r, 1).await.first().map(|e| e.body.seq);
+    assert_eq!(before, after, "a failed or empty change records nothing");
+    out
+}
+
+pub async fn every_change_writes_one_matching_event(r: &dyn Registry) {
+    let (issued, e) = one_event_for(
+        r,
+        AuditAction::Create,
+        None,
+        r.create(new_app("Payroll", &["audit:logs=read"])),
+    )
+    .await;
+    let issued = issued.unwrap();
+    let id = issued.application.client_id.clone();
+    let mut secrets = vec![issued.reveal.secret.clone()];
+    assert_eq!(e.body.client_id.as_deref(), Some(id.as_str()));
+    assert_eq!(e.body.client_name.as_deref(), Some("Payroll"));
+    assert_eq!(e.body.changes["client_name"]["after"], "Payroll");
+    assert_eq!(e.body.changes["scopes"]["audit:logs"]["after"], "read");
+
+    let (_, e) = one_event_for(
+        r,
+        AuditAction::Rename,
+        Some(&id),
+        r.rename(&id, AppName::parse("Payroll sync").unwrap()),
+    )
+    .await;
+    assert_eq!(e.body.changes["client_name"]["before"], "Payroll");
+    assert_eq!(e.body.changes["client_name"]["after"], "Payroll sync");
+    assert_eq!(e.body.client_name.as_deref(), Some("Payroll sync"));
+
+    let (_, e) = one_event_for(
+        r,
+        AuditAction::SetScopes,
+        Some(&id),
+        r.set_access(&id, vec![grant("audit:logs=write")]),
+    )
+    .await;
+    assert_eq!(e.body.changes["scopes"]["audit:logs"]["before"], "read");
+    assert_eq!(e.body.changes["scopes"]["audit:logs"]["after"], "write");
+
+    let (reset, _) =
+        one_event_for(r, AuditAction::ResetSecret, Some(&id), r.reset_secret(&id)).await;
+    secrets.push(reset.unwrap().reveal.secret);
+    let (rotated, e) = one_event_for(
+        r,
+        AuditAction::RotateSecret,
+        Some(&id),
+        r.rotate_secret(&id, chrono::Duration::hours(1)),
+    )
+    .await;
+    assert_eq!(e.body.changes["grace_seconds"], 3600);
+    secrets.push(rotated.unwrap().reveal.secret);
+    one_event_for(
+        r,
+        AuditAction::RetireSecret,
+        Some(&id),
+        r.retire_secret(&id),
+    )
+    .await
+    .0
+    .unwrap();
+
+    // Refused changes, and changes to nothing, record nothing.
+    r.create(new_app("Other", &[])).await.unwrap();
+    no_new_event(r, r.rename(&id, AppName::parse("Other").unwrap()))
+        .await
+        .unwrap_err();
+    no_new_event(r, r.retire_secret(&id)).await.unwrap_err();
+    no_new_event(r, r.set_access(&id, vec![grant("audit:logs=write")]))
+        .await
+        .unwrap();
+
+    batch_delete_and_filters(r, &id, secrets).await;
+}
+
+/// The rest of [`every_change_writes_one_matching_event`]: a batch makes one
+/// event per application, a delete one; filters; no secret in the log.
+async fn batch_delete_and_filters(r: &dyn Registry, id: &ClientId, mut secrets: Vec<ClientSecret>) {
+    let before = newest_events(r, 1).await[0].body.seq;
+    let many = r
+        .create_many(vec![new_app("A1", &[]), new_app("A2", &[])])
+        .await
+        .unwrap();
+    let created = r
+        .audit(AuditQuery {
+            after_seq: Some(before),
+            oldest_first: true,
+            limit: 10,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<_> = created.iter().map(|e| e.body.client_id.clone()).collect();
+    let want: Vec<_> = many
+        .iter()
+        .map(|i| Some(i.application.client_id.to_string()))
+        .collect();
+    assert_eq!(ids, want, "one create event per application of a batch");
+    secrets.extend(many.into_iter().map(|i| i.reveal.secret));
+
+    one_event_for(r, AuditAction::Delete, Some(id), r.delete(id))
+        .await
+        .0
+        .unwrap();
+
+    // Filters, and no secret anywhere in the log.
+    let only = r
+        .audit(AuditQuery {
+            client_id: Some(id.to_string()),
+            action: Some(AuditAction::Rename),
+            limit: 10,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(only.len(), 1);
+    let all = newest_events(r, 1000).await;
+    assert!(
+        all.windows(2).all(|w| w[0].body.seq > w[1].body.seq),
+        "newest first"
+    );
+    let text = serde_json::to_string(&all).unwrap();
+    for s in &secrets {
+        assert!(!text.contains(s.expose()), "a secret in the audit log");
+    }
+    // Where the registry can walk the chain (not remote), it verifies.
+    if let Ok(walked) = r.verify_audit(None).await {
+        assert_eq!(walked.unwrap().0, all.len() as u64);
+    }
 }
 
 async fn works(r: &dyn Registry, id: &ClientId, secret: &ClientSecret) -> bool {

@@ -13,6 +13,7 @@ use crate::tui::msg::{CallError, CopyInfo, Msg};
 use crate::tui::state::{AddFocus, BrowserFocus, Popup, State, StatusKind};
 
 mod add;
+mod audit;
 mod browser;
 mod copy;
 mod delete;

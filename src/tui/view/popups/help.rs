@@ -32,7 +32,7 @@ pub fn draw(window_secs: u64, frame: &mut Frame, area: Rect, t: Theme) {
         .unwrap_or(0)
         .max(NOTE_W)
         + 2;
-    let r = centered(body, want_w as u16, rows.len() as u16 + 4);
+    let r = centered(body, want_w as u16, rows.len() as u16 + 3);
     let block = dialog(frame, r, " Keys ", t);
     let inner = block.inner(r);
     frame.render_widget(block, r);

@@ -2,6 +2,7 @@
 //! add dialog and the scope editor, the confirmations, the new-secret and
 //! retire dialogs, help, and the scope browser.
 
+mod audit;
 mod browser;
 mod confirm;
 mod help;
@@ -41,6 +42,7 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
         Popup::Help => help::draw(state.window_secs, frame, area, t),
         Popup::Browser(b) => browser::draw(state, b, frame, area, t),
         Popup::Token(p) => token::draw(state, p, frame, area, t),
+        Popup::Audit(log) => audit::draw(log, frame, area, t),
     }
 }
 
