@@ -20,6 +20,7 @@ mod interop_python;
 mod leak_scan;
 mod properties;
 mod registry_embedded;
+mod registry_postgres;
 mod secrets_at_rest;
 mod serve_binary;
 mod server_admin;

@@ -27,7 +27,7 @@ pub use schema::MARKED_WRITE_FUNCTION;
 
 use self::auth_cache::{AuthCache, KnownClient};
 use self::generation::Generation;
-use self::reveals::RevealCache;
+pub(crate) use self::reveals::RevealCache;
 use super::{Issued, Registry, RegistryError, Result};
 use crate::catalog::Catalog;
 use crate::fs::{ExposedError, create_private_dir, create_private_file};
@@ -108,6 +108,25 @@ fn storage(db_path: &Path, e: impl std::fmt::Display) -> RegistryError {
         location: db_path.display().to_string(),
         message: e.to_string(),
     }
+}
+
+/// Opens (creating if needed) `data_dir` (0700) and its hashing key (0600),
+/// with the embedded store's errors: for stores that keep their rows
+/// elsewhere (PostgreSQL) but hash secrets with this data dir's key.
+pub(crate) fn open_hasher(data_dir: &Path) -> Result<SecretHasher> {
+    create_private_dir(data_dir).map_err(|e| match ExposedError::find(&e) {
+        Some(exposed) => RegistryError::InvalidInput(exposed.to_string()),
+        None => storage(
+            data_dir,
+            format!("cannot create the data dir: {e}; choose another with --data-dir"),
+        ),
+    })?;
+    SecretHasher::open(data_dir).map_err(|e| match &e {
+        hasher::HasherError::Io { source, .. } if ExposedError::find(source).is_some() => {
+            RegistryError::InvalidInput(e.to_string())
+        }
+        _ => storage(data_dir, e),
+    })
 }
 
 impl EmbeddedStore {
