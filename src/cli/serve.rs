@@ -20,13 +20,17 @@ pub async fn run(
 ) -> anyhow::Result<ExitCode> {
     let _log_guard = init_logging();
     let rc = ctx.region_config(region)?;
-    if !matches!(rc.backend, Backend::Embedded) {
+    if let Backend::Remote(_) = rc.backend {
         anyhow::bail!(
-            "region '{region}' is served by another server ({}); `keyward serve` serves embedded regions only",
+            "region '{region}' is served by another server ({}); `keyward serve` serves embedded and PostgreSQL regions only",
             rc.backend
         );
     }
     let registry: Arc<dyn crate::registry::Registry> = Arc::from(ctx.registry(region)?);
+    // Fails now, not at the first request, when the database cannot be
+    // reached, its schema is newer than this build, or this data dir's
+    // secret.key is not the region's.
+    registry.fingerprint().await?;
     let server = Server::bind(
         listen,
         issuer,

@@ -18,6 +18,7 @@ mod crash_safety;
 mod doctor;
 mod interop_python;
 mod leak_scan;
+mod postgres_cli;
 mod properties;
 mod registry_embedded;
 mod registry_postgres;

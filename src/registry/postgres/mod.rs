@@ -21,7 +21,7 @@ mod schema;
 mod url;
 mod writes;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ use tokio_postgres::NoTls;
 use tokio_postgres::config::SslMode;
 
 pub use schema::{SchemaError, known_version as schema_version};
-pub use url::{DatabaseUrl, UrlError};
+pub use url::{DatabaseUrl, UrlError, load_database_url};
 
 use self::rows::{APP_COLUMNS, app_from_row_at, from_millis, load_app, millis};
 use super::embedded::{RevealCache, SecretHasher};
@@ -52,6 +52,10 @@ const POOL_TIMEOUT: Duration = Duration::from_secs(5);
 struct Inner {
     pool: Pool,
     url: DatabaseUrl,
+    data_dir: PathBuf,
+    /// Set once the schema is current and the key checked (see
+    /// [`PostgresRegistry::ready`]); until then every call tries again.
+    ready: tokio::sync::OnceCell<()>,
     hasher: SecretHasher,
     reveals: RevealCache,
     catalog: Arc<Catalog>,
@@ -157,27 +161,30 @@ impl PostgresRegistry {
         catalog: Arc<Catalog>,
         window: Duration,
     ) -> Result<Self> {
+        let registry = Self::connect(url, data_dir, region, catalog, window)?;
+        registry.ready().await?;
+        Ok(registry)
+    }
+
+    /// Like [`PostgresRegistry::open`], without waiting for the database:
+    /// the schema and key checks run on the first call that needs the
+    /// database (for callers that cannot wait here, like the CLI's context).
+    pub fn connect(
+        url: &DatabaseUrl,
+        data_dir: &Path,
+        region: Region,
+        catalog: Arc<Catalog>,
+        window: Duration,
+    ) -> Result<Self> {
         let hasher = super::embedded::open_hasher(data_dir)?;
         let window = chrono::Duration::from_std(window)
             .map_err(|_| RegistryError::InvalidInput("the secret window is too long".into()))?;
-        let pool = build_pool(url)?;
-        let fail = |e: DbError| storage_error(url, &describe(&e));
-        let mut client = pool.get().await.map_err(|e| fail(e.into()))?;
-        schema::migrate(&mut client).await.map_err(|e| match e {
-            SchemaError::Postgres(p) => fail(p.into()),
-            too_new => storage_error(url, &too_new.to_string()),
-        })?;
-        check_key(&client, &region, &hasher, data_dir)
-            .await
-            .map_err(|e| match e {
-                DbError::Domain(d) => d,
-                other => fail(other),
-            })?;
-        drop(client);
         Ok(PostgresRegistry {
             inner: Arc::new(Inner {
-                pool,
+                pool: build_pool(url)?,
                 url: url.clone(),
+                data_dir: data_dir.to_owned(),
+                ready: tokio::sync::OnceCell::new(),
                 hasher,
                 reveals: RevealCache::default(),
                 catalog,
@@ -187,6 +194,31 @@ impl PostgresRegistry {
         })
     }
 
+    /// Migrates and checks the key, once per process and region; a failure
+    /// (the database away, a key that differs) is tried again next call.
+    async fn ready(&self) -> Result<()> {
+        let inner = &*self.inner;
+        let url = &inner.url;
+        let fail = |e: DbError| match e {
+            DbError::Domain(d) => d,
+            other => storage_error(url, &describe(&other)),
+        };
+        inner
+            .ready
+            .get_or_try_init(|| async {
+                let mut client = inner.pool.get().await.map_err(|e| fail(e.into()))?;
+                schema::migrate(&mut client).await.map_err(|e| match e {
+                    SchemaError::Postgres(p) => fail(p.into()),
+                    too_new => storage_error(url, &too_new.to_string()),
+                })?;
+                check_key(&client, &self.region, &inner.hasher, &inner.data_dir)
+                    .await
+                    .map_err(fail)
+            })
+            .await?;
+        Ok(())
+    }
+
     fn fail(&self, e: DbError) -> RegistryError {
         match e {
             DbError::Domain(d) => d,
@@ -194,7 +226,9 @@ impl PostgresRegistry {
         }
     }
 
+    /// A pooled connection, once the schema and key are known good.
     async fn client(&self) -> DbResult<Object> {
+        self.ready().await?;
         Ok(self.inner.pool.get().await?)
     }
 
@@ -873,6 +907,48 @@ impl PostgresRegistry {
         .await;
         out.map_err(|e| self.fail(e))
     }
+}
+
+/// What `keyward doctor` learns from a database without changing it.
+pub struct Inspection {
+    /// The schema version found (0: Keyward never ran there).
+    pub schema_version: i64,
+    /// Whether the region's recorded key is the data dir's: `None` when
+    /// either is missing (nothing to compare).
+    pub key_matches: Option<bool>,
+}
+
+/// Connects once and reads the schema version and the region's key
+/// fingerprint: no migration, nothing written. `hasher` is the data dir's
+/// key when it exists.
+pub async fn inspect(
+    url: &DatabaseUrl,
+    region: &Region,
+    hasher: Option<&SecretHasher>,
+) -> Result<Inspection> {
+    let pool = build_pool(url)?;
+    let out: DbResult<Inspection> = async {
+        let client = pool.get().await?;
+        let schema_version = schema::current_version(&client).await?;
+        let key_matches = match hasher {
+            Some(h) if schema_version > 0 => client
+                .query_opt(
+                    "SELECT key_fingerprint FROM keyward.region_keys WHERE region = $1",
+                    &[&region.as_str()],
+                )
+                .await?
+                .map(|row| row.try_get::<_, String>(0))
+                .transpose()?
+                .map(|recorded| recorded == h.key_fingerprint()),
+            _ => None,
+        };
+        Ok(Inspection {
+            schema_version,
+            key_matches,
+        })
+    }
+    .await;
+    out.map_err(|e| storage_error(url, &describe(&e)))
 }
 
 #[cfg(test)]

@@ -113,6 +113,41 @@ impl DatabaseUrl {
     }
 }
 
+/// Reads a region's database URL from where the config says
+/// (`database_url_env` or `database_url_file`). A file must be readable by
+/// its owner only: a URL with a password that others can read is refused.
+pub fn load_database_url(
+    region: &crate::model::Region,
+    source: &crate::config::SecretSource,
+) -> Result<DatabaseUrl, crate::registry::RegistryError> {
+    use crate::config::SecretSource;
+    use std::os::unix::fs::PermissionsExt;
+    let invalid =
+        |m: String| crate::registry::RegistryError::InvalidInput(format!("region {region}: {m}"));
+    let text = Zeroizing::new(match source {
+        SecretSource::Env(var) => std::env::var(var).map_err(|_| {
+            invalid(format!(
+                "the environment variable {var} (database_url_env) is not set; set it to the database URL, postgres://user:password@host:port/db"
+            ))
+        })?,
+        SecretSource::File(path) => {
+            let cannot =
+                |e: std::io::Error| invalid(format!("cannot read database_url_file {}: {e}", path.display()));
+            let mode = std::fs::metadata(path).map_err(cannot)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                return Err(invalid(format!(
+                    "database_url_file {} has mode {:o}, readable by others, and the URL holds the database password: run `chmod 600 {}`",
+                    path.display(),
+                    mode & 0o777,
+                    path.display()
+                )));
+            }
+            std::fs::read_to_string(path).map_err(cannot)?
+        }
+    });
+    DatabaseUrl::parse(&text).map_err(|e| invalid(e.to_string()))
+}
+
 /// `message` without the password part of `url`, for errors raised before
 /// the URL parsed.
 fn scrub_text(message: &str, url: &str) -> String {
