@@ -1,6 +1,7 @@
 //! The config file, the scope catalog, and each region's backend: an embedded
 //! one opens, a remote one answers `/healthz` and gives its admin client a
-//! token (which is never shown).
+//! token (which is never shown), a PostgreSQL one connects and has a schema
+//! and a key this build can use.
 
 use std::sync::Arc;
 use std::time::Duration;
