@@ -309,3 +309,30 @@ async fn no_plaintext_secret_in_a_database_dump() {
         }
     }
 }
+
+/// `sslmode=require` insists on TLS (rustls): the test cluster has none, so
+/// it is refused, clearly and without the password; `prefer` falls back to
+/// plain, and `disable` never tries.
+#[tokio::test]
+async fn sslmode_require_insists_on_tls_and_prefer_falls_back() {
+    let pw = password();
+    let base = fresh_database_url().await;
+    let dir = tempfile::tempdir().unwrap();
+    let with = |mode: &str| DatabaseUrl::parse(&format!("{base}?sslmode={mode}")).unwrap();
+    let e = PostgresRegistry::open(
+        &with("require"),
+        dir.path(),
+        Region::new("us").unwrap(),
+        Arc::new(Catalog::builtin()),
+        WINDOW,
+    )
+    .await
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(e.to_lowercase().contains("tls") && !e.contains(&pw), "{e}");
+    for mode in ["prefer", "disable"] {
+        let r = open(&with(mode), dir.path(), "us").await;
+        assert!(r.list().await.unwrap().is_empty());
+    }
+}
