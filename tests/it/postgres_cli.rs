@@ -272,3 +272,74 @@ async fn doctor_checks_the_database() {
         "{text}"
     );
 }
+
+/// A replica whose `secret.key` is not the region's: `keyward serve`
+/// refuses to start and says what to copy.
+#[tokio::test]
+async fn serve_with_another_key_refuses_to_start() {
+    let env = Env::new().await;
+    env.json(&["apps", "list", "--json"]);
+    let other = Env {
+        dir: tempfile::tempdir().unwrap(),
+        data_dir: env.dir.path().join("other-data"),
+        config: env.config.clone(),
+        url: env.url.clone(),
+    };
+    let out = other.output(&["serve", "--region", "us", "--listen", "127.0.0.1:0"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("same key") && err.contains("Copy secret.key"),
+        "{err}"
+    );
+    assert!(!err.contains(&password()), "{err}");
+}
+
+/// The full-screen UI on a PostgreSQL region (its URL in a 0600 file): it
+/// lists what the CLI added, picks up another process's add by itself, and
+/// adds an application the CLI then sees.
+#[tokio::test]
+async fn the_tui_manages_a_postgres_region() {
+    let env = Env::new().await;
+    let file = env.dir.path().join("us.url");
+    std::fs::write(&file, &env.url).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(
+        &env.config,
+        format!(
+            "[[region]]\nid = \"us\"\ndatabase_url_file = \"{}\"\n",
+            file.display()
+        ),
+    )
+    .unwrap();
+    env.json(&[
+        "apps", "add", "--region", "us", "--name", "Billing", "--json",
+    ]);
+    let pane = crate::support::tmux::Pane::start(
+        "pg-tui",
+        &[],
+        &format!(
+            "'{BIN}' --data-dir '{}' --config '{}' tui --region us",
+            env.data_dir.display(),
+            env.config.display()
+        ),
+    );
+    pane.wait_for("Billing");
+    env.json(&[
+        "apps", "add", "--region", "us", "--name", "Payroll", "--json",
+    ]);
+    pane.wait_for("Payroll");
+    pane.keys(&["a"]);
+    pane.wait_for("Add an application");
+    pane.text("From the UI");
+    pane.keys(&["Tab", "Right", "Enter"]);
+    pane.wait_for("Added From the UI");
+    let listed = env.json(&["apps", "list", "--json"]);
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["client_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Billing", "From the UI", "Payroll"]);
+}
