@@ -137,22 +137,10 @@ impl EmbeddedStore {
         if db_path.exists() && !dir_is_writable(data_dir) {
             return Self::open_read_only(data_dir, catalog, window);
         }
-        create_private_dir(data_dir).map_err(|e| match ExposedError::find(&e) {
-            Some(exposed) => RegistryError::InvalidInput(exposed.to_string()),
-            None => storage(
-                data_dir,
-                format!("cannot create the data dir: {e}; choose another with --data-dir"),
-            ),
-        })?;
+        let hasher = open_hasher(data_dir)?;
         // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm
         // files the database file's mode.
         create_private_file(&db_path).map_err(|e| storage(&db_path, e))?;
-        let hasher = SecretHasher::open(data_dir).map_err(|e| match &e {
-            hasher::HasherError::Io { source, .. } if ExposedError::find(source).is_some() => {
-                RegistryError::InvalidInput(e.to_string())
-            }
-            _ => storage(data_dir, e),
-        })?;
         let generation =
             Generation::open(data_dir).map_err(|e| storage(&data_dir.join(GENERATION_FILE), e))?;
         let mut conn = Connection::open(&db_path).map_err(|e| storage(&db_path, e))?;

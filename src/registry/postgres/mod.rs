@@ -34,7 +34,7 @@ use tokio_postgres::config::SslMode;
 pub use schema::{SchemaError, known_version as schema_version};
 pub use url::{DatabaseUrl, UrlError, load_database_url};
 
-use self::rows::{APP_COLUMNS, app_from_row_at, from_millis, load_app, millis};
+use self::rows::{app_from_row_at, from_millis, load_app, millis};
 use super::embedded::{RevealCache, SecretHasher};
 use super::{Issued, Registry, RegistryError, Result};
 use crate::catalog::Catalog;
@@ -322,6 +322,17 @@ fn now_ms() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
 }
 
+/// The token path's one statement: the client's row (`APP_COLUMNS`, from
+/// column 6), its grants as two arrays, and its retiring secret.
+const KNOWN_CLIENT_SQL: &str = "SELECT a.secret_hash,
+        array(SELECT g.scope FROM keyward.grants g WHERE g.client_id = a.client_id ORDER BY g.scope),
+        array(SELECT g.access FROM keyward.grants g WHERE g.client_id = a.client_id ORDER BY g.scope),
+        r.secret_id, r.secret_hash, r.expires_at,
+        a.client_id, a.client_name, a.region, a.admin, a.created_at, a.updated_at, a.secret_issued_at, a.secret_id, a.secret_created_at
+     FROM keyward.applications a
+     LEFT JOIN keyward.retiring_secrets r ON r.client_id = a.client_id
+     WHERE a.client_id = $1 AND a.region = $2";
+
 /// What the token path reads about a client, in one query.
 struct KnownClient {
     secret_hash: Vec<u8>,
@@ -340,23 +351,7 @@ impl PostgresRegistry {
     /// always current.
     async fn known_client(&self, id: &ClientId) -> DbResult<Option<KnownClient>> {
         let client = self.client().await?;
-        let stmt = client
-            .prepare_cached(&format!(
-                "SELECT a.secret_hash,
-                    array(SELECT g.scope FROM keyward.grants g WHERE g.client_id = a.client_id ORDER BY g.scope),
-                    array(SELECT g.access FROM keyward.grants g WHERE g.client_id = a.client_id ORDER BY g.scope),
-                    r.secret_id, r.secret_hash, r.expires_at,
-                    {}
-                 FROM keyward.applications a
-                 LEFT JOIN keyward.retiring_secrets r ON r.client_id = a.client_id
-                 WHERE a.client_id = $1 AND a.region = $2",
-                APP_COLUMNS
-                    .split(", ")
-                    .map(|c| format!("a.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .await?;
+        let stmt = client.prepare_cached(KNOWN_CLIENT_SQL).await?;
         let Some(row) = client
             .query_opt(&stmt, &[&id.as_str(), &self.region.as_str()])
             .await?
@@ -954,6 +949,18 @@ pub async fn inspect(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The token path reads the application's columns in `APP_COLUMNS`'s
+    /// order, from column 6.
+    #[test]
+    fn the_token_query_reads_the_app_columns() {
+        let prefixed: Vec<String> = rows::APP_COLUMNS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect();
+        let wanted = format!("r.expires_at,\n        {}\n", prefixed.join(", "));
+        assert!(KNOWN_CLIENT_SQL.contains(&wanted), "{KNOWN_CLIENT_SQL}");
+    }
 
     #[test]
     fn a_storage_error_never_holds_the_password() {
