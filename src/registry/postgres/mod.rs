@@ -672,15 +672,18 @@ impl Registry for PostgresRegistry {
             .ok_or_else(|| self.not_found(id))
     }
 
-    /// One transaction, without the region's write lock: usage is not a
-    /// change to credentials, so it never waits for, or delays, one.
+    /// One transaction. It holds the region's write lock, so a delete
+    /// cannot land between its "does the secret still exist" check and its
+    /// insert (which would fail the whole batch on the foreign key). Usage
+    /// is still not a change to credentials: when the change counter comes
+    /// (with the cross-replica cache), usage must not move it.
     async fn record_usage(&self, batch: Vec<SecretUsage>) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
         let out: DbResult<()> = async {
             let mut client = self.client().await?;
-            let tx = client.transaction().await?;
+            let tx = self.begin_write(&mut client).await?;
             writes::write_usage(&tx, &batch).await?;
             tx.commit().await?;
             Ok(())
