@@ -484,10 +484,8 @@ impl Registry for PostgresRegistry {
             let mut client = self.client().await?;
             let tx = self.begin_write(&mut client).await?;
             let now = now_ms();
-            let mut issued = Vec::with_capacity(new.len());
-            for n in new {
-                issued.push(self.insert_app(&tx, n, now).await?);
-            }
+            let (rows, issued) = self.new_rows(&tx, new, now).await?;
+            writes::insert_apps(&tx, &self.region, &rows, now).await?;
             tx.commit().await?;
             Ok(issued)
         }
@@ -826,74 +824,70 @@ impl PostgresRegistry {
         Ok(n == 1)
     }
 
-    /// Inserts one new application; the caller owns the transaction.
-    async fn insert_app(
+    /// The rows of new applications and what each caller gets back, after
+    /// checking, in order, that no name looks like one the region has or one
+    /// earlier in the batch (the first clash is the error, as in the
+    /// embedded store). One query for all the names; the caller holds the
+    /// region's write lock.
+    async fn new_rows(
         &self,
         tx: &deadpool_postgres::Transaction<'_>,
-        new: NewApplication,
+        new: Vec<NewApplication>,
         now: DateTime<Utc>,
-    ) -> DbResult<Issued> {
-        if rows::name_taken(tx, &self.region, &new.client_name, None).await? {
-            return Err(RegistryError::DuplicateName {
-                name: new.client_name.to_string(),
-                region: self.region.clone(),
+    ) -> DbResult<(Vec<writes::NewRow>, Vec<Issued>)> {
+        let keys: Vec<String> = new.iter().map(|n| n.client_name.duplicate_key()).collect();
+        let mut taken = writes::taken_name_keys(tx, &self.region, &keys).await?;
+        let mut rows = Vec::with_capacity(new.len());
+        let mut issued = Vec::with_capacity(new.len());
+        for (n, key) in new.into_iter().zip(keys) {
+            if !taken.insert(key.clone()) {
+                return Err(RegistryError::DuplicateName {
+                    name: n.client_name.to_string(),
+                    region: self.region.clone(),
+                }
+                .into());
             }
-            .into());
-        }
-        let client_id = ClientId::generate();
-        let secret = ClientSecret::generate();
-        let hash = self.inner.hasher.hash(&client_id, &secret);
-        let secret_id = crate::model::new_secret_id();
-        let grants = crate::model::normalize_grants(new.grants);
-        let stmt = tx
-            .prepare_cached(
-                "INSERT INTO keyward.applications (client_id, region, client_name, name_key, secret_hash,
-                    secret_id, secret_issued_at, secret_created_at, admin, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $7, $7)",
-            )
-            .await?;
-        tx.execute(
-            &stmt,
-            &[
-                &client_id.as_str(),
-                &self.region.as_str(),
-                &new.client_name.as_str(),
-                &new.client_name.duplicate_key(),
-                &hash,
-                &secret_id,
-                &millis(now),
-                &new.admin,
-            ],
-        )
-        .await?;
-        writes::write_grants(tx, &client_id, &grants).await?;
-        let reveal = SecretReveal {
-            client_id: client_id.clone(),
-            secret,
-            visible_until: now + self.inner.window,
-        };
-        Ok(Issued {
-            application: Application {
-                client_id,
-                client_name: new.client_name,
-                region: self.region.clone(),
-                grants,
-                admin: new.admin,
-                created_at: now,
-                updated_at: now,
-                secret_issued_at: now,
-                last_used_at: None,
-                secrets: vec![SecretInfo {
-                    secret_id,
-                    state: SecretState::Current,
+            let client_id = ClientId::generate();
+            let secret = ClientSecret::generate();
+            let secret_id = crate::model::new_secret_id();
+            let grants = crate::model::normalize_grants(n.grants);
+            rows.push(writes::NewRow {
+                client_id: client_id.clone(),
+                name: n.client_name.as_str().to_owned(),
+                name_key: key,
+                secret_hash: self.inner.hasher.hash(&client_id, &secret),
+                secret_id: secret_id.clone(),
+                admin: n.admin,
+                grants: grants.clone(),
+            });
+            issued.push(Issued {
+                application: Application {
+                    client_id: client_id.clone(),
+                    client_name: n.client_name,
+                    region: self.region.clone(),
+                    grants,
+                    admin: n.admin,
                     created_at: now,
-                    expires_at: None,
+                    updated_at: now,
+                    secret_issued_at: now,
                     last_used_at: None,
-                    last_used_from: None,
-                }],
-            },
-            reveal,
-        })
+                    secrets: vec![SecretInfo {
+                        secret_id,
+                        state: SecretState::Current,
+                        created_at: now,
+                        expires_at: None,
+                        last_used_at: None,
+                        last_used_from: None,
+                    }],
+                },
+                reveal: SecretReveal {
+                    client_id,
+                    secret,
+                    visible_until: now + self.inner.window,
+                },
+            });
+        }
+        Ok((rows, issued))
     }
 
     /// The schema version of the database (for `keyward doctor`).

@@ -166,3 +166,96 @@ pub async fn write_usage(tx: &Transaction<'_>, batch: &[SecretUsage]) -> DbResul
     }
     Ok(())
 }
+
+/// A new application's row, ready to insert.
+pub struct NewRow {
+    pub client_id: ClientId,
+    pub name: String,
+    pub name_key: String,
+    pub secret_hash: Vec<u8>,
+    pub secret_id: String,
+    pub admin: bool,
+    pub grants: Vec<Grant>,
+}
+
+/// Rows per statement when inserting many: large imports go in a few big
+/// statements (one round trip each) rather than one per application.
+const INSERT_CHUNK: usize = 5_000;
+
+/// The name keys among `keys` that `region` already uses: one query.
+pub async fn taken_name_keys(
+    tx: &Transaction<'_>,
+    region: &Region,
+    keys: &[String],
+) -> DbResult<std::collections::HashSet<String>> {
+    let stmt = tx
+        .prepare_cached(
+            "SELECT name_key FROM keyward.applications WHERE region = $1 AND name_key = ANY($2)",
+        )
+        .await?;
+    let mut taken = std::collections::HashSet::new();
+    for row in tx.query(&stmt, &[&region.as_str(), &keys]).await? {
+        taken.insert(row.try_get(0)?);
+    }
+    Ok(taken)
+}
+
+/// Inserts new applications and their grants, `INSERT_CHUNK` rows per
+/// statement; the caller owns the transaction and has checked the names.
+pub async fn insert_apps(
+    tx: &Transaction<'_>,
+    region: &Region,
+    rows: &[NewRow],
+    now: DateTime<Utc>,
+) -> DbResult<()> {
+    let apps = tx
+        .prepare_cached(
+            "INSERT INTO keyward.applications (client_id, region, client_name, name_key, secret_hash,
+                secret_id, secret_issued_at, secret_created_at, admin, created_at, updated_at)
+             SELECT id, $2, name, key, hash, sid, $3, $3, adm, $3, $3
+             FROM unnest($1::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::bool[])
+                AS t (id, name, key, hash, sid, adm)",
+        )
+        .await?;
+    let grants = tx
+        .prepare_cached(
+            "INSERT INTO keyward.grants (client_id, scope, access)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[])",
+        )
+        .await?;
+    let at = millis(now);
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let ids: Vec<&str> = chunk.iter().map(|r| r.client_id.as_str()).collect();
+        let names: Vec<&str> = chunk.iter().map(|r| r.name.as_str()).collect();
+        let keys: Vec<&str> = chunk.iter().map(|r| r.name_key.as_str()).collect();
+        let hashes: Vec<&[u8]> = chunk.iter().map(|r| r.secret_hash.as_slice()).collect();
+        let secret_ids: Vec<&str> = chunk.iter().map(|r| r.secret_id.as_str()).collect();
+        let admins: Vec<bool> = chunk.iter().map(|r| r.admin).collect();
+        tx.execute(
+            &apps,
+            &[
+                &ids,
+                &region.as_str(),
+                &at,
+                &names,
+                &keys,
+                &hashes,
+                &secret_ids,
+                &admins,
+            ],
+        )
+        .await?;
+        let (mut g_ids, mut g_scopes, mut g_access) = (Vec::new(), Vec::new(), Vec::new());
+        for r in chunk {
+            for g in r.grants.iter().filter(|g| g.access != Access::None) {
+                g_ids.push(r.client_id.as_str());
+                g_scopes.push(g.scope.as_str());
+                g_access.push(g.access.as_str());
+            }
+        }
+        if !g_ids.is_empty() {
+            tx.execute(&grants, &[&g_ids, &g_scopes, &g_access]).await?;
+        }
+    }
+    Ok(())
+}
