@@ -143,7 +143,6 @@ async fn embedded(name: String, rc: &RegionConfig, store: &Result<EmbeddedStore,
     }
 }
 
-/// `/healthz`, then a token for the admin client.
 /// A PostgreSQL region: the URL loads, the database answers, its schema is
 /// one this build knows, and the region's key is this data dir's. Reads
 /// only: the doctor migrates nothing and makes no key.
@@ -205,6 +204,7 @@ async fn check_postgres(
     Check::ok(name, format!("postgres {shown}: {state}"))
 }
 
+/// `/healthz`, then a token for the admin client.
 async fn check_remote(name: String, rc: &RegionConfig, remote: &RemoteConfig) -> Check {
     let shown = crate::text::redact_url(&remote.url).into_owned();
     let http = match reqwest::Client::builder()
