@@ -10,6 +10,7 @@ use crate::catalog::Catalog;
 use crate::config::{Backend, Config, Paths, RegionConfig};
 use crate::model::{ClientId, Region, Via};
 use crate::registry::embedded::EmbeddedStore;
+use crate::registry::postgres::{PostgresRegistry, load_database_url};
 use crate::registry::remote::RemoteRegistry;
 use crate::registry::{Registry, RegistryError};
 
@@ -75,6 +76,18 @@ impl Context {
                 rc.region.clone(),
                 remote,
             )?)),
+            // Connects on first use; the secret hashes' key is this data
+            // dir's, as for an embedded region.
+            Backend::Postgres(pg) => {
+                let url = load_database_url(&rc.region, &pg.url)?;
+                Ok(Box::new(PostgresRegistry::connect(
+                    &url,
+                    &self.paths.data_dir,
+                    rc.region.clone(),
+                    self.catalog.clone(),
+                    self.config.secret_visible_for,
+                )?))
+            }
         }
     }
 

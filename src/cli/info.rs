@@ -36,6 +36,16 @@ pub fn regions(ctx: &Context, json: bool) -> anyhow::Result<ExitCode> {
                 backend: "remote",
                 location: crate::text::redact_url(&remote.url).into_owned(),
             },
+            // The URL without its password; or why it cannot be read.
+            Backend::Postgres(pg) => RegionRecord {
+                region: r.region.to_string(),
+                name: r.name.clone(),
+                backend: "postgres",
+                location: match crate::registry::postgres::load_database_url(&r.region, &pg.url) {
+                    Ok(url) => url.display(),
+                    Err(e) => format!("(unknown: {e})"),
+                },
+            },
         })
         .collect();
     let mut out = Stdout::new();

@@ -28,14 +28,18 @@ pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Res
     } = args;
     let _log_guard = init_logging(log_requests);
     let rc = ctx.region_config(region)?;
-    if !matches!(rc.backend, Backend::Embedded) {
+    if let Backend::Remote(_) = rc.backend {
         anyhow::bail!(
-            "region '{region}' is served by another server ({}); `keyward serve` serves embedded regions only",
+            "region '{region}' is served by another server ({}); `keyward serve` serves embedded and PostgreSQL regions only",
             rc.backend
         );
     }
     let registry: Arc<dyn crate::registry::Registry> =
         Arc::from(ctx.registry_via(region, crate::model::Via::Serve)?);
+    // Fails now, not at the first request, when the database cannot be
+    // reached, its schema is newer than this build, or this data dir's
+    // secret.key is not the region's.
+    registry.fingerprint().await?;
     let server = Server::bind(
         listen,
         issuer,

@@ -81,7 +81,9 @@ fn habits(ctx: &Context, a: &TokenArgs) -> anyhow::Result<Habits> {
         (None, None, Some(region)) => match &ctx.region_config(region)?.backend {
             Backend::Remote(r) => Habits::rfc6749(&format!("{}/oauth2/token", r.url)),
             // An embedded region is served by `keyward serve` on this machine.
-            Backend::Embedded => Habits::rfc6749("http://127.0.0.1:8080/oauth2/token"),
+            Backend::Embedded | Backend::Postgres(_) => {
+                Habits::rfc6749("http://127.0.0.1:8080/oauth2/token")
+            }
         },
         (None, None, None) => anyhow::bail!(
             "say where to ask: --region R, --token-url URL or --vendor bts-us|bts-uk|echo-us"

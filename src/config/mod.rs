@@ -92,6 +92,16 @@ pub enum Backend {
     Embedded,
     /// Another `keyward serve`, reached through its admin API.
     Remote(RemoteConfig),
+    /// A PostgreSQL database, shared by replicas (and by regions).
+    Postgres(PostgresConfig),
+}
+
+/// A region kept in PostgreSQL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostgresConfig {
+    /// Where the database URL comes from: it holds a password, so never the
+    /// config file.
+    pub url: SecretSource,
 }
 
 /// A region served by another `keyward serve`.
@@ -118,6 +128,7 @@ impl std::fmt::Display for Backend {
         match self {
             Backend::Embedded => f.write_str("embedded"),
             Backend::Remote(r) => f.write_str(&crate::text::redact_url(&r.url)),
+            Backend::Postgres(_) => f.write_str("postgres"),
         }
     }
 }
@@ -209,6 +220,10 @@ struct RawRegion {
     client_secret_env: Option<String>,
     client_secret_file: Option<PathBuf>,
     token_url: Option<toml::Spanned<String>>,
+    database_url_env: Option<String>,
+    database_url_file: Option<PathBuf>,
+    /// Refused with advice: the URL holds the database password.
+    database_url: Option<toml::Spanned<toml::Value>>,
     /// Refused with advice: a secret never belongs in the config file.
     client_secret: Option<toml::Spanned<toml::Value>>,
 }
@@ -328,9 +343,21 @@ fn parse_region(
     })
 }
 
-/// Embedded without a `url`; with one, a remote region and its admin client.
+/// Embedded without a `url`; with one, a remote region and its admin client;
+/// with `database_url_env` or `database_url_file`, PostgreSQL.
 fn backend(r: RawRegion, region: &Region, source: &Source) -> Result<Backend, ConfigError> {
     let span = r.id.span();
+    if let Some(url) = &r.database_url {
+        return Err(source.invalid(
+            Some(url.span()),
+            format!(
+                "region '{region}': database_url must not be in the config file (it holds the password); use database_url_env = \"VAR\" or database_url_file = \"/path\" (mode 0600)"
+            ),
+        ));
+    }
+    if r.database_url_env.is_some() || r.database_url_file.is_some() {
+        return postgres_backend(r, region, source);
+    }
     let Some(url) = &r.url else {
         if r.client_id.is_some() || r.client_secret_env.is_some() || r.client_secret_file.is_some()
         {
@@ -367,6 +394,41 @@ fn backend(r: RawRegion, region: &Region, source: &Source) -> Result<Backend, Co
         client_id,
         secret,
     }))
+}
+
+/// A PostgreSQL region: exactly one of `database_url_env` and
+/// `database_url_file`, and nothing of a remote region's.
+fn postgres_backend(
+    r: RawRegion,
+    region: &Region,
+    source: &Source,
+) -> Result<Backend, ConfigError> {
+    let span = r.id.span();
+    if r.url.is_some()
+        || r.client_id.is_some()
+        || r.client_secret_env.is_some()
+        || r.client_secret_file.is_some()
+    {
+        return Err(source.invalid(
+            Some(span),
+            format!(
+                "region '{region}': a PostgreSQL region (database_url_*) takes no url or client_*: those are for a remote region"
+            ),
+        ));
+    }
+    let url = match (r.database_url_env, r.database_url_file) {
+        (Some(var), None) => SecretSource::Env(var),
+        (None, Some(file)) => SecretSource::File(file),
+        _ => {
+            return Err(source.invalid(
+                Some(span),
+                format!(
+                    "region '{region}': give exactly one of database_url_env = \"VAR\" or database_url_file = \"/path\""
+                ),
+            ));
+        }
+    };
+    Ok(Backend::Postgres(PostgresConfig { url }))
 }
 
 /// The trimmed value of `key`, which must be an http:// or https:// URL.
@@ -631,6 +693,46 @@ mod tests {
                 .to_string();
             assert!(e.contains(why), "{e}");
             assert!(!e.contains("s3cr3t"), "{e}");
+        }
+    }
+
+    #[test]
+    fn postgres_regions() {
+        let c = Config::parse(
+            "[[region]]\nid = \"us\"\ndatabase_url_env = \"US_DB\"\n[[region]]\nid = \"eu\"\ndatabase_url_file = \"/etc/keyward/eu.url\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.regions[0].backend,
+            Backend::Postgres(PostgresConfig {
+                url: SecretSource::Env("US_DB".into())
+            })
+        );
+        assert_eq!(
+            c.regions[1].backend,
+            Backend::Postgres(PostgresConfig {
+                url: SecretSource::File("/etc/keyward/eu.url".into())
+            })
+        );
+        for (body, want) in [
+            (
+                "database_url = \"postgres://u:hunter2@h/db\"\n",
+                "must not be in the config file",
+            ),
+            (
+                "database_url_env = \"A\"\ndatabase_url_file = \"/b\"\n",
+                "exactly one of database_url_env",
+            ),
+            (
+                "database_url_env = \"A\"\nurl = \"http://x\"\n",
+                "takes no url or client_*",
+            ),
+        ] {
+            let e = Config::parse(&format!("[[region]]\nid = \"us\"\n{body}"), "c.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{body}: {e}");
         }
     }
 

@@ -2,6 +2,7 @@
 //! applications. One registry serves one region.
 
 pub mod embedded;
+pub mod postgres;
 pub mod remote;
 
 use async_trait::async_trait;

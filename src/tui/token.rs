@@ -48,10 +48,12 @@ impl TokenVia {
             (None, crate::config::Backend::Remote(r)) => {
                 TokenVia::Url(format!("{}/oauth2/token", r.url))
             }
-            (None, crate::config::Backend::Embedded) => TokenVia::Local {
-                registry: registry.clone(),
-                data_dir: data_dir.to_owned(),
-            },
+            (None, crate::config::Backend::Embedded | crate::config::Backend::Postgres(_)) => {
+                TokenVia::Local {
+                    registry: registry.clone(),
+                    data_dir: data_dir.to_owned(),
+                }
+            }
         }
     }
 

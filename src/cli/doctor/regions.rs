@@ -1,6 +1,7 @@
 //! The config file, the scope catalog, and each region's backend: an embedded
 //! one opens, a remote one answers `/healthz` and gives its admin client a
-//! token (which is never shown).
+//! token (which is never shown), a PostgreSQL one connects and has a schema
+//! and a key this build can use.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use super::Check;
 use super::files::DataDir;
 use crate::catalog::Catalog;
-use crate::config::{Backend, Config, Paths, RegionConfig, RemoteConfig};
+use crate::config::{Backend, Config, Paths, PostgresConfig, RegionConfig, RemoteConfig};
 use crate::model::ADMIN_SCOPE;
 use crate::registry::Registry;
 use crate::registry::embedded::{DB_FILE, EmbeddedStore};
@@ -89,9 +90,7 @@ pub async fn check_regions(
                 }
             },
             Backend::Remote(remote) => check_remote(name, rc, remote).await,
-            // A PostgreSQL backend adds its arm here: connect (its password
-            // never printed: the URL through `text::redact_url`), then compare
-            // the schema version with the one this keyward knows.
+            Backend::Postgres(pg) => check_postgres(name, rc, pg, paths, data_dir).await,
         };
         checks.push(check);
     }
@@ -142,6 +141,67 @@ async fn embedded(name: String, rc: &RegionConfig, store: &Result<EmbeddedStore,
             ),
         ),
     }
+}
+
+/// A PostgreSQL region: the URL loads, the database answers, its schema is
+/// one this build knows, and the region's key is this data dir's. Reads
+/// only: the doctor migrates nothing and makes no key.
+async fn check_postgres(
+    name: String,
+    rc: &RegionConfig,
+    pg: &PostgresConfig,
+    paths: &Paths,
+    data_dir: DataDir,
+) -> Check {
+    use crate::registry::postgres::{inspect, load_database_url, schema_version};
+    let url = match load_database_url(&rc.region, &pg.url) {
+        Ok(url) => url,
+        Err(e) => return Check::fail(name, format!("postgres: {e}")),
+    };
+    let shown = url.display();
+    let key_file = paths
+        .data_dir
+        .join(crate::registry::embedded::HASHING_KEY_FILE);
+    let hasher = match data_dir {
+        DataDir::Healthy if key_file.exists() => {
+            crate::registry::embedded::SecretHasher::open(&paths.data_dir).ok()
+        }
+        _ => None,
+    };
+    let found = match inspect(&url, &rc.region, hasher.as_ref()).await {
+        Ok(found) => found,
+        Err(e) => {
+            return Check::fail(name, format!("postgres {shown}: {e}"))
+                .fix("is PostgreSQL running there, and is the URL (and its password) right?");
+        }
+    };
+    let known = schema_version();
+    if found.schema_version > known {
+        return Check::fail(
+            name,
+            format!(
+                "postgres {shown}: schema version {}, newer than this build knows ({known})",
+                found.schema_version
+            ),
+        )
+        .fix("upgrade Keyward to the release the other replicas run");
+    }
+    if found.key_matches == Some(false) {
+        return Check::fail(
+            name,
+            format!("postgres {shown}: this data dir's secret.key is not the region's key"),
+        )
+        .fix("copy secret.key (mode 0600) from the data dir of a replica that serves this region");
+    }
+    let state = match found.schema_version {
+        0 => "answers; not set up yet: the first command that touches applications does it"
+            .to_string(),
+        v if v < known => {
+            format!("answers; schema version {v}: the next command migrates it to {known}")
+        }
+        v => format!("answers; schema version {v}"),
+    };
+    Check::ok(name, format!("postgres {shown}: {state}"))
 }
 
 /// `/healthz`, then a token for the admin client.

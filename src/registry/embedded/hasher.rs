@@ -88,6 +88,20 @@ impl SecretHasher {
         self.mac(id, secret).finalize().into_bytes().to_vec()
     }
 
+    /// A fingerprint of the key, safe to store beside the hashes: an HMAC of
+    /// a fixed label, so it tells whether two replicas hold the same key
+    /// without helping anyone guess it. A shared store (PostgreSQL) keeps it
+    /// and refuses a replica whose key differs.
+    pub fn key_fingerprint(&self) -> String {
+        let mut mac = self.keyed.clone();
+        mac.update(b"keyward secret.key fingerprint v1");
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// Constant-time check of `secret` against a stored hash.
     pub fn verify(&self, id: &ClientId, secret: &ClientSecret, stored: &[u8]) -> bool {
         self.mac(id, secret).verify_slice(stored).is_ok()

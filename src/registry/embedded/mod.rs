@@ -30,7 +30,7 @@ use crate::model::audit::events;
 
 use self::auth_cache::{AuthCache, KnownClient};
 use self::generation::Generation;
-use self::reveals::RevealCache;
+pub(crate) use self::reveals::RevealCache;
 use super::{Issued, Registry, RegistryError, Result};
 use crate::catalog::Catalog;
 use crate::fs::{ExposedError, create_private_dir, create_private_file};
@@ -117,6 +117,25 @@ fn storage(db_path: &Path, e: impl std::fmt::Display) -> RegistryError {
     }
 }
 
+/// Opens (creating if needed) `data_dir` (0700) and its hashing key (0600),
+/// with the embedded store's errors: for stores that keep their rows
+/// elsewhere (PostgreSQL) but hash secrets with this data dir's key.
+pub(crate) fn open_hasher(data_dir: &Path) -> Result<SecretHasher> {
+    create_private_dir(data_dir).map_err(|e| match ExposedError::find(&e) {
+        Some(exposed) => RegistryError::InvalidInput(exposed.to_string()),
+        None => storage(
+            data_dir,
+            format!("cannot create the data dir: {e}; choose another with --data-dir"),
+        ),
+    })?;
+    SecretHasher::open(data_dir).map_err(|e| match &e {
+        hasher::HasherError::Io { source, .. } if ExposedError::find(source).is_some() => {
+            RegistryError::InvalidInput(e.to_string())
+        }
+        _ => storage(data_dir, e),
+    })
+}
+
 impl EmbeddedStore {
     /// Opens (creating if needed) the data dir: the directory 0700, the database
     /// and the hashing key 0600. `window` is how long new secrets stay visible.
@@ -125,22 +144,10 @@ impl EmbeddedStore {
         if db_path.exists() && !dir_is_writable(data_dir) {
             return Self::open_read_only(data_dir, catalog, window);
         }
-        create_private_dir(data_dir).map_err(|e| match ExposedError::find(&e) {
-            Some(exposed) => RegistryError::InvalidInput(exposed.to_string()),
-            None => storage(
-                data_dir,
-                format!("cannot create the data dir: {e}; choose another with --data-dir"),
-            ),
-        })?;
+        let hasher = open_hasher(data_dir)?;
         // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm
         // files the database file's mode.
         create_private_file(&db_path).map_err(|e| storage(&db_path, e))?;
-        let hasher = SecretHasher::open(data_dir).map_err(|e| match &e {
-            hasher::HasherError::Io { source, .. } if ExposedError::find(source).is_some() => {
-                RegistryError::InvalidInput(e.to_string())
-            }
-            _ => storage(data_dir, e),
-        })?;
         let generation =
             Generation::open(data_dir).map_err(|e| storage(&data_dir.join(GENERATION_FILE), e))?;
         let mut conn = Connection::open(&db_path).map_err(|e| storage(&db_path, e))?;

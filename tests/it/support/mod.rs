@@ -1,5 +1,6 @@
 //! Shared test support: the harnesses every area of the tests uses.
 
+pub mod postgres;
 pub mod registry_suite;
 pub mod server;
 pub mod tmux;

@@ -1,0 +1,142 @@
+//! Versioned migrations for the PostgreSQL store, in the `keyward` schema so
+//! the database may hold other things too. Each entry moves the schema one
+//! version up, recorded in `keyward.schema_migrations`; entries are never
+//! edited once released. Times are milliseconds since the epoch, as in the
+//! embedded store, so both give back exactly what they were given.
+
+use tokio_postgres::Client;
+
+const MIGRATIONS: &[&str] = &[
+    // v1: everything the embedded store has at its v5, with the same meaning
+    // (see `embedded::schema`); a `region` column lets regions share a
+    // database. `region_keys` holds each region's `secret.key` fingerprint.
+    "CREATE TABLE keyward.applications (
+        client_id         TEXT PRIMARY KEY,
+        region            TEXT NOT NULL,
+        client_name       TEXT NOT NULL,
+        name_key          TEXT NOT NULL,
+        secret_hash       BYTEA NOT NULL,
+        secret_id         TEXT NOT NULL,
+        secret_issued_at  BIGINT NOT NULL,
+        secret_created_at BIGINT NOT NULL,
+        admin             BOOLEAN NOT NULL DEFAULT FALSE,
+        created_at        BIGINT NOT NULL,
+        updated_at        BIGINT NOT NULL
+    );
+    CREATE INDEX applications_region_name_key ON keyward.applications (region, name_key);
+    CREATE TABLE keyward.grants (
+        client_id TEXT NOT NULL REFERENCES keyward.applications (client_id) ON DELETE CASCADE,
+        scope     TEXT NOT NULL,
+        access    TEXT NOT NULL CHECK (access IN ('read', 'write')),
+        PRIMARY KEY (client_id, scope)
+    );
+    CREATE TABLE keyward.previous_secrets (
+        id          BIGSERIAL PRIMARY KEY,
+        client_id   TEXT NOT NULL REFERENCES keyward.applications (client_id) ON DELETE CASCADE,
+        secret_hash BYTEA NOT NULL,
+        replaced_at BIGINT NOT NULL
+    );
+    CREATE INDEX previous_secrets_client ON keyward.previous_secrets (client_id, replaced_at);
+    CREATE TABLE keyward.retiring_secrets (
+        client_id   TEXT PRIMARY KEY REFERENCES keyward.applications (client_id) ON DELETE CASCADE,
+        secret_id   TEXT NOT NULL,
+        secret_hash BYTEA NOT NULL,
+        created_at  BIGINT NOT NULL,
+        expires_at  BIGINT NOT NULL
+    );
+    CREATE TABLE keyward.secret_usage (
+        client_id      TEXT NOT NULL REFERENCES keyward.applications (client_id) ON DELETE CASCADE,
+        secret_id      TEXT NOT NULL,
+        last_used_at   BIGINT NOT NULL,
+        last_used_from TEXT,
+        PRIMARY KEY (client_id, secret_id)
+    );
+    CREATE TABLE keyward.app_usage (
+        client_id    TEXT PRIMARY KEY REFERENCES keyward.applications (client_id) ON DELETE CASCADE,
+        last_used_at BIGINT NOT NULL
+    );
+    CREATE TABLE keyward.region_keys (
+        region          TEXT PRIMARY KEY,
+        key_fingerprint TEXT NOT NULL
+    );",
+];
+
+/// The schema version this build writes.
+pub fn known_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// The advisory lock key every replica takes to migrate: any fixed number,
+/// the same in every build.
+const MIGRATION_LOCK: i64 = 0x6b65_7977_6172_6400; // "keyward\0"
+
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error(
+        "the database has schema version {found}, written by a newer Keyward; this build knows up to version {known}: upgrade Keyward to a release that knows schema version {found}"
+    )]
+    TooNew { found: i64, known: i64 },
+    #[error(transparent)]
+    Postgres(#[from] tokio_postgres::Error),
+}
+
+/// Brings the schema up to date in one transaction, under an advisory lock:
+/// replicas that start together take turns, and the later ones find the work
+/// done. A database whose version is newer than this build's is refused.
+pub async fn migrate(client: &mut Client) -> Result<(), SchemaError> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    tx.batch_execute(
+        "CREATE SCHEMA IF NOT EXISTS keyward;
+         CREATE TABLE IF NOT EXISTS keyward.schema_migrations (
+            version    BIGINT PRIMARY KEY,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+         );",
+    )
+    .await?;
+    let found: i64 = tx
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM keyward.schema_migrations",
+            &[],
+        )
+        .await?
+        .try_get(0)?;
+    let known = known_version();
+    if found > known {
+        return Err(SchemaError::TooNew { found, known });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.batch_execute(sql).await?;
+        let version = i as i64 + 1;
+        tx.execute(
+            "INSERT INTO keyward.schema_migrations (version) VALUES ($1)",
+            &[&version],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The schema version the database is at (0 if Keyward never ran there).
+pub async fn current_version(client: &Client) -> Result<i64, tokio_postgres::Error> {
+    // Two statements: one naming a table that does not exist would not parse.
+    let exists: bool = client
+        .query_one(
+            "SELECT to_regclass('keyward.schema_migrations') IS NOT NULL",
+            &[],
+        )
+        .await?
+        .try_get(0)?;
+    if !exists {
+        return Ok(0);
+    }
+    client
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM keyward.schema_migrations",
+            &[],
+        )
+        .await?
+        .try_get(0)
+}
