@@ -244,13 +244,23 @@ async fn show(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         all.reverse();
     }
+    // Listening for Ctrl-C starts before the first line is printed: a reader
+    // that saw a line and pressed Ctrl-C must find the handler in place.
+    let interrupt = if args.follow {
+        Some(
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .map_err(|e| anyhow::anyhow!("cannot watch for Ctrl-C: {e}"))?,
+        )
+    } else {
+        None
+    };
     let mut out = Stdout::new();
     for event in &all {
         print(&mut out, event, args.json)?;
     }
     out.flush()?;
-    if args.follow {
-        follow(&registries, &args, heads, &mut out).await?;
+    if let Some(interrupt) = interrupt {
+        follow(&registries, &args, heads, interrupt, &mut out).await?;
     }
     out.finish()?;
     Ok(ExitCode::SUCCESS)
@@ -262,11 +272,10 @@ async fn follow(
     registries: &[Box<dyn Registry>],
     args: &ListArgs,
     mut heads: Vec<u64>,
+    mut interrupt: tokio::signal::unix::Signal,
     out: &mut Stdout,
 ) -> anyhow::Result<()> {
     let mut gone = Box::pin(super::output::reader_gone());
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
     loop {
         for (registry, head) in registries.iter().zip(heads.iter_mut()) {
             let mut q = query(args);
@@ -279,7 +288,7 @@ async fn follow(
         }
         out.flush()?;
         tokio::select! {
-            _ = &mut ctrl_c => return Ok(()),
+            _ = interrupt.recv() => return Ok(()),
             _ = &mut gone => return Ok(()),
             _ = tokio::time::sleep(FOLLOW_EVERY) => {}
         }

@@ -362,7 +362,18 @@ fn on_a_desktop_the_test_copy_goes_through_the_system_clipboard() {
     );
     pane.wait_for("Paste it here");
     // The prompt comes after the copy: the X clipboard holds it by now.
-    let copied = x.clipboard().expect("the test text is on the X clipboard");
+    // Polled, bounded: a loaded machine may serve the selection late.
+    let copied = (0..100)
+        .find_map(|_| {
+            let held = x
+                .clipboard()
+                .filter(|c| c.starts_with("keyward-doctor-test-"));
+            if held.is_none() {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            held
+        })
+        .expect("the test text is on the X clipboard");
     assert!(copied.starts_with("keyward-doctor-test-"), "{copied}");
     pane.text(&copied);
     pane.keys(&["Enter"]);
