@@ -234,6 +234,8 @@ pub fn router(state: SharedState) -> Router {
         // Nothing the admin API says may be kept by a cache: it names
         // applications, and some replies carry secrets.
         .nest("/admin/v1", admin::routes().layer(no_store()))
+        // After every route: it applies to the routes registered before it.
+        .method_not_allowed_fallback(errors::method_not_allowed)
         .fallback_service(any(errors::not_found).layer(no_store()))
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -18,6 +18,7 @@ mod crash_safety;
 mod doctor;
 mod interop_python;
 mod leak_scan;
+mod oauth_errors;
 mod properties;
 mod registry_embedded;
 mod secrets_at_rest;
