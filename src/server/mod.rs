@@ -3,7 +3,8 @@
 //! - OAuth 2.0: `POST /oauth2/token`, `POST /oauth2/introspect`,
 //!   `GET /.well-known/jwks.json`, `GET /.well-known/oauth-authorization-server`.
 //! - The admin API under `/admin/v1/`, for clients holding `keyward:admin`.
-//! - `GET /healthz`, `GET /openapi.json`.
+//! - `GET /healthz` (liveness), `GET /readyz` (the store answers; `ready.rs`),
+//!   `GET /openapi.json`.
 //!
 //! Every request goes to the registry, so a reset or delete made by another
 //! process on the same data dir takes effect on the very next request.
@@ -13,6 +14,7 @@ pub mod connections;
 mod errors;
 pub mod log_buffer;
 pub mod openapi;
+pub mod ready;
 pub mod request_log;
 pub mod throttle;
 mod token;
@@ -57,6 +59,8 @@ pub struct AppState {
     pub usage: Option<Arc<usage::UsageRecorder>>,
     /// The grace of a rotation that names none (`rotation_grace`).
     pub rotation_grace: chrono::Duration,
+    /// What `/readyz` last found, so only changes are logged.
+    pub readiness: ready::Readiness,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -98,6 +102,7 @@ impl Server {
             state: Arc::new(AppState {
                 usage: Some(Arc::new(usage::UsageRecorder::default())),
                 rotation_grace: crate::model::DEFAULT_ROTATION_GRACE,
+                readiness: ready::Readiness::default(),
                 issuer: TokenIssuer::new(keys, issuer, audience),
                 throttle: throttle::Throttle::new(throttle::ThrottleSettings::default()),
                 request_log: request_log::RequestLog::new(
@@ -224,6 +229,8 @@ pub fn router(state: SharedState) -> Router {
         .layer(no_store());
     Router::new()
         .route("/healthz", get(healthz))
+        // Readiness changes from one probe to the next: never cached.
+        .route("/readyz", get(ready::readyz).layer(no_store()))
         .route("/openapi.json", get(openapi::document))
         .route("/.well-known/jwks.json", get(token::jwks))
         .route(
@@ -360,6 +367,7 @@ mod tests {
         let no_store = (Some("no-store"), Some("no-cache"));
         for (request, status, caching) in [
             (get("/healthz"), 200, (None, None)),
+            (get("/readyz"), 200, no_store),
             (get("/openapi.json"), 200, (None, None)),
             (
                 get("/.well-known/jwks.json"),
