@@ -143,6 +143,12 @@ pub enum Command {
         /// `log_summary_seconds`
         #[arg(long)]
         log_requests: bool,
+        /// A proxy or load balancer whose X-Forwarded-For (or Forwarded)
+        /// header names the client, as a CIDR or an address (repeatable).
+        /// Throttling, usage and logs then use the client's address; from
+        /// any other peer the headers are ignored
+        #[arg(long, value_name = "CIDR", value_parser = crate::server::proxy::TrustedProxies::parse_cidr)]
+        trusted_proxy: Vec<ipnet::IpNet>,
     },
     /// Check the data dir, the config, each region's backend and the way a
     /// copy would take here; say what to change
@@ -409,6 +415,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             issuer,
             log_requests,
+            trusted_proxy,
         }) => runtime.block_on(serve::run(
             &ctx,
             &region,
@@ -416,6 +423,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 listen,
                 issuer,
                 log_requests,
+                trusted_proxies: crate::server::proxy::TrustedProxies::new(trusted_proxy),
             },
         )),
         Some(Command::Completions { shell }) => completions::script(shell),

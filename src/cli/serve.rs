@@ -18,6 +18,8 @@ pub struct ServeArgs {
     pub issuer: Option<String>,
     /// A line per request, token and refusal (`--log-requests`).
     pub log_requests: bool,
+    /// Peers whose forwarding headers count (`--trusted-proxy`).
+    pub trusted_proxies: crate::server::proxy::TrustedProxies,
 }
 
 pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -25,6 +27,7 @@ pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Res
         listen,
         issuer,
         log_requests,
+        trusted_proxies,
     } = args;
     let _log_guard = init_logging(log_requests);
     let rc = ctx.region_config(region)?;
@@ -47,7 +50,8 @@ pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Res
     .with_connections(ctx.config.connections)
     .with_usage(ctx.config.usage_flush)
     .with_rotation_grace(ctx.config.rotation_grace)
-    .with_request_log(ctx.config.request_log);
+    .with_request_log(ctx.config.request_log)
+    .with_trusted_proxies(trusted_proxies);
     let addr = server.local_addr()?;
     tracing::info!(%region, %addr, issuer = server.issuer(), "keyward serve listening");
     // Scripts and tests that pass port 0 read the address from here.

@@ -14,6 +14,7 @@ pub mod connections;
 mod errors;
 pub mod log_buffer;
 pub mod openapi;
+pub mod proxy;
 pub mod ready;
 pub mod request_log;
 pub mod throttle;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub rotation_grace: chrono::Duration,
     /// What `/readyz` last found, so only changes are logged.
     pub readiness: ready::Readiness,
+    /// Peers whose forwarding headers name the client; see `proxy.rs`.
+    pub trusted_proxies: proxy::TrustedProxies,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -103,6 +106,7 @@ impl Server {
                 usage: Some(Arc::new(usage::UsageRecorder::default())),
                 rotation_grace: crate::model::DEFAULT_ROTATION_GRACE,
                 readiness: ready::Readiness::default(),
+                trusted_proxies: proxy::TrustedProxies::default(),
                 issuer: TokenIssuer::new(keys, issuer, audience),
                 throttle: throttle::Throttle::new(throttle::ThrottleSettings::default()),
                 request_log: request_log::RequestLog::new(
@@ -151,6 +155,15 @@ impl Server {
         self.usage_every = every;
         if let Some(state) = Arc::get_mut(&mut self.state) {
             state.usage = every.map(|_| Arc::new(usage::UsageRecorder::default()));
+        }
+        self
+    }
+
+    /// The proxies whose `X-Forwarded-For` or `Forwarded` headers name the
+    /// client (for throttling, usage and logs); none by default.
+    pub fn with_trusted_proxies(mut self, trusted: proxy::TrustedProxies) -> Self {
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.trusted_proxies = trusted;
         }
         self
     }
@@ -227,7 +240,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/oauth2/token", post(token::token))
         .route("/oauth2/introspect", post(token::introspect))
         .layer(no_store());
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(healthz))
         // Readiness changes from one probe to the next: never cached.
         .route("/readyz", get(ready::readyz).layer(no_store()))
@@ -250,7 +263,13 @@ pub fn router(state: SharedState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(middleware::from_fn_with_state(state, access_log))
+        .layer(middleware::from_fn_with_state(state.clone(), access_log));
+    // Only behind trusted proxies: without any, the token path skips it.
+    if state.trusted_proxies.is_empty() {
+        router
+    } else {
+        router.layer(middleware::from_fn_with_state(state, proxy::real_client))
+    }
 }
 
 async fn summarise_every_interval(state: SharedState) {

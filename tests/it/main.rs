@@ -27,6 +27,7 @@ mod serve_logs;
 mod server_admin;
 mod server_connections;
 mod server_oauth;
+mod server_proxy;
 mod server_ready;
 mod server_rotation;
 mod server_throttle;
