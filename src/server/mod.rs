@@ -18,6 +18,7 @@ pub mod proxy;
 pub mod ready;
 pub mod request_log;
 pub mod throttle;
+pub mod tls;
 mod token;
 pub mod usage;
 
@@ -75,6 +76,8 @@ pub struct Server {
     connections: connections::ConnectionSettings,
     /// How often usage is written; `None`: not recorded.
     usage_every: Option<Duration>,
+    /// The certificate and key when serving TLS; `SIGHUP` reloads them.
+    tls: Option<Arc<tls::Tls>>,
 }
 
 impl Server {
@@ -87,7 +90,23 @@ impl Server {
         registry: Arc<dyn Registry>,
         catalog: Arc<Catalog>,
     ) -> anyhow::Result<Self> {
+        Self::bind_tls(listen, issuer, data_dir, registry, catalog, None).await
+    }
+
+    /// [`Server::bind`], serving TLS with `tls` when given (then `issuer`
+    /// defaults to `https://` plus the bound address). The pair is checked
+    /// before anything is bound.
+    pub async fn bind_tls(
+        listen: SocketAddr,
+        issuer: Option<String>,
+        data_dir: &std::path::Path,
+        registry: Arc<dyn Registry>,
+        catalog: Arc<Catalog>,
+        tls: Option<tls::TlsFiles>,
+    ) -> anyhow::Result<Self> {
         use anyhow::Context as _;
+        let tls = tls.map(tls::Tls::open).transpose()?.map(Arc::new);
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}; is another server using it?"))?;
@@ -95,13 +114,14 @@ impl Server {
         let keys = SigningKeys::load_or_create(data_dir)?;
         let issuer = issuer
             .map(|i| i.trim_end_matches('/').to_owned())
-            .unwrap_or_else(|| format!("http://{addr}"));
+            .unwrap_or_else(|| format!("{scheme}://{addr}"));
         let region = registry.region().clone();
         let audience = format!("keyward:{region}");
         Ok(Server {
             listener,
             connections: connections::ConnectionSettings::default(),
             usage_every: Some(usage::DEFAULT_FLUSH_EVERY),
+            tls,
             state: Arc::new(AppState {
                 usage: Some(Arc::new(usage::UsageRecorder::default())),
                 rotation_grace: crate::model::DEFAULT_ROTATION_GRACE,
@@ -121,6 +141,11 @@ impl Server {
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Whether it serves TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     pub fn issuer(&self) -> &str {
@@ -212,13 +237,25 @@ impl Server {
             _ => None,
         };
         let summaries = tokio::spawn(summarise_every_interval(state.clone()));
+        let reloads = match &self.tls {
+            // Made here, before serving: from now on a SIGHUP reloads.
+            Some(tls) => Some(tokio::spawn(tls::reload_on_hangup(
+                tls.clone(),
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?,
+            ))),
+            None => None,
+        };
         let served = connections::serve(
             self.listener,
             router(self.state),
             self.connections,
+            self.tls,
             shutdown,
         )
         .await;
+        if let Some(reloads) = reloads {
+            reloads.abort();
+        }
         // The last uses are written on the way out; a killed server loses
         // only what it noted since the last write.
         if let Some(flusher) = flusher {

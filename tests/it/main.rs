@@ -31,5 +31,6 @@ mod server_proxy;
 mod server_ready;
 mod server_rotation;
 mod server_throttle;
+mod server_tls;
 mod token_cli;
 mod tui_tmux;
