@@ -175,6 +175,39 @@ fn curl_token(dir: &Path, url: &str, id: &str, secret: &str, extra: &[&str]) -> 
     (out.status.success(), text)
 }
 
+/// Python requests, verifying against the test CA only, when the interop
+/// venv is there (`scripts/test` sets `KEYWARD_INTEROP_PYTHON`).
+fn python_requests(dir: &Path, url: &str, id: &str, secret: &str) {
+    let Ok(python) = std::env::var("KEYWARD_INTEROP_PYTHON") else {
+        eprintln!("Python requests over TLS skipped: KEYWARD_INTEROP_PYTHON is not set");
+        return;
+    };
+    let script = "import os, requests\n\
+        r = requests.post(os.environ['URL'] + '/oauth2/token', data={'grant_type': 'client_credentials'},\n\
+            auth=(os.environ['ID'], os.environ['SECRET']), verify=os.environ['CA'], timeout=10)\n\
+        r.raise_for_status()\n\
+        assert r.json()['token_type'] == 'Bearer', r.text\n\
+        print('python requests: ok')\n";
+    let out = Command::new(python)
+        .args(["-c", script])
+        .env("URL", url)
+        .env("ID", id)
+        .env("SECRET", secret)
+        .env("CA", dir.join("ca.pem"))
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("REQUESTS_CA_BUNDLE")
+        .env_remove("CURL_CA_BUNDLE")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && text.contains("python requests: ok"),
+        "{text}"
+    );
+}
+
 /// Whether curl's `%{certs}` shows a certificate with this serial.
 fn curl_saw_serial(text: &str, serial: u64) -> bool {
     let want = format!("{serial:x}");
@@ -242,6 +275,7 @@ async fn clients_verify_against_the_test_ca_and_sighup_swaps_the_pair() {
         &["--tlsv1", "--tls-max", "1.1"],
     );
     assert!(!ok, "TLS 1.1 must be refused: {text}");
+    python_requests(dir, &server.url, &id, &secret);
     // Without the CA, curl refuses the server.
     let out = Command::new("curl")
         .args(["-sS", "-o", "/dev/null"])
