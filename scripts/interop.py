@@ -72,6 +72,23 @@ except Exception as e:  # authlib raises OAuthError with the server's error code
 else:
     sys.exit("interop: a wrong secret got a token")
 
+# The same with the secret in the body: a 401 without a challenge, so the client
+# reports invalid_client rather than an HTTP authentication problem.
+s = AuthlibSession(client_id, "wrong", token_endpoint_auth_method="client_secret_post")
+try:
+    s.fetch_token(token_url, grant_type="client_credentials")
+except Exception as e:
+    assert "invalid_client" in str(e), e
+else:
+    sys.exit("interop: a wrong secret in the body got a token")
+reply = requests.post(
+    token_url,
+    data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": "wrong"},
+    timeout=10,
+)
+assert reply.status_code == 401 and reply.json()["error"] == "invalid_client", reply.text
+assert "WWW-Authenticate" not in reply.headers, reply.headers
+
 # RFC 8414 metadata is what clients discover.
 meta = requests.get(url + "/.well-known/oauth-authorization-server", timeout=10).json()
 assert meta["token_endpoint"] == token_url, meta

@@ -152,6 +152,19 @@ pub enum Command {
         /// `log_summary_seconds`
         #[arg(long)]
         log_requests: bool,
+        /// A proxy or load balancer whose X-Forwarded-For (or Forwarded)
+        /// header names the client, as a CIDR or an address (repeatable).
+        /// Throttling, usage and logs then use the client's address; from
+        /// any other peer the headers are ignored
+        #[arg(long, value_name = "CIDR", value_parser = crate::server::proxy::TrustedProxies::parse_cidr)]
+        trusted_proxy: Vec<ipnet::IpNet>,
+        /// Serve HTTPS with this PEM certificate chain (the server's
+        /// certificate first); SIGHUP reloads it and the key
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Check the data dir, the config, each region's backend and the way a
     /// copy would take here; say what to change
@@ -419,6 +432,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             issuer,
             log_requests,
+            trusted_proxy,
+            tls_cert,
+            tls_key,
         }) => runtime.block_on(serve::run(
             &ctx,
             &region,
@@ -426,6 +442,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 listen,
                 issuer,
                 log_requests,
+                trusted_proxies: crate::server::proxy::TrustedProxies::new(trusted_proxy),
+                tls: tls_cert
+                    .zip(tls_key)
+                    .map(|(cert, key)| crate::server::tls::TlsFiles { cert, key }),
             },
         )),
         Some(Command::Completions { shell }) => completions::script(shell),

@@ -18,6 +18,10 @@ pub struct ServeArgs {
     pub issuer: Option<String>,
     /// A line per request, token and refusal (`--log-requests`).
     pub log_requests: bool,
+    /// Peers whose forwarding headers count (`--trusted-proxy`).
+    pub trusted_proxies: crate::server::proxy::TrustedProxies,
+    /// Serve HTTPS with these (`--tls-cert`, `--tls-key`).
+    pub tls: Option<crate::server::tls::TlsFiles>,
 }
 
 pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -25,6 +29,8 @@ pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Res
         listen,
         issuer,
         log_requests,
+        trusted_proxies,
+        tls,
     } = args;
     let _log_guard = init_logging(log_requests);
     let rc = ctx.region_config(region)?;
@@ -40,26 +46,29 @@ pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Res
     // reached, its schema is newer than this build, or this data dir's
     // secret.key is not the region's.
     registry.fingerprint().await?;
-    let server = Server::bind(
+    let server = Server::bind_tls(
         listen,
         issuer,
         &ctx.paths.data_dir,
         registry,
         ctx.catalog.clone(),
+        tls,
     )
     .await?
     .with_throttle(ctx.config.throttle)
     .with_connections(ctx.config.connections)
     .with_usage(ctx.config.usage_flush)
     .with_rotation_grace(ctx.config.rotation_grace)
-    .with_request_log(ctx.config.request_log);
+    .with_request_log(ctx.config.request_log)
+    .with_trusted_proxies(trusted_proxies);
     let addr = server.local_addr()?;
+    let scheme = if server.is_tls() { "https" } else { "http" };
     tracing::info!(%region, %addr, issuer = server.issuer(), "keyward serve listening");
     // Scripts and tests that pass port 0 read the address from here.
     // Best effort: the server is what matters, and nothing secret is lost
     // if nobody reads this line.
     let mut out = super::output::Stdout::new();
-    if let Err(e) = writeln!(out, "listening on http://{addr}").and_then(|()| out.finish()) {
+    if let Err(e) = writeln!(out, "listening on {scheme}://{addr}").and_then(|()| out.finish()) {
         tracing::warn!(error = %e, "could not print the listening address");
     }
     server.run(shutdown_signal()).await?;

@@ -40,8 +40,12 @@ impl ErrorCode {
 pub struct OAuthError {
     pub code: ErrorCode,
     pub description: String,
-    /// The client tried HTTP Basic, so a 401 carries `WWW-Authenticate: Basic`.
-    pub basic: bool,
+    /// A 401 with this error carries `WWW-Authenticate: Basic`: the client
+    /// used the `Authorization` header, or sent no credentials at all (then the
+    /// challenge says which scheme the server takes; RFC 6749 §5.2). Never for
+    /// credentials in the body: clients read a challenge as "authenticate over
+    /// HTTP" and would not tell their user `invalid_client`.
+    pub challenge: bool,
 }
 
 impl OAuthError {
@@ -49,7 +53,7 @@ impl OAuthError {
         OAuthError {
             code,
             description: description.into(),
-            basic: false,
+            challenge: false,
         }
     }
 
@@ -159,11 +163,13 @@ impl Drop for Form {
     }
 }
 
-fn parse_client_id(s: &str) -> Result<ClientId, OAuthError> {
+/// `in_header`: the ID came in the `Authorization` header, so a refusal
+/// carries the challenge.
+fn parse_client_id(s: &str, in_header: bool) -> Result<ClientId, OAuthError> {
     ClientId::parse(s).map_err(|_| OAuthError {
         code: ErrorCode::InvalidClient,
         description: "client authentication failed".into(),
-        basic: false,
+        challenge: in_header,
     })
 }
 
@@ -183,13 +189,14 @@ pub fn client_auth(authorization: Option<&[u8]>, form: &Form) -> Result<ClientAu
     let body_secret = form.get("client_secret");
     let Some(header) = authorization else {
         let (Some(id), Some(secret)) = (body_id, body_secret) else {
-            return Err(OAuthError::new(
-                ErrorCode::InvalidClient,
-                "client authentication is missing: send HTTP Basic, or client_id and client_secret in the body",
-            ));
+            return Err(OAuthError {
+                code: ErrorCode::InvalidClient,
+                description: "client authentication is missing: send HTTP Basic, or client_id and client_secret in the body".into(),
+                challenge: true,
+            });
         };
         return Ok(ClientAuth {
-            client_id: parse_client_id(id)?,
+            client_id: parse_client_id(id, false)?,
             secret: ClientSecret::from_string(secret.to_owned()),
             raw_secret: None,
             basic: false,
@@ -198,16 +205,20 @@ pub fn client_auth(authorization: Option<&[u8]>, form: &Form) -> Result<ClientAu
     let basic_err = |description: &str| OAuthError {
         code: ErrorCode::InvalidRequest,
         description: description.into(),
-        basic: true,
+        challenge: true,
     };
     let header = std::str::from_utf8(header)
         .map_err(|_| basic_err("the Authorization header is not valid text"))?
         .trim();
     let (scheme, value) = header.split_once(' ').unwrap_or((header, ""));
     if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(basic_err(
-            "the Authorization header must use the Basic scheme at the token endpoint",
-        ));
+        // An authentication method the server does not take: invalid_client,
+        // with the challenge naming the one it does (RFC 6749 §5.2).
+        return Err(OAuthError {
+            code: ErrorCode::InvalidClient,
+            description: "the Authorization header must use the Basic scheme here (or send client_id and client_secret in the body)".into(),
+            challenge: true,
+        });
     }
     if body_secret.is_some() {
         return Err(basic_err(
@@ -228,14 +239,14 @@ pub fn client_auth(authorization: Option<&[u8]>, form: &Form) -> Result<ClientAu
         .ok_or_else(|| basic_err("the Basic credentials have no ':' between ID and secret"))?;
     let id = form_decode(raw_id);
     let secret = form_decode(raw_secret);
-    let mut client_id = parse_client_id(&id).or_else(|_| parse_client_id(raw_id))?;
+    let mut client_id = parse_client_id(&id, true).or_else(|_| parse_client_id(raw_id, true))?;
     if let Some(body_id) = body_id {
         if body_id != client_id.as_str() && body_id != raw_id {
             return Err(basic_err(
                 "client_id in the body does not match the HTTP Basic credentials",
             ));
         }
-        client_id = parse_client_id(body_id)?;
+        client_id = parse_client_id(body_id, true)?;
     }
     let raw_secret =
         (secret != raw_secret).then(|| ClientSecret::from_string(raw_secret.to_owned()));
@@ -352,8 +363,13 @@ mod tests {
             InvalidRequest
         );
         assert!(token_request(Some(&h), FORM, b"grant_type=none&client_id=abc").is_ok());
-        for bad in [&b"Basic !!!"[..], b"Bearer x", b"Basic", b"Basic eHl6"] {
+        for bad in [&b"Basic !!!"[..], b"Basic", b"Basic eHl6"] {
             assert_eq!(code(Some(bad), FORM, b"grant_type=none"), InvalidRequest);
         }
+        // Another scheme is an authentication method the server does not take.
+        assert_eq!(
+            code(Some(b"Bearer x"), FORM, b"grant_type=none"),
+            InvalidClient
+        );
     }
 }

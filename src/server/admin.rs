@@ -56,13 +56,21 @@ pub(super) struct Admin {
 }
 
 const BEARER_CHALLENGE: &str = r#"Bearer realm="keyward""#;
+/// RFC 6750 §3: a token that was presented and refused names the error in
+/// the challenge; a request without one gets the bare challenge.
+const INVALID_TOKEN_CHALLENGE: &str = r#"Bearer realm="keyward", error="invalid_token""#;
 
 fn unauthorized(error: &'static str, description: &str) -> ApiError {
+    let challenge = if error == "invalid_token" {
+        INVALID_TOKEN_CHALLENGE
+    } else {
+        BEARER_CHALLENGE
+    };
     ApiError {
         status: StatusCode::UNAUTHORIZED,
         error,
         description: description.to_owned(),
-        www_authenticate: Some(BEARER_CHALLENGE),
+        www_authenticate: Some(challenge),
         retry_after: None,
     }
 }

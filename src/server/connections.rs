@@ -109,10 +109,14 @@ impl Drop for Busy {
 
 /// Serves `router` on `listener` until `shutdown` completes, then stops
 /// accepting and waits for the open connections to finish their requests.
+///
+/// With `tls`, each connection does its handshake first, within the
+/// header-read timeout, with the certificate in use when it arrived.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     settings: ConnectionSettings,
+    tls: Option<Arc<super::tls::Tls>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let cap = settings.max_connections.clamp(1, MAX_CONNECTIONS_LIMIT);
@@ -157,6 +161,7 @@ pub async fn serve(
         };
         tokio::spawn(connection(
             stream,
+            tls.as_ref().map(|t| t.acceptor()),
             addr,
             router.clone(),
             settings.header_read_timeout,
@@ -186,14 +191,57 @@ async fn accept_failed(e: std::io::Error) {
     tokio::time::sleep(Duration::from_millis(100)).await;
 }
 
+/// Serves one connection, after its TLS handshake when there is an acceptor.
 async fn connection(
     stream: TcpStream,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    addr: SocketAddr,
+    router: Router,
+    header_read_timeout: Duration,
+    registration: (Registration, Arc<Open>),
+    stopping: watch::Receiver<bool>,
+) {
+    let Some(acceptor) = tls else {
+        serve_io(
+            stream,
+            addr,
+            router,
+            header_read_timeout,
+            registration,
+            stopping,
+        )
+        .await;
+        return;
+    };
+    // A handshake gets the time a request head gets: a client that opens a
+    // connection and sends nothing holds its slot no longer.
+    match tokio::time::timeout(header_read_timeout, acceptor.accept(stream)).await {
+        Ok(Ok(tls_stream)) => {
+            serve_io(
+                tls_stream,
+                addr,
+                router,
+                header_read_timeout,
+                registration,
+                stopping,
+            )
+            .await;
+        }
+        Ok(Err(e)) => tracing::debug!(%addr, error = %e, "TLS handshake failed"),
+        Err(_) => tracing::debug!(%addr, "TLS handshake timed out"),
+    }
+}
+
+async fn serve_io<I>(
+    io: I,
     addr: SocketAddr,
     router: Router,
     header_read_timeout: Duration,
     (registration, this): (Registration, Arc<Open>),
     mut stopping: watch::Receiver<bool>,
-) {
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let _registration = registration;
     let app = TowerToHyperService::new(router);
     let counted = this.clone();
@@ -213,7 +261,7 @@ async fn connection(
         .timer(TokioTimer::new())
         .header_read_timeout(header_read_timeout)
         .keep_alive(true);
-    let mut conn = pin!(builder.serve_connection(TokioIo::new(stream), service));
+    let mut conn = pin!(builder.serve_connection(TokioIo::new(io), service));
     let mut draining = false;
     loop {
         tokio::select! {

@@ -80,9 +80,11 @@ impl From<OAuthError> for ApiError {
             status,
             error: e.code.as_str(),
             description: e.description,
-            // RFC 6749 §5.2 asks for the challenge when the client used Basic;
-            // RFC 9110 asks every 401 for one, so a 401 always carries it.
-            www_authenticate: (status == StatusCode::UNAUTHORIZED)
+            // RFC 6749 §5.2: the challenge when the client used the
+            // Authorization header (or nothing at all, to say which scheme
+            // works), never for credentials in the body: clients take a
+            // challenge for "log in over HTTP" and hide `invalid_client`.
+            www_authenticate: (status == StatusCode::UNAUTHORIZED && e.challenge)
                 .then_some(r#"Basic realm="keyward", charset="UTF-8""#),
             retry_after: None,
         }
@@ -118,6 +120,21 @@ impl From<RegistryError> for ApiError {
         };
         ApiError::new(status, error, e.to_string())
     }
+}
+
+/// A path that exists, asked with a method it does not take: 405 in the JSON
+/// error shape, since OAuth clients read the body of every error, with the
+/// `Allow` header the router adds. `no-store` like every error reply.
+pub async fn method_not_allowed(method: axum::http::Method) -> Response {
+    let reply = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "invalid_request",
+        format!(
+            "{} is not allowed here; the Allow header lists the methods that are",
+            crate::text::printable_truncated(method.as_str(), 20)
+        ),
+    );
+    no_store(reply.into_response()).await
 }
 
 pub async fn not_found() -> ApiError {

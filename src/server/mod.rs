@@ -3,7 +3,8 @@
 //! - OAuth 2.0: `POST /oauth2/token`, `POST /oauth2/introspect`,
 //!   `GET /.well-known/jwks.json`, `GET /.well-known/oauth-authorization-server`.
 //! - The admin API under `/admin/v1/`, for clients holding `keyward:admin`.
-//! - `GET /healthz`, `GET /openapi.json`.
+//! - `GET /healthz` (liveness), `GET /readyz` (the store answers; `ready.rs`),
+//!   `GET /openapi.json`.
 //!
 //! Every request goes to the registry, so a reset or delete made by another
 //! process on the same data dir takes effect on the very next request.
@@ -14,9 +15,12 @@ pub mod connections;
 mod errors;
 pub mod log_buffer;
 pub mod openapi;
+pub mod proxy;
+pub mod ready;
 pub mod request_log;
 pub mod security_events;
 pub mod throttle;
+pub mod tls;
 mod token;
 pub mod usage;
 
@@ -61,6 +65,10 @@ pub struct AppState {
     pub rotation_grace: chrono::Duration,
     /// Throttling and refused admin calls, for the audit log, once per window.
     pub security_events: security_events::SecurityEvents,
+    /// What `/readyz` last found, so only changes are logged.
+    pub readiness: ready::Readiness,
+    /// Peers whose forwarding headers name the client; see `proxy.rs`.
+    pub trusted_proxies: proxy::TrustedProxies,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -72,6 +80,8 @@ pub struct Server {
     connections: connections::ConnectionSettings,
     /// How often usage is written; `None`: not recorded.
     usage_every: Option<Duration>,
+    /// The certificate and key when serving TLS; `SIGHUP` reloads them.
+    tls: Option<Arc<tls::Tls>>,
 }
 
 impl Server {
@@ -84,7 +94,23 @@ impl Server {
         registry: Arc<dyn Registry>,
         catalog: Arc<Catalog>,
     ) -> anyhow::Result<Self> {
+        Self::bind_tls(listen, issuer, data_dir, registry, catalog, None).await
+    }
+
+    /// [`Server::bind`], serving TLS with `tls` when given (then `issuer`
+    /// defaults to `https://` plus the bound address). The pair is checked
+    /// before anything is bound.
+    pub async fn bind_tls(
+        listen: SocketAddr,
+        issuer: Option<String>,
+        data_dir: &std::path::Path,
+        registry: Arc<dyn Registry>,
+        catalog: Arc<Catalog>,
+        tls: Option<tls::TlsFiles>,
+    ) -> anyhow::Result<Self> {
         use anyhow::Context as _;
+        let tls = tls.map(tls::Tls::open).transpose()?.map(Arc::new);
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}; is another server using it?"))?;
@@ -92,16 +118,19 @@ impl Server {
         let keys = SigningKeys::load_or_create(data_dir)?;
         let issuer = issuer
             .map(|i| i.trim_end_matches('/').to_owned())
-            .unwrap_or_else(|| format!("http://{addr}"));
+            .unwrap_or_else(|| format!("{scheme}://{addr}"));
         let region = registry.region().clone();
         let audience = format!("keyward:{region}");
         Ok(Server {
             listener,
             connections: connections::ConnectionSettings::default(),
             usage_every: Some(usage::DEFAULT_FLUSH_EVERY),
+            tls,
             state: Arc::new(AppState {
                 usage: Some(Arc::new(usage::UsageRecorder::default())),
                 rotation_grace: crate::model::DEFAULT_ROTATION_GRACE,
+                readiness: ready::Readiness::default(),
+                trusted_proxies: proxy::TrustedProxies::default(),
                 issuer: TokenIssuer::new(keys, issuer, audience),
                 throttle: throttle::Throttle::new(throttle::ThrottleSettings::default()),
                 request_log: request_log::RequestLog::new(
@@ -119,6 +148,11 @@ impl Server {
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Whether it serves TLS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     pub fn issuer(&self) -> &str {
@@ -154,6 +188,15 @@ impl Server {
         self.usage_every = every;
         if let Some(state) = Arc::get_mut(&mut self.state) {
             state.usage = every.map(|_| Arc::new(usage::UsageRecorder::default()));
+        }
+        self
+    }
+
+    /// The proxies whose `X-Forwarded-For` or `Forwarded` headers name the
+    /// client (for throttling, usage and logs); none by default.
+    pub fn with_trusted_proxies(mut self, trusted: proxy::TrustedProxies) -> Self {
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.trusted_proxies = trusted;
         }
         self
     }
@@ -202,13 +245,25 @@ impl Server {
             _ => None,
         };
         let summaries = tokio::spawn(summarise_every_interval(state.clone()));
+        let reloads = match &self.tls {
+            // Made here, before serving: from now on a SIGHUP reloads.
+            Some(tls) => Some(tokio::spawn(tls::reload_on_hangup(
+                tls.clone(),
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?,
+            ))),
+            None => None,
+        };
         let served = connections::serve(
             self.listener,
             router(self.state),
             self.connections,
+            self.tls,
             shutdown,
         )
         .await;
+        if let Some(reloads) = reloads {
+            reloads.abort();
+        }
         // The last uses are written on the way out; a killed server loses
         // only what it noted since the last write.
         if let Some(flusher) = flusher {
@@ -230,8 +285,10 @@ pub fn router(state: SharedState) -> Router {
         .route("/oauth2/token", post(token::token))
         .route("/oauth2/introspect", post(token::introspect))
         .layer(no_store());
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(healthz))
+        // Readiness changes from one probe to the next: never cached.
+        .route("/readyz", get(ready::readyz).layer(no_store()))
         .route("/openapi.json", get(openapi::document))
         .route("/.well-known/jwks.json", get(token::jwks))
         .route(
@@ -242,6 +299,8 @@ pub fn router(state: SharedState) -> Router {
         // Nothing the admin API says may be kept by a cache: it names
         // applications, and some replies carry secrets.
         .nest("/admin/v1", admin::routes().layer(no_store()))
+        // After every route: it applies to the routes registered before it.
+        .method_not_allowed_fallback(errors::method_not_allowed)
         .fallback_service(any(errors::not_found).layer(no_store()))
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -249,7 +308,13 @@ pub fn router(state: SharedState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .layer(middleware::from_fn_with_state(state, access_log))
+        .layer(middleware::from_fn_with_state(state.clone(), access_log));
+    // Only behind trusted proxies: without any, the token path skips it.
+    if state.trusted_proxies.is_empty() {
+        router
+    } else {
+        router.layer(middleware::from_fn_with_state(state, proxy::real_client))
+    }
 }
 
 async fn summarise_every_interval(state: SharedState) {
@@ -366,6 +431,7 @@ mod tests {
         let no_store = (Some("no-store"), Some("no-cache"));
         for (request, status, caching) in [
             (get("/healthz"), 200, (None, None)),
+            (get("/readyz"), 200, no_store),
             (get("/openapi.json"), 200, (None, None)),
             (
                 get("/.well-known/jwks.json"),

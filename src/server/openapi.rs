@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 /// Every route the server answers, as (method, OpenAPI path).
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
+    ("get", "/readyz"),
     ("get", "/openapi.json"),
     ("post", "/oauth2/token"),
     ("post", "/oauth2/introspect"),
@@ -81,6 +82,13 @@ fn form(props: Value, required: Value) -> Value {
 fn service_paths() -> Value {
     json!({
         "/healthz": {"get": with(json!({"summary": "Liveness"}), json!({"200": {"description": "Alive"}}))},
+        "/readyz": {"get": with(json!({
+            "summary": "Readiness: the store answers",
+            "description": "200 when the store answered a cheap read within 2 s; 503 otherwise, with a general reason (the details are in the server's log). /healthz only says the process answers."
+        }), json!({
+            "200": ok("Ready", json!({"type": "object", "properties": {"ready": {"type": "boolean", "enum": [true]}}})),
+            "503": ok("Not ready", json!({"type": "object", "properties": {"ready": {"type": "boolean", "enum": [false]}, "reason": {"type": "string"}}}))
+        }))},
         "/openapi.json": {"get": with(json!({"summary": "This document"}), json!({"200": ok("OpenAPI 3", json!({"type": "object"}))}))},
         "/oauth2/token": {"post": with(json!({
             "summary": "Client credentials grant (RFC 6749 §4.4)",

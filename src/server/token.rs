@@ -47,11 +47,12 @@ fn header_bytes(headers: &HeaderMap, name: header::HeaderName) -> Option<&[u8]> 
     headers.get(name).map(HeaderValue::as_bytes)
 }
 
+/// `basic`: the client used HTTP Basic, so the 401 carries the challenge.
 fn invalid_client(basic: bool) -> OAuthError {
     OAuthError {
         code: ErrorCode::InvalidClient,
         description: "client authentication failed".into(),
-        basic,
+        challenge: basic,
     }
 }
 
@@ -130,7 +131,7 @@ async fn authenticate_secret(
                 "this secret was replaced at {}; use the client's current secret",
                 crate::model::wire::rfc3339(replaced)
             ),
-            basic: auth.basic,
+            challenge: auth.basic,
         }
         .into());
     }
@@ -307,7 +308,6 @@ pub(super) async fn metadata(State(state): State<SharedState>) -> Json<serde_jso
         "response_types_supported": [],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "token_endpoint_auth_signing_alg_values_supported": ["EdDSA"],
         "scopes_supported": scopes_supported(&state),
         "service_documentation": format!("{iss}/openapi.json"),
     }))
