@@ -80,13 +80,16 @@ impl Context {
             // dir's, as for an embedded region.
             Backend::Postgres(pg) => {
                 let url = load_database_url(&rc.region, &pg.url)?;
-                Ok(Box::new(PostgresRegistry::connect(
-                    &url,
-                    &self.paths.data_dir,
-                    rc.region.clone(),
-                    self.catalog.clone(),
-                    self.config.secret_visible_for,
-                )?))
+                Ok(Box::new(
+                    PostgresRegistry::connect(
+                        &url,
+                        &self.paths.data_dir,
+                        rc.region.clone(),
+                        self.catalog.clone(),
+                        self.config.secret_visible_for,
+                    )?
+                    .with_actor(crate::registry::local_actor(via)),
+                ))
             }
         }
     }

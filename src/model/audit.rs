@@ -562,6 +562,48 @@ pub fn verify_chain<'a>(
     Ok(head)
 }
 
+/// What a store's `verify_audit` answers: the number of events walked and
+/// the head reached, or the first event that does not match.
+pub type Verified = Result<(u64, Option<ChainHead>), ChainBreak>;
+
+/// Walks a region's stored chain: `start` is its prune checkpoint (if any),
+/// `rows` its events oldest first (seq, body, hash). With `expect` (a head
+/// kept elsewhere earlier), the chain must still hold that head, unless it
+/// is at or before the checkpoint (pruned: it can no longer be checked).
+/// Both stores read their rows and call this, so they judge alike.
+pub fn verify_stored(
+    start: Option<ChainHead>,
+    rows: &[(u64, String, String)],
+    expect: Option<&ChainHead>,
+) -> Verified {
+    let mut found_expected = expect
+        .is_none_or(|e| e.seq == 0 || start.as_ref().is_some_and(|s| s == e || e.seq < s.seq));
+    let genesis = ChainHead {
+        seq: 0,
+        hash: GENESIS_HASH.to_owned(),
+    };
+    let head = verify_chain(
+        start.unwrap_or(genesis),
+        rows.iter().map(|(seq, body, hash)| {
+            if let Some(e) = expect
+                && e.seq == *seq
+                && e.hash == *hash
+            {
+                found_expected = true;
+            }
+            (*seq, body.as_str(), hash.as_str())
+        }),
+    )?;
+    if let Some(e) = expect
+        && !found_expected
+    {
+        return Err(ChainBreak::HeadMissing {
+            expected: e.clone(),
+        });
+    }
+    Ok((rows.len() as u64, (head.seq > 0).then_some(head)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,7 @@ mod doctor;
 mod interop_python;
 mod leak_scan;
 mod oauth_errors;
+mod postgres_audit;
 mod postgres_cli;
 mod properties;
 mod registry_embedded;

@@ -343,3 +343,44 @@ async fn the_tui_manages_a_postgres_region() {
         .collect();
     assert_eq!(names, ["Billing", "From the UI", "Payroll"]);
 }
+
+/// The audit log of a PostgreSQL region through the binary: the CLI's
+/// changes, with the CLI as their actor, and a chain that verifies.
+#[tokio::test]
+async fn the_cli_reads_and_verifies_the_audit_log_of_a_postgres_region() {
+    let env = Env::new().await;
+    let app = env.json(&[
+        "apps", "add", "--region", "us", "--name", "Billing", "--json",
+    ]);
+    let id = s(&app, "client_id");
+    let out = env.output(&["apps", "rename", id, "Billing export"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = env.output(&["audit", "--region", "us", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let actions: Vec<&str> = events.iter().map(|e| s(e, "action")).collect();
+    assert_eq!(
+        actions,
+        ["create", "rename"],
+        "oldest first, as a log reads"
+    );
+    assert!(events.iter().all(|e| e["actor"]["via"] == "cli"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(s(&app, "client_secret")));
+    let verify = env.output(&["audit", "verify", "--region", "us"]);
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}

@@ -45,7 +45,7 @@ fn app(name: &str) -> NewApplication {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_store_passes_the_registry_suite_but_the_audit_log() {
+async fn postgres_store_passes_the_registry_suite() {
     let dirs = Arc::new(std::sync::Mutex::new(Vec::new()));
     let keep = dirs.clone();
     let make = move |window: Duration| {
@@ -66,9 +66,7 @@ async fn postgres_store_passes_the_registry_suite_but_the_audit_log() {
             Box::new(r) as crate::support::registry_suite::BoxedRegistry
         }) as std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>>
     };
-    // The PostgreSQL store keeps no audit log yet (issue 13's next part):
-    // every other check of the suite runs here.
-    crate::support::registry_suite::run_all_but_audit(&make).await;
+    crate::support::registry_suite::run_all(&make).await;
     drop(dirs);
 }
 

@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::model::audit::{GENESIS_HASH, verify_chain};
-use crate::model::{Actor, AuditEvent, AuditQuery, ChainBreak, ChainHead, NewAuditEvent, Region};
+use crate::model::audit::{GENESIS_HASH, Verified, verify_stored};
+use crate::model::{Actor, AuditEvent, AuditQuery, ChainHead, NewAuditEvent, Region};
 
 /// The SQL function the audit tables' DELETE triggers call; it fails unless
 /// a prune is under way on this connection's store.
@@ -195,7 +195,7 @@ pub fn verify(
     conn: &Connection,
     region: &Region,
     expect: Option<&ChainHead>,
-) -> rusqlite::Result<Result<(u64, Option<ChainHead>), ChainBreak>> {
+) -> rusqlite::Result<Verified> {
     let start = checkpoint(conn, region)?;
     let mut stmt = conn.prepare_cached(
         "SELECT seq, body, hash FROM audit_events WHERE region = ?1 ORDER BY seq",
@@ -208,34 +208,7 @@ pub fn verify(
         ))
     })?;
     let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    // A head older than the checkpoint was pruned: it can no longer be checked.
-    let mut found_expected = expect
-        .is_none_or(|e| e.seq == 0 || start.as_ref().is_some_and(|s| s == e || e.seq < s.seq));
-    let walked = verify_chain(
-        start.clone().unwrap_or_else(genesis),
-        rows.iter().map(|(seq, body, hash)| {
-            if let Some(e) = expect
-                && e.seq == *seq
-                && e.hash == *hash
-            {
-                found_expected = true;
-            }
-            (*seq, body.as_str(), hash.as_str())
-        }),
-    );
-    let head = match walked {
-        Ok(h) => h,
-        Err(b) => return Ok(Err(b)),
-    };
-    if let Some(e) = expect
-        && !found_expected
-    {
-        return Ok(Err(ChainBreak::HeadMissing {
-            expected: e.clone(),
-        }));
-    }
-    let head = (head.seq > 0).then_some(head);
-    Ok(Ok((rows.len() as u64, head)))
+    Ok(verify_stored(start, &rows, expect))
 }
 
 /// Removes the region's events older than `before`, keeping the chain's

@@ -16,6 +16,7 @@
 //! - Plaintext secrets inside their window stay in this process's memory
 //!   (`RevealCache`), never in the database.
 
+mod audit;
 mod rows;
 mod schema;
 mod url;
@@ -38,9 +39,10 @@ use self::rows::{app_from_row_at, from_millis, load_app, millis};
 use super::embedded::{RevealCache, SecretHasher};
 use super::{Issued, Registry, RegistryError, Result};
 use crate::catalog::Catalog;
+use crate::model::audit::{Verified, events};
 use crate::model::{
-    AppName, Application, ClientId, ClientSecret, Grant, NewApplication, Region, SecretInfo,
-    SecretReveal, SecretState, SecretUsage,
+    Actor, AppName, Application, AuditEvent, AuditQuery, ChainHead, ClientId, ClientSecret, Grant,
+    NewApplication, NewAuditEvent, Region, SecretInfo, SecretReveal, SecretState, SecretUsage,
 };
 
 /// Connections one process keeps to the database.
@@ -67,6 +69,8 @@ struct Inner {
 pub struct PostgresRegistry {
     inner: Arc<Inner>,
     region: Region,
+    /// Who the audit log says made this registry's changes.
+    actor: Arc<Actor>,
 }
 
 /// What a database step can fail with.
@@ -191,7 +195,15 @@ impl PostgresRegistry {
                 window,
             }),
             region,
+            actor: Arc::new(super::local_actor(crate::model::Via::Cli)),
         })
+    }
+
+    /// This registry, its changes recorded in the audit log as made by
+    /// `actor` (the default is this OS user on the command line).
+    pub fn with_actor(mut self, actor: Actor) -> Self {
+        self.actor = Arc::new(actor);
+        self
     }
 
     /// Migrates and checks the key, once per process and region; a failure
@@ -313,6 +325,17 @@ async fn check_key(
         data_dir.join(super::embedded::HASHING_KEY_FILE).display()
     ))
     .into())
+}
+
+/// A read-only transaction that sees one snapshot, for reads of several
+/// statements.
+async fn read_snapshot(client: &mut Object) -> DbResult<deadpool_postgres::Transaction<'_>> {
+    Ok(client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await?)
 }
 
 /// Now, truncated to milliseconds as stored, so what a write returns equals
@@ -437,12 +460,7 @@ impl Registry for PostgresRegistry {
         let out: DbResult<Vec<Application>> = async {
             let mut client = self.client().await?;
             // One snapshot for the several reads.
-            let tx = client
-                .build_transaction()
-                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await?;
+            let tx = read_snapshot(&mut client).await?;
             let apps = rows::list_apps(&tx, &self.region).await?;
             tx.commit().await?;
             Ok(apps)
@@ -454,12 +472,7 @@ impl Registry for PostgresRegistry {
     async fn get(&self, id: &ClientId) -> Result<Application> {
         let out: DbResult<Option<Application>> = async {
             let mut client = self.client().await?;
-            let tx = client
-                .build_transaction()
-                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await?;
+            let tx = read_snapshot(&mut client).await?;
             let app = load_app(&tx, &self.region, id).await?;
             tx.commit().await?;
             Ok(app)
@@ -486,6 +499,11 @@ impl Registry for PostgresRegistry {
             let now = now_ms();
             let (rows, issued) = self.new_rows(&tx, new, now).await?;
             writes::insert_apps(&tx, &self.region, &rows, now).await?;
+            let mut log = audit::ChainWriter::open(&tx, &self.region, &self.actor).await?;
+            for i in &issued {
+                log.append(&tx, events::created(&i.application, now))
+                    .await?;
+            }
             tx.commit().await?;
             Ok(issued)
         }
@@ -501,6 +519,13 @@ impl Registry for PostgresRegistry {
         let out: DbResult<Option<Application>> = async {
             let mut client = self.client().await?;
             let tx = self.begin_write(&mut client).await?;
+            let Some(before) = load_app(&tx, &self.region, id).await? else {
+                return Ok(None);
+            };
+            // The same name: no change, so nothing to write or record.
+            if before.client_name == name {
+                return Ok(Some(before));
+            }
             if rows::name_taken(&tx, &self.region, &name, Some(id)).await? {
                 return Err(RegistryError::DuplicateName {
                     name: name.to_string(),
@@ -514,23 +539,23 @@ impl Registry for PostgresRegistry {
                      WHERE client_id = $4 AND region = $5",
                 )
                 .await?;
-            let changed = tx
-                .execute(
-                    &stmt,
-                    &[
-                        &name.as_str(),
-                        &name.duplicate_key(),
-                        &millis(now_ms()),
-                        &id.as_str(),
-                        &self.region.as_str(),
-                    ],
-                )
-                .await?;
-            let app = if changed == 1 {
-                load_app(&tx, &self.region, id).await?
-            } else {
-                None
-            };
+            let now = now_ms();
+            tx.execute(
+                &stmt,
+                &[
+                    &name.as_str(),
+                    &name.duplicate_key(),
+                    &millis(now),
+                    &id.as_str(),
+                    &self.region.as_str(),
+                ],
+            )
+            .await?;
+            let app = load_app(&tx, &self.region, id).await?;
+            if let Some(app) = &app {
+                let event = events::renamed(before.client_name.as_str(), app, now);
+                audit::append(&tx, &self.region, &self.actor, event).await?;
+            }
             tx.commit().await?;
             Ok(app)
         }
@@ -544,13 +569,23 @@ impl Registry for PostgresRegistry {
         let out: DbResult<Option<Application>> = async {
             let mut client = self.client().await?;
             let tx = self.begin_write(&mut client).await?;
-            if !self.touch(&tx, id, now_ms()).await? {
+            let Some(before) = load_app(&tx, &self.region, id).await? else {
                 return Ok(None);
-            }
+            };
+            let now = now_ms();
             writes::write_grants(&tx, id, &changes).await?;
-            let app = load_app(&tx, &self.region, id).await?;
+            let Some(mut app) = load_app(&tx, &self.region, id).await? else {
+                return Ok(None);
+            };
+            // Grants that were already so change nothing: no event, and
+            // `updated_at` stays.
+            if let Some(event) = events::scopes_set(&before.grants, &app, now) {
+                self.touch(&tx, id, now).await?;
+                app.updated_at = now;
+                audit::append(&tx, &self.region, &self.actor, event).await?;
+            }
             tx.commit().await?;
-            Ok(app)
+            Ok(Some(app))
         }
         .await;
         out.map_err(|e| self.fail(e))?
@@ -563,6 +598,9 @@ impl Registry for PostgresRegistry {
         let out: DbResult<Option<Application>> = async {
             let mut client = self.client().await?;
             let tx = self.begin_write(&mut client).await?;
+            let Some(before) = load_app(&tx, &self.region, id).await? else {
+                return Ok(None);
+            };
             writes::keep_previous_secret(&tx, &self.region, id, now).await?;
             // A reset is for a leak: the retiring secret dies too.
             writes::drop_retiring(&tx, id, now).await?;
@@ -593,6 +631,10 @@ impl Registry for PostgresRegistry {
                 return Ok(None);
             }
             let app = load_app(&tx, &self.region, id).await?;
+            if let Some(app) = &app {
+                let event = events::secret_reset(&before, app, now);
+                audit::append(&tx, &self.region, &self.actor, event).await?;
+            }
             tx.commit().await?;
             Ok(app)
         }
@@ -610,9 +652,9 @@ impl Registry for PostgresRegistry {
         let out: DbResult<Option<Application>> = async {
             let mut client = self.client().await?;
             let tx = self.begin_write(&mut client).await?;
-            if load_app(&tx, &self.region, id).await?.is_none() {
+            let Some(before) = load_app(&tx, &self.region, id).await? else {
                 return Ok(None);
-            }
+            };
             writes::make_room_for_rotation(&tx, id, now).await?;
             writes::retire_current(&tx, id, now + grace).await?;
             // `secret_issued_at` stays: tokens issued before a rotation
@@ -635,6 +677,10 @@ impl Registry for PostgresRegistry {
             )
             .await?;
             let app = load_app(&tx, &self.region, id).await?;
+            if let Some(app) = &app {
+                let event = events::secret_rotated(&before, app, grace, now);
+                audit::append(&tx, &self.region, &self.actor, event).await?;
+            }
             tx.commit().await?;
             Ok(app)
         }
@@ -659,6 +705,8 @@ impl Registry for PostgresRegistry {
                 .into());
             }
             let now = now_ms();
+            let event = events::secret_retired(&app, now);
+            audit::append(&tx, &self.region, &self.actor, event).await?;
             writes::drop_retiring(&tx, id, now).await?;
             self.touch(&tx, id, now).await?;
             let app = load_app(&tx, &self.region, id).await?;
@@ -690,10 +738,79 @@ impl Registry for PostgresRegistry {
         out.map_err(|e| self.fail(e))
     }
 
+    fn acting_as(&self, actor: Actor) -> Option<Arc<dyn Registry>> {
+        Some(Arc::new(self.clone().with_actor(actor)))
+    }
+
+    async fn audit(&self, query: AuditQuery) -> Result<Vec<AuditEvent>> {
+        let out: DbResult<Vec<AuditEvent>> = async {
+            let mut client = self.client().await?;
+            let tx = read_snapshot(&mut client).await?;
+            let events = audit::query(&tx, &self.region, &query).await?;
+            tx.commit().await?;
+            Ok(events)
+        }
+        .await;
+        out.map_err(|e| self.fail(e))
+    }
+
+    /// Takes the region's write lock (the chain's next `seq` must be ours
+    /// alone) but moves no change counter: the log is not a credential.
+    async fn record_security_event(&self, event: NewAuditEvent) -> Result<()> {
+        let out: DbResult<()> = async {
+            let mut client = self.client().await?;
+            let tx = self.begin_write(&mut client).await?;
+            audit::append(&tx, &self.region, &self.actor, event).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        out.map_err(|e| self.fail(e))
+    }
+
+    async fn audit_head(&self) -> Result<Option<ChainHead>> {
+        let out: DbResult<Option<ChainHead>> = async {
+            let mut client = self.client().await?;
+            let tx = read_snapshot(&mut client).await?;
+            let head = audit::head(&tx, &self.region).await?;
+            tx.commit().await?;
+            Ok(head)
+        }
+        .await;
+        out.map_err(|e| self.fail(e))
+    }
+
+    async fn verify_audit(&self, expect: Option<ChainHead>) -> Result<Verified> {
+        let out: DbResult<Verified> = async {
+            let mut client = self.client().await?;
+            let tx = read_snapshot(&mut client).await?;
+            let verified = audit::verify(&tx, &self.region, expect.as_ref()).await?;
+            tx.commit().await?;
+            Ok(verified)
+        }
+        .await;
+        out.map_err(|e| self.fail(e))
+    }
+
+    async fn prune_audit(&self, before: DateTime<Utc>) -> Result<u64> {
+        let out: DbResult<u64> = async {
+            let mut client = self.client().await?;
+            let tx = self.begin_write(&mut client).await?;
+            let removed = audit::prune(&tx, &self.region, before).await?;
+            tx.commit().await?;
+            Ok(removed)
+        }
+        .await;
+        out.map_err(|e| self.fail(e))
+    }
+
     async fn delete(&self, id: &ClientId) -> Result<()> {
         let out: DbResult<u64> = async {
             let mut client = self.client().await?;
             let tx = self.begin_write(&mut client).await?;
+            let Some(before) = load_app(&tx, &self.region, id).await? else {
+                return Ok(0);
+            };
             let stmt = tx
                 .prepare_cached(
                     "DELETE FROM keyward.applications WHERE client_id = $1 AND region = $2",
@@ -702,6 +819,8 @@ impl Registry for PostgresRegistry {
             let n = tx
                 .execute(&stmt, &[&id.as_str(), &self.region.as_str()])
                 .await?;
+            let event = events::deleted(&before, now_ms());
+            audit::append(&tx, &self.region, &self.actor, event).await?;
             tx.commit().await?;
             Ok(n)
         }

@@ -59,6 +59,68 @@ const MIGRATIONS: &[&str] = &[
         region          TEXT PRIMARY KEY,
         key_fingerprint TEXT NOT NULL
     );",
+    // v2: the audit log (as the embedded store's v6: one hash chain per
+    // region, append-only for everyone but a prune, which sets
+    // `keyward.audit_prune` for its own transaction), and the change
+    // counter that lets replicas cache credentials: every transaction that
+    // changes a credential table moves `changes.generation` once (statement
+    // triggers, so a change made around Keyward, with psql, counts too) and
+    // NOTIFYs `keyward_changes` with the new value, delivered at commit.
+    // Usage and the audit log are not credentials: no trigger there.
+    "CREATE TABLE keyward.audit_events (
+        region    TEXT NOT NULL,
+        seq       BIGINT NOT NULL,
+        at        BIGINT NOT NULL,
+        action    TEXT NOT NULL,
+        client_id TEXT,
+        body      TEXT NOT NULL,
+        hash      TEXT NOT NULL,
+        PRIMARY KEY (region, seq)
+    );
+    CREATE INDEX audit_events_client ON keyward.audit_events (region, client_id, seq);
+    CREATE TABLE keyward.audit_checkpoints (
+        region    TEXT PRIMARY KEY,
+        seq       BIGINT NOT NULL,
+        hash      TEXT NOT NULL,
+        pruned_at BIGINT NOT NULL
+    );
+    CREATE FUNCTION keyward.audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' AND current_setting('keyward.audit_prune', true) = 'on' THEN
+            RETURN OLD;
+        END IF;
+        RAISE EXCEPTION 'audit events are append-only: only keyward audit prune removes them';
+    END $$;
+    CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON keyward.audit_events
+        FOR EACH ROW EXECUTE FUNCTION keyward.audit_append_only();
+    CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON keyward.audit_events
+        FOR EACH STATEMENT EXECUTE FUNCTION keyward.audit_append_only();
+    CREATE TABLE keyward.changes (
+        one        BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
+        generation BIGINT NOT NULL,
+        last_txid  BIGINT
+    );
+    INSERT INTO keyward.changes (generation) VALUES (0);
+    CREATE FUNCTION keyward.note_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        moved BIGINT;
+    BEGIN
+        UPDATE keyward.changes SET generation = generation + 1, last_txid = txid_current()
+            WHERE last_txid IS DISTINCT FROM txid_current()
+            RETURNING generation INTO moved;
+        IF moved IS NOT NULL THEN
+            PERFORM pg_notify('keyward_changes', moved::text);
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER note_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON keyward.applications
+        FOR EACH STATEMENT EXECUTE FUNCTION keyward.note_change();
+    CREATE TRIGGER note_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON keyward.grants
+        FOR EACH STATEMENT EXECUTE FUNCTION keyward.note_change();
+    CREATE TRIGGER note_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON keyward.retiring_secrets
+        FOR EACH STATEMENT EXECUTE FUNCTION keyward.note_change();
+    CREATE TRIGGER note_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON keyward.previous_secrets
+        FOR EACH STATEMENT EXECUTE FUNCTION keyward.note_change();",
 ];
 
 /// The schema version this build writes.
