@@ -28,9 +28,10 @@ pub use schema::MARKED_WRITE_FUNCTION;
 
 use crate::model::audit::events;
 
-use self::auth_cache::{AuthCache, KnownClient};
+pub(crate) use self::auth_cache::{AuthCache, KnownClient};
 use self::generation::Generation;
 pub(crate) use self::reveals::RevealCache;
+pub(crate) use self::rotation::RetiringHash;
 use super::{Issued, Registry, RegistryError, Result};
 use crate::catalog::Catalog;
 use crate::fs::{ExposedError, create_private_dir, create_private_file};

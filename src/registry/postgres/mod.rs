@@ -17,6 +17,7 @@
 //!   (`RevealCache`), never in the database.
 
 mod audit;
+mod changes;
 mod rows;
 mod schema;
 mod url;
@@ -24,6 +25,7 @@ mod writes;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -36,7 +38,7 @@ pub use schema::{SchemaError, known_version as schema_version};
 pub use url::{DatabaseUrl, UrlError, load_database_url};
 
 use self::rows::{app_from_row_at, from_millis, load_app, millis};
-use super::embedded::{RevealCache, SecretHasher};
+use super::embedded::{AuthCache, KnownClient, RetiringHash, RevealCache, SecretHasher};
 use super::{Issued, Registry, RegistryError, Result};
 use crate::catalog::Catalog;
 use crate::model::audit::{Verified, events};
@@ -62,6 +64,13 @@ struct Inner {
     reveals: RevealCache,
     catalog: Arc<Catalog>,
     window: chrono::Duration,
+    /// What the token path read, kept while `watch` vouches for it.
+    cache: AuthCache,
+    watch: Arc<changes::ChangeWatch>,
+    /// Whether the LISTEN connection was started.
+    listening: AtomicBool,
+    cache_hits: AtomicU64,
+    cache_misses: AtomicU64,
 }
 
 /// One region in a PostgreSQL database.
@@ -193,6 +202,11 @@ impl PostgresRegistry {
                 reveals: RevealCache::default(),
                 catalog,
                 window,
+                cache: AuthCache::default(),
+                watch: Arc::default(),
+                listening: AtomicBool::new(false),
+                cache_hits: AtomicU64::new(0),
+                cache_misses: AtomicU64::new(0),
             }),
             region,
             actor: Arc::new(super::local_actor(crate::model::Via::Cli)),
@@ -345,57 +359,110 @@ fn now_ms() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
 }
 
-/// The token path's one statement: the client's row (`APP_COLUMNS`, from
-/// column 6), its grants as two arrays, and its retiring secret.
-const KNOWN_CLIENT_SQL: &str = "SELECT a.secret_hash,
-        array(SELECT g.scope FROM keyward.grants g WHERE g.client_id = a.client_id ORDER BY g.scope),
-        array(SELECT g.access FROM keyward.grants g WHERE g.client_id = a.client_id ORDER BY g.scope),
-        r.secret_id, r.secret_hash, r.expires_at,
+/// The token path's one statement: the change counter (column 0), and the
+/// client's row (`APP_COLUMNS`, from column 7), its grants as two arrays and
+/// its retiring secret, all NULL for an unknown client. One snapshot, so the
+/// row is exactly what that generation held.
+const KNOWN_CLIENT_SQL: &str = "SELECT c.generation, k.* FROM keyward.changes c LEFT JOIN LATERAL (
+     SELECT a.secret_hash AS current_hash,
+        array(SELECT g.scope FROM keyward.grants g WHERE g.client_id = a.client_id ORDER BY g.scope) AS scopes,
+        array(SELECT g.access FROM keyward.grants g WHERE g.client_id = a.client_id ORDER BY g.scope) AS access,
+        r.secret_id AS retiring_id, r.secret_hash AS retiring_hash, r.expires_at,
         a.client_id, a.client_name, a.region, a.admin, a.created_at, a.updated_at, a.secret_issued_at, a.secret_id, a.secret_created_at
      FROM keyward.applications a
      LEFT JOIN keyward.retiring_secrets r ON r.client_id = a.client_id
-     WHERE a.client_id = $1 AND a.region = $2";
-
-/// What the token path reads about a client, in one query.
-struct KnownClient {
-    secret_hash: Vec<u8>,
-    retiring: Option<(String, Vec<u8>, DateTime<Utc>)>,
-    app: Application,
-}
+     WHERE a.client_id = $1 AND a.region = $2
+   ) k ON TRUE";
 
 impl PostgresRegistry {
-    /// The client behind `id`, its grants and its retiring secret: one
-    /// statement, so one round trip once the connection has it prepared.
-    ///
-    /// This is where the cross-replica cache goes (a later step): keep what
-    /// was read while a LISTEN connection proves nothing changed (a change
-    /// counter in the database, checked on every (re)connect), and read per
-    /// request whenever it cannot. Until then every request reads, which is
-    /// always current.
+    /// The client behind `id`, its grants and its retiring secret. Kept
+    /// while the LISTEN connection vouches that nothing changed since it
+    /// was read (see `changes.rs`); otherwise one statement, so one round
+    /// trip once the connection has it prepared.
     async fn known_client(&self, id: &ClientId) -> DbResult<Option<KnownClient>> {
+        let inner = &*self.inner;
+        self.start_listening();
+        if let Some(generation) = inner.watch.trusted()
+            && let Some(kept) = inner.cache.get(generation, &self.region, id)
+        {
+            inner.cache_hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(kept);
+        }
+        inner.cache_misses.fetch_add(1, Ordering::Relaxed);
+        let (generation, known) = self.read_known_client(id).await?;
+        // Kept only if what was read is what the listener vouches for now:
+        // a newer change heard meanwhile makes it stale at once.
+        if inner.watch.trusted() == Some(generation) {
+            inner.cache.put(generation, &self.region, id, known.clone());
+        }
+        Ok(known)
+    }
+
+    async fn read_known_client(&self, id: &ClientId) -> DbResult<(u64, Option<KnownClient>)> {
         let client = self.client().await?;
         let stmt = client.prepare_cached(KNOWN_CLIENT_SQL).await?;
-        let Some(row) = client
-            .query_opt(&stmt, &[&id.as_str(), &self.region.as_str()])
-            .await?
-        else {
-            return Ok(None);
-        };
-        let mut app = app_from_row_at(&row, 6)?;
-        let scopes: Vec<String> = row.try_get(1)?;
-        let access: Vec<String> = row.try_get(2)?;
+        let row = client
+            .query_one(&stmt, &[&id.as_str(), &self.region.as_str()])
+            .await?;
+        let generation = u64::try_from(row.try_get::<_, i64>(0)?).unwrap_or(0);
+        if row.try_get::<_, Option<String>>(7)?.is_none() {
+            return Ok((generation, None));
+        }
+        let mut app = app_from_row_at(&row, 7)?;
+        let scopes: Vec<String> = row.try_get(2)?;
+        let access: Vec<String> = row.try_get(3)?;
         for (s, a) in scopes.iter().zip(&access) {
             app.grants.push(rows::grant(s, a)?);
         }
-        let retiring = match row.try_get::<_, Option<String>>(3)? {
-            Some(secret_id) => Some((secret_id, row.try_get(4)?, from_millis(row.try_get(5)?)?)),
+        let retiring = match row.try_get::<_, Option<String>>(4)? {
+            Some(secret_id) => Some(RetiringHash {
+                secret_id,
+                secret_hash: row.try_get(5)?,
+                expires_at: from_millis(row.try_get(6)?)?,
+            }),
             None => None,
         };
-        Ok(Some(KnownClient {
-            secret_hash: row.try_get(0)?,
+        let known = KnownClient {
+            secret_hash: row.try_get(1)?,
             retiring,
             app,
-        }))
+        };
+        Ok((generation, Some(known)))
+    }
+
+    /// Starts this registry's LISTEN connection, once, on first use by the
+    /// token path (a CLI command that never authenticates opens none).
+    fn start_listening(&self) {
+        let inner = &*self.inner;
+        if inner.listening.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let watch = Arc::downgrade(&inner.watch);
+        tokio::spawn(changes::listen(inner.url.clone(), watch));
+    }
+
+    /// Commits a write that changed credentials, and raises this process's
+    /// floor to the generation it made: its cache stays off until the
+    /// listener hears of it, so this process never answers from before its
+    /// own change.
+    async fn commit_change(&self, tx: deadpool_postgres::Transaction<'_>) -> DbResult<()> {
+        let stmt = tx
+            .prepare_cached("SELECT generation FROM keyward.changes")
+            .await?;
+        let generation: i64 = tx.query_one(&stmt, &[]).await?.try_get(0)?;
+        tx.commit().await?;
+        self.inner
+            .watch
+            .wrote(u64::try_from(generation).unwrap_or(0));
+        Ok(())
+    }
+
+    /// Times the token path answered from memory, and read the database.
+    pub fn auth_cache_counts(&self) -> (u64, u64) {
+        (
+            self.inner.cache_hits.load(Ordering::Relaxed),
+            self.inner.cache_misses.load(Ordering::Relaxed),
+        )
     }
 }
 
@@ -415,15 +482,15 @@ fn matching_secret(
     let current_hash = known.map_or(&dummy[..], |k| k.secret_hash.as_slice());
     let retiring_hash = known
         .and_then(|k| k.retiring.as_ref())
-        .map_or(&dummy[..], |r| r.1.as_slice());
+        .map_or(&dummy[..], |r| r.secret_hash.as_slice());
     let current: bool = presented.ct_eq(current_hash).into();
     let retiring: bool = presented.ct_eq(retiring_hash).into();
     let known = known?;
     if current {
         return known.app.current_secret().map(|s| s.secret_id.clone());
     }
-    let (secret_id, _, expires_at) = known.retiring.as_ref()?;
-    (retiring && now < *expires_at).then(|| secret_id.clone())
+    let r = known.retiring.as_ref()?;
+    (retiring && now < r.expires_at).then(|| r.secret_id.clone())
 }
 
 #[async_trait]
@@ -504,7 +571,7 @@ impl Registry for PostgresRegistry {
                 log.append(&tx, events::created(&i.application, now))
                     .await?;
             }
-            tx.commit().await?;
+            self.commit_change(tx).await?;
             Ok(issued)
         }
         .await;
@@ -556,7 +623,7 @@ impl Registry for PostgresRegistry {
                 let event = events::renamed(before.client_name.as_str(), app, now);
                 audit::append(&tx, &self.region, &self.actor, event).await?;
             }
-            tx.commit().await?;
+            self.commit_change(tx).await?;
             Ok(app)
         }
         .await;
@@ -584,7 +651,7 @@ impl Registry for PostgresRegistry {
                 app.updated_at = now;
                 audit::append(&tx, &self.region, &self.actor, event).await?;
             }
-            tx.commit().await?;
+            self.commit_change(tx).await?;
             Ok(Some(app))
         }
         .await;
@@ -635,7 +702,7 @@ impl Registry for PostgresRegistry {
                 let event = events::secret_reset(&before, app, now);
                 audit::append(&tx, &self.region, &self.actor, event).await?;
             }
-            tx.commit().await?;
+            self.commit_change(tx).await?;
             Ok(app)
         }
         .await;
@@ -681,7 +748,7 @@ impl Registry for PostgresRegistry {
                 let event = events::secret_rotated(&before, app, grace, now);
                 audit::append(&tx, &self.region, &self.actor, event).await?;
             }
-            tx.commit().await?;
+            self.commit_change(tx).await?;
             Ok(app)
         }
         .await;
@@ -710,7 +777,7 @@ impl Registry for PostgresRegistry {
             writes::drop_retiring(&tx, id, now).await?;
             self.touch(&tx, id, now).await?;
             let app = load_app(&tx, &self.region, id).await?;
-            tx.commit().await?;
+            self.commit_change(tx).await?;
             Ok(app)
         }
         .await;
@@ -821,7 +888,7 @@ impl Registry for PostgresRegistry {
                 .await?;
             let event = events::deleted(&before, now_ms());
             audit::append(&tx, &self.region, &self.actor, event).await?;
-            tx.commit().await?;
+            self.commit_change(tx).await?;
             Ok(n)
         }
         .await;
