@@ -47,6 +47,9 @@ fn registry_next_step(e: &RegistryError) -> Option<String> {
         | RegistryError::DuplicateName { .. }
         | RegistryError::InvalidInput(_)
         | RegistryError::Storage { .. } => None,
+        RegistryError::Unavailable { .. } => Some(
+            "check that the store is running and reachable (`keyward doctor` checks every region), then run the command again".to_owned(),
+        ),
     }
 }
 

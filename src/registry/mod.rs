@@ -42,6 +42,10 @@ pub enum RegistryError {
     NothingToRetire { client_id: ClientId },
     #[error("storage error in {location}: {message}")]
     Storage { location: String, message: String },
+    /// The store cannot be reached right now (a database restarting, a
+    /// server away): worth trying again shortly, unlike [`RegistryError::Storage`].
+    #[error("the store {location} is unavailable: {message}")]
+    Unavailable { location: String, message: String },
 }
 
 pub type Result<T> = std::result::Result<T, RegistryError>;

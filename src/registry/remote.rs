@@ -197,7 +197,18 @@ impl RemoteRegistry {
         } else {
             ""
         };
-        self.storage(format!("cannot reach the server: {e}{hint}"))
+        let message = crate::text::redact_urls_in(&format!("cannot reach the server: {e}{hint}"));
+        if e.is_connect() || e.is_timeout() {
+            RegistryError::Unavailable {
+                location: self.shown.clone(),
+                message,
+            }
+        } else {
+            RegistryError::Storage {
+                location: self.shown.clone(),
+                message,
+            }
+        }
     }
 
     /// A bearer token for the admin API, fresh if `renew`.

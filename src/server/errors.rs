@@ -21,6 +21,10 @@ pub async fn no_store(mut response: Response) -> Response {
     response
 }
 
+/// What `Retry-After` says while the store is unavailable: a database
+/// restart takes seconds, and clients should not wait longer than that.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 1;
+
 /// An error reply.
 #[derive(Debug)]
 pub struct ApiError {
@@ -28,7 +32,7 @@ pub struct ApiError {
     pub error: &'static str,
     pub description: String,
     pub www_authenticate: Option<&'static str>,
-    /// Seconds for `Retry-After` (429).
+    /// Seconds for `Retry-After` (429, 503).
     pub retry_after: Option<u64>,
 }
 
@@ -108,6 +112,18 @@ impl From<RegistryError> for ApiError {
             }
             RegistryError::AlreadyRetiring { .. } => (StatusCode::CONFLICT, "already_retiring"),
             RegistryError::NothingToRetire { .. } => (StatusCode::CONFLICT, "nothing_to_retire"),
+            RegistryError::Unavailable { .. } => {
+                // Where the store is stays in the log; the client learns
+                // only to come back shortly.
+                tracing::warn!(error = %e, "store unavailable");
+                let mut reply = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    "the server cannot reach its store right now; try again shortly",
+                );
+                reply.retry_after = Some(UNAVAILABLE_RETRY_AFTER_SECS);
+                return reply;
+            }
             RegistryError::Storage { .. } => {
                 // The message names files on the server: log it, tell the client less.
                 tracing::error!(error = %e, "storage error");

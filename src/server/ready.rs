@@ -74,7 +74,9 @@ async fn probe(registry: &dyn Registry, within: Duration) -> Result<(), NotReady
     };
     match tokio::time::timeout(within, registry.get(&id)).await {
         Err(_) => Err(NotReady::Silent),
-        Ok(Err(e @ RegistryError::Storage { .. })) => Err(NotReady::Failed(e)),
+        Ok(Err(e @ (RegistryError::Storage { .. } | RegistryError::Unavailable { .. }))) => {
+            Err(NotReady::Failed(e))
+        }
         // Found, not found, or refused for what it is: the store answered.
         Ok(_) => Ok(()),
     }

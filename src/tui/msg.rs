@@ -76,6 +76,9 @@ impl From<RegistryError> for CallError {
             RegistryError::Storage { location, message } => {
                 CallError::Failed(line(format!("storage error in {location}: {message}")))
             }
+            RegistryError::Unavailable { location, message } => CallError::Failed(line(format!(
+                "{location} is unavailable: {message}; try again shortly"
+            ))),
         }
     }
 }

@@ -22,6 +22,7 @@ mod leak_scan;
 mod oauth_errors;
 mod postgres_audit;
 mod postgres_cli;
+mod postgres_faults;
 mod properties;
 mod registry_embedded;
 mod registry_postgres;

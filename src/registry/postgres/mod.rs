@@ -133,6 +133,47 @@ fn describe(e: &DbError) -> String {
     }
 }
 
+/// Whether `e` says the database cannot be reached right now (down,
+/// restarting, refusing connections, a connection cut), as opposed to a
+/// refused statement: callers may try again shortly.
+fn is_unavailable(e: &DbError) -> bool {
+    use deadpool_postgres::PoolError;
+    fn lost(p: &tokio_postgres::Error) -> bool {
+        if p.is_closed() {
+            return true;
+        }
+        match p.code() {
+            // Class 08: connection exceptions; 57P01-57P03: the server is
+            // shutting down, crashed, or not accepting connections yet.
+            Some(code) => {
+                let code = code.code();
+                code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+            }
+            // No SQLSTATE: the socket failed (refused, reset, closed).
+            None => p.as_db_error().is_none(),
+        }
+    }
+    match e {
+        DbError::Pool(
+            PoolError::Timeout(_) | PoolError::Closed | PoolError::NoRuntimeSpecified,
+        ) => true,
+        DbError::Pool(PoolError::Backend(p)) | DbError::Postgres(p) => lost(p),
+        _ => false,
+    }
+}
+
+/// The error a caller sees for `e`: unavailable (try again) or storage.
+fn registry_error(url: &DatabaseUrl, e: DbError) -> RegistryError {
+    match e {
+        DbError::Domain(d) => d,
+        other if is_unavailable(&other) => RegistryError::Unavailable {
+            location: url.display(),
+            message: url.scrub(&describe(&other)),
+        },
+        other => storage_error(url, &describe(&other)),
+    }
+}
+
 fn storage_error(url: &DatabaseUrl, message: &str) -> RegistryError {
     RegistryError::Storage {
         location: url.display(),
@@ -225,10 +266,7 @@ impl PostgresRegistry {
     async fn ready(&self) -> Result<()> {
         let inner = &*self.inner;
         let url = &inner.url;
-        let fail = |e: DbError| match e {
-            DbError::Domain(d) => d,
-            other => storage_error(url, &describe(&other)),
-        };
+        let fail = |e: DbError| registry_error(url, e);
         inner
             .ready
             .get_or_try_init(|| async {
@@ -246,10 +284,7 @@ impl PostgresRegistry {
     }
 
     fn fail(&self, e: DbError) -> RegistryError {
-        match e {
-            DbError::Domain(d) => d,
-            other => storage_error(&self.inner.url, &describe(&other)),
-        }
+        registry_error(&self.inner.url, e)
     }
 
     /// A pooled connection, once the schema and key are known good.
