@@ -78,6 +78,7 @@ pub async fn run(setup: Setup) -> anyhow::Result<()> {
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         .context("cannot watch for SIGHUP")?;
     let (mut term, _guard) = terminal::setup().context("cannot set up the terminal")?;
+    terminal::end_when_hung_up();
     let size = term.size()?;
     state.size = (size.width, size.height);
 

@@ -73,3 +73,30 @@ fn install_panic_hook() {
         previous(info);
     }));
 }
+
+/// How often the UI checks that its terminal is still there.
+const HANGUP_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+/// The exit status after a hangup, as a shell reports a SIGHUP (128 + 1).
+const EXIT_HUNG_UP: i32 = 129;
+
+/// Ends the process once its terminal has gone away (an SSH connection
+/// dropped, tmux killed), checked every second from a runtime worker.
+///
+/// Why a watch of its own: crossterm reads a hung-up terminal in a loop that
+/// never ends (each read returns 0 or EIO, and it reads again), on whichever
+/// thread polls it, which is the UI's loop. A SIGHUP does not help when that
+/// loop is already inside the read, nor when none comes (a process outside
+/// the terminal's session). Nothing is lost: every change is already
+/// committed, and a secret on offer dies with the screen it was shown on.
+pub fn end_when_hung_up() {
+    tokio::spawn(async {
+        let mut every = tokio::time::interval(HANGUP_CHECK);
+        loop {
+            every.tick().await;
+            // A hung-up terminal refuses every ioctl (EIO).
+            if rustix::termios::tcgetattr(std::io::stdin()).is_err() {
+                std::process::exit(EXIT_HUNG_UP);
+            }
+        }
+    });
+}

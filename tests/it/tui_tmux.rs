@@ -86,6 +86,26 @@ impl Tmux {
         Tmux { pane, dir }
     }
 
+    /// keyward run through `wrapper` (e.g. `setsid -w `), its pid written to
+    /// `pid` in the temp dir.
+    fn start_wrapped(name: &str, wrapper: &str) -> Tmux {
+        let dir = tempfile::tempdir().unwrap();
+        let inner = dir.path().join("keyward.sh");
+        std::fs::write(
+            &inner,
+            format!(
+                "echo $$ > '{}'\nexec '{BIN}' --data-dir '{}' --config '{}' tui --region us\n",
+                dir.path().join("pid").display(),
+                dir.path().join("data").display(),
+                dir.path().join("config.toml").display()
+            ),
+        )
+        .unwrap();
+        let cmd = format!("{wrapper}sh '{}'", inner.display());
+        let pane = Pane::start(name, &["KEYWARD_CLIPBOARD=osc52"], &cmd);
+        Tmux { pane, dir }
+    }
+
     fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
@@ -955,4 +975,35 @@ fn l_shows_the_applications_log_with_the_uis_own_changes() {
     t.keys(&["L"]);
     t.wait_for("Audit log: region us");
     t.keys(&["q", "q"]);
+}
+
+/// A terminal that goes away (an SSH connection dropped, tmux killed) ends
+/// the UI, even when no SIGHUP reaches it (here: started in a session of its
+/// own with `setsid`, as a process outside the terminal's session would be,
+/// or when the hangup lands while it reads the terminal). It must never be
+/// left reading a dead terminal forever, burning a core.
+#[test]
+fn closing_the_terminal_ends_the_ui_even_without_a_hangup_signal() {
+    for (round, wrapper) in ["", "setsid -w "].iter().enumerate() {
+        let t = Tmux::start_wrapped(&format!("hangup{round}"), wrapper);
+        t.wait_for("No applications in US yet");
+        let pid = std::fs::read_to_string(t.dir.path().join("pid")).unwrap();
+        let proc_dir = PathBuf::from(format!("/proc/{}", pid.trim()));
+        t.text("jjjj");
+        t.tmux(&["kill-server"]);
+        let mut gone = false;
+        for _ in 0..200 {
+            // A zombie (its parent gone too) counts as ended.
+            let state = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
+            if state.is_empty() || state.contains(") Z ") {
+                gone = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if !gone {
+            let _ = Command::new("kill").args(["-9", pid.trim()]).status();
+        }
+        assert!(gone, "{wrapper}keyward outlived its terminal by 20 s");
+    }
 }

@@ -25,65 +25,61 @@ fn sql_seq(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
-/// Appends events to one region's chain inside the caller's write
-/// transaction.
-pub struct ChainWriter<'a> {
-    region: &'a Region,
-    actor: &'a Actor,
-    head: ChainHead,
-}
+/// Events per INSERT when appending many (an import): a few statements for
+/// 100,000 events instead of 100,000 round trips.
+const EVENTS_PER_INSERT: usize = 5_000;
 
-impl<'a> ChainWriter<'a> {
-    /// Starts after the region's current head. The caller holds the
-    /// region's write lock, so no other writer appends in between.
-    pub async fn open(
-        tx: &Transaction<'_>,
-        region: &'a Region,
-        actor: &'a Actor,
-    ) -> DbResult<ChainWriter<'a>> {
-        let head = head(tx, region).await?.unwrap_or_else(genesis);
-        Ok(ChainWriter {
-            region,
-            actor,
-            head,
-        })
-    }
-
-    pub async fn append(&mut self, tx: &Transaction<'_>, new: NewAuditEvent) -> DbResult<()> {
-        let at = new.at.timestamp_millis();
-        let (event, canonical) = AuditEvent::chain(
-            new,
-            self.region.as_str(),
-            self.actor,
-            self.head.seq,
-            &self.head.hash,
+/// Appends `events`, in order, after the region's head: chained one by one,
+/// written with one INSERT per `EVENTS_PER_INSERT`. Inside the caller's
+/// write transaction, which holds the region's lock.
+pub async fn append_many(
+    tx: &Transaction<'_>,
+    region: &Region,
+    actor: &Actor,
+    events: Vec<NewAuditEvent>,
+) -> DbResult<()> {
+    let mut head = head(tx, region).await?.unwrap_or_else(genesis);
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO keyward.audit_events (region, seq, at, action, client_id, body, hash)
+             SELECT $1, * FROM unnest($2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[])",
         )
-        .map_err(|e| DbError::Data(e.to_string()))?;
-        let stmt = tx
-            .prepare_cached(
-                "INSERT INTO keyward.audit_events (region, seq, at, action, client_id, body, hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .await?;
+        .await?;
+    let mut events = events.into_iter().peekable();
+    while events.peek().is_some() {
+        let (mut seqs, mut ats, mut actions, mut ids, mut bodies, mut hashes) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
+        for new in events.by_ref().take(EVENTS_PER_INSERT) {
+            let at = new.at.timestamp_millis();
+            let (event, canonical) =
+                AuditEvent::chain(new, region.as_str(), actor, head.seq, &head.hash)
+                    .map_err(|e| DbError::Data(e.to_string()))?;
+            seqs.push(sql_seq(event.body.seq));
+            ats.push(at);
+            actions.push(event.body.action.as_str());
+            ids.push(event.body.client_id.clone());
+            bodies.push(canonical);
+            head = ChainHead {
+                seq: event.body.seq,
+                hash: event.hash.clone(),
+            };
+            hashes.push(event.hash);
+        }
         tx.execute(
             &stmt,
             &[
-                &self.region.as_str(),
-                &sql_seq(event.body.seq),
-                &at,
-                &event.body.action.as_str(),
-                &event.body.client_id,
-                &canonical,
-                &event.hash,
+                &region.as_str(),
+                &seqs,
+                &ats,
+                &actions,
+                &ids,
+                &bodies,
+                &hashes,
             ],
         )
         .await?;
-        self.head = ChainHead {
-            seq: event.body.seq,
-            hash: event.hash,
-        };
-        Ok(())
     }
+    Ok(())
 }
 
 /// Appends one event; for a single change.
@@ -93,10 +89,7 @@ pub async fn append(
     actor: &Actor,
     new: NewAuditEvent,
 ) -> DbResult<()> {
-    ChainWriter::open(tx, region, actor)
-        .await?
-        .append(tx, new)
-        .await
+    append_many(tx, region, actor, vec![new]).await
 }
 
 fn genesis() -> ChainHead {

@@ -601,11 +601,11 @@ impl Registry for PostgresRegistry {
             let now = now_ms();
             let (rows, issued) = self.new_rows(&tx, new, now).await?;
             writes::insert_apps(&tx, &self.region, &rows, now).await?;
-            let mut log = audit::ChainWriter::open(&tx, &self.region, &self.actor).await?;
-            for i in &issued {
-                log.append(&tx, events::created(&i.application, now))
-                    .await?;
-            }
+            let created = issued
+                .iter()
+                .map(|i| events::created(&i.application, now))
+                .collect();
+            audit::append_many(&tx, &self.region, &self.actor, created).await?;
             self.commit_change(tx).await?;
             Ok(issued)
         }
