@@ -55,7 +55,7 @@ pub const MAX_CACHE_AGE: Duration = Duration::from_secs(300);
 /// cache that fetched the JWKS just before a rotation reached a server has
 /// refetched it, twice, before the new key signs.
 pub fn cache_max_age(publish_delay: Duration) -> Duration {
-    (publish_delay.saturating_sub(RELOAD_EVERY) / 2).min(MAX_CACHE_AGE)
+    Duration::from_secs(publish_delay.saturating_sub(RELOAD_EVERY).as_secs() / 2).min(MAX_CACHE_AGE)
 }
 
 /// Whether `delay` is a publish delay servers can honour; the error says the
