@@ -138,11 +138,6 @@ impl TokenIssuer {
         self.ring.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// The kid of the key that signs at `now`.
-    pub fn signing_kid(&self, now: DateTime<Utc>) -> String {
-        self.prepared().ring.signing_key(now).info.kid.clone()
-    }
-
     pub fn issuer(&self) -> &str {
         &self.issuer
     }

@@ -394,7 +394,14 @@ mod tests {
     #[test]
     fn a_second_rotation_waits_for_the_next_key_to_sign() {
         let first = KeyInfo::first("a".into(), at(0));
-        let plan = plan_rotation(&[first.clone()], "b".into(), at(100), DELAY, LIFETIME).unwrap();
+        let plan = plan_rotation(
+            std::slice::from_ref(&first),
+            "b".into(),
+            at(100),
+            DELAY,
+            LIFETIME,
+        )
+        .unwrap();
         let after = plan.apply(&[first]);
         assert_eq!(
             plan_rotation(&after, "c".into(), at(699), DELAY, LIFETIME),

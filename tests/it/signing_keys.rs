@@ -281,7 +281,7 @@ async fn embedded_rotation_reaches_a_running_server_and_old_tokens_keep_verifyin
     // The old key file is the region's first key: tokens keep their kid.
     let old_kid = kid_of(&seed);
     let (set, cache) = jwks(&s.url).await;
-    assert_eq!(kids(&set), [old_kid.clone()]);
+    assert_eq!(kids(&set), std::slice::from_ref(&old_kid));
     let max_age = keyward::oauth::ring::cache_max_age(keyward::oauth::ring::DEFAULT_PUBLISH_DELAY);
     assert_eq!(cache, format!("public, max-age={}", max_age.as_secs()));
     let (_, meta_cache) = get_cached(&s.url("/.well-known/oauth-authorization-server")).await;
@@ -509,7 +509,7 @@ async fn postgres_replicas_share_keys_and_pick_up_a_rotation() {
     let old_kid = kid_of(&old_seed());
     let (a_set, cache) = jwks(&a).await;
     let (b_set, _) = jwks(&b).await;
-    assert_eq!(kids(&a_set), [old_kid.clone()]);
+    assert_eq!(kids(&a_set), std::slice::from_ref(&old_kid));
     assert_eq!(a_set, b_set);
     assert!(cache.starts_with("public, max-age="), "{cache}");
     let rows = count_keys(&url).await;

@@ -1152,8 +1152,7 @@ impl Registry for EmbeddedRegistry {
         if let Some(ring) = found {
             return Ok(ring);
         }
-        self.with_write(|tx, inner, region| Ok(first_signing_key(tx, inner, region)?))
-            .await
+        self.with_write(first_signing_key).await
     }
 
     async fn rotate_signing_key(
