@@ -556,6 +556,24 @@ async fn postgres_replicas_share_keys_and_pick_up_a_rotation() {
         states,
         [(new_kid.as_str(), "active"), (old_kid.as_str(), "retired")]
     );
+    let events = r
+        .command(
+            &b_dir,
+            &[
+                "audit",
+                "--region",
+                "us",
+                "--action",
+                "rotate_signing_key",
+                "--json",
+            ],
+        )
+        .output()
+        .unwrap();
+    let event: Value =
+        serde_json::from_slice(events.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(event["client_id"], Value::Null);
+    assert_eq!(event["changes"]["signing_kid"]["after"], new_kid.as_str());
 
     // The database holds no private key in the clear.
     let out = Command::new(crate::support::postgres::bin("pg_dump"))

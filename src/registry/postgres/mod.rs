@@ -894,6 +894,8 @@ impl Registry for PostgresRegistry {
                 sealed,
             };
             signing_keys::rotate(&tx, &self.region, &rotation, &new).await?;
+            let event = signing::rotated_event(&before, &rotation, now);
+            audit::append(&tx, &self.region, &self.actor, event).await?;
             let stored = signing_keys::read(&tx, &self.region).await?;
             let ring = signing::open_ring(&self.region, sealer, stored)?
                 .ok_or_else(|| DbError::Data("the signing keys vanished".into()))?;
