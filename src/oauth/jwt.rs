@@ -5,11 +5,11 @@
 //! path, so each key's header is encoded once and each token costs one JSON
 //! serialisation and one signature.
 
+use std::sync::{Arc, RwLock};
+
 use aws_lc_rs::signature::{ED25519, UnparsedPublicKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use std::sync::{Arc, RwLock};
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -280,6 +280,56 @@ mod tests {
             jtis.iter()
                 .all(|j| j.len() == 22 && j.bytes().all(|b| b.is_ascii_alphanumeric()))
         );
+    }
+
+    /// With a ring, a token is signed by the key active at its `iat` and
+    /// verifies while its key is published; a key that left the JWKS
+    /// verifies nothing.
+    #[test]
+    fn a_ring_signs_with_the_active_key_and_verifies_with_the_published_ones() {
+        use crate::oauth::ring::{KeyInfo, RingKey};
+        let t = |secs: i64| DateTime::from_timestamp(secs, 0).unwrap();
+        let key = |seed: u8, info: KeyInfo| RingKey {
+            info,
+            keys: Arc::new(SigningKeys::from_seed(&[seed; 32]).unwrap()),
+        };
+        let a = SigningKeys::from_seed(&[1; 32]).unwrap().kid().to_owned();
+        let b = SigningKeys::from_seed(&[2; 32]).unwrap().kid().to_owned();
+        let ring = KeyRing::new(vec![
+            key(
+                1,
+                KeyInfo {
+                    retired_at: Some(t(2_000)),
+                    published_until: Some(t(5_660)),
+                    ..KeyInfo::first(a.clone(), t(0))
+                },
+            ),
+            key(
+                2,
+                KeyInfo {
+                    signs_from: t(2_000),
+                    ..KeyInfo::first(b.clone(), t(1_400))
+                },
+            ),
+        ])
+        .unwrap();
+        let issuer = TokenIssuer::with_ring(ring, "http://i".into(), "keyward:us".into());
+        let header_kid = |token: &str| {
+            let h = URL_SAFE_NO_PAD
+                .decode(token.split('.').next().unwrap())
+                .unwrap();
+            serde_json::from_slice::<serde_json::Value>(&h).unwrap()["kid"].clone()
+        };
+        let old = issuer.sign(&issuer.claims("c", String::new(), 1_999));
+        let new = issuer.sign(&issuer.claims("c", String::new(), 2_000));
+        assert_eq!(header_kid(&old), a.as_str());
+        assert_eq!(header_kid(&new), b.as_str());
+        assert!(issuer.verify(&old, 5_598).is_ok());
+        assert!(issuer.verify(&new, 5_598).is_ok());
+        // Expired anyway by then; its key leaves the JWKS a minute later.
+        assert_eq!(issuer.verify(&old, 5_599), Err(JwtError::Expired));
+        assert_eq!(issuer.verify(&old, 5_660), Err(JwtError::WrongHeader));
+        assert_eq!(issuer.jwks(t(5_660))["keys"].as_array().unwrap().len(), 1);
     }
 
     #[test]
