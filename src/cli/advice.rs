@@ -43,6 +43,12 @@ fn registry_next_step(e: &RegistryError) -> Option<String> {
         RegistryError::AlreadyRetiring { client_id, .. } => Some(format!(
             ": `keyward apps retire {client_id} --yes`, or `keyward apps reset-secret {client_id} --yes`"
         )),
+        RegistryError::KeysElsewhere { region } => Some(format!(
+            ": run `keyward keys ... --region {region}` on a machine where region {region} is embedded or PostgreSQL (with that data dir's secret.key)"
+        )),
+        RegistryError::KeyWaiting { region, .. } => {
+            Some(format!(" (see `keyward keys list --region {region}`)"))
+        }
         RegistryError::NothingToRetire { .. }
         | RegistryError::DuplicateName { .. }
         | RegistryError::InvalidInput(_)

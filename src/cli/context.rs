@@ -132,7 +132,6 @@ impl Context {
                 .collect(),
             active,
             catalog: self.catalog.clone(),
-            data_dir: self.paths.data_dir.clone(),
             secret_visible_for: self.config.secret_visible_for,
             rotation_grace: self.config.rotation_grace,
             clipboard: self.config.clipboard.clone(),

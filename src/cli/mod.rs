@@ -9,6 +9,7 @@ mod context;
 mod copy;
 mod doctor;
 mod info;
+mod keys;
 pub mod output;
 mod prompt;
 mod serve;
@@ -34,6 +35,7 @@ Examples:
   keyward apps list --region us
   keyward apps rotate CLIENT_ID --grace 24h --yes
   keyward apps reset-secret CLIENT_ID --yes
+  keyward keys rotate --region us --yes
   keyward scopes";
 
 /// `0.1.0 (commit 1a2b3c4d5e6f)`, `-dirty` when built from a changed work
@@ -101,6 +103,9 @@ pub enum Command {
         #[command(flatten)]
         list: audit::ListArgs,
     },
+    /// A region's token-signing keys: list them, rotate to a new one
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Get a token with client credentials; the secret comes from
     /// KEYWARD_CLIENT_SECRET or standard input, never an argument
     Token {
@@ -403,6 +408,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Scopes { json }) => info::scopes(&ctx, json),
         Some(Command::Apps(cmd)) => runtime.block_on(apps::run(&ctx, cmd)),
         Some(Command::Audit { command, list }) => runtime.block_on(audit::run(&ctx, command, list)),
+        Some(Command::Keys(cmd)) => runtime.block_on(keys::run(&ctx, cmd)),
         Some(Command::Token {
             region,
             client_id,
@@ -500,6 +506,7 @@ mod tests {
             ("cli/apps.rs", include_str!("apps.rs")),
             ("cli/audit.rs", include_str!("audit.rs")),
             ("cli/info.rs", include_str!("info.rs")),
+            ("cli/keys.rs", include_str!("keys.rs")),
             ("cli/token.rs", include_str!("token.rs")),
             ("cli/serve.rs", include_str!("serve.rs")),
             ("cli/copy.rs", include_str!("copy.rs")),

@@ -59,6 +59,7 @@ pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Res
     .with_connections(ctx.config.connections)
     .with_usage(ctx.config.usage_flush)
     .with_rotation_grace(ctx.config.rotation_grace)
+    .with_publish_delay(ctx.config.signing_key_publish_delay)
     .with_request_log(ctx.config.request_log)
     .with_trusted_proxies(trusted_proxies);
     let addr = server.local_addr()?;

@@ -163,6 +163,9 @@ pub struct Config {
     pub usage_flush: Option<Duration>,
     /// How often `keyward serve` summarises requests in its log.
     pub request_log: RequestLogSettings,
+    /// How long a new token-signing key is published before it signs
+    /// (`signing_key_publish_delay_seconds`; see `oauth::ring`).
+    pub signing_key_publish_delay: Duration,
 }
 
 /// How often `keyward serve` writes what it noted of secret usage, unless
@@ -186,6 +189,7 @@ impl Default for Config {
             rotation_grace: crate::model::DEFAULT_ROTATION_GRACE,
             usage_flush: Some(DEFAULT_USAGE_FLUSH),
             request_log: RequestLogSettings::default(),
+            signing_key_publish_delay: crate::oauth::ring::DEFAULT_PUBLISH_DELAY,
         }
     }
 }
@@ -206,6 +210,7 @@ struct RawConfig {
     rotation_grace: Option<String>,
     usage_flush_seconds: Option<u64>,
     log_summary_seconds: Option<u64>,
+    signing_key_publish_delay_seconds: Option<u64>,
     #[serde(default)]
     region: Vec<RawRegion>,
 }
@@ -255,9 +260,10 @@ impl Source<'_> {
     }
 }
 
-/// A number the file may set from 1 up to `max`.
+/// A number the file may set from `min` (1 unless said) up to `max`.
 struct Limit<T> {
     key: &'static str,
+    min: T,
     max: T,
     default: T,
     /// After the range in the message, for a key whose name has no unit.
@@ -270,6 +276,7 @@ impl<T: Copy + PartialOrd + From<u8> + Display> Limit<T> {
     fn new(key: &'static str, max: T, default: T) -> Self {
         Limit {
             key,
+            min: T::from(1),
             max,
             default,
             unit: "",
@@ -277,20 +284,21 @@ impl<T: Copy + PartialOrd + From<u8> + Display> Limit<T> {
         }
     }
 
-    /// `value` if it is in range; else `key = value: use 1 to max (the default is …)`.
+    /// `value` if it is in range; else `key = value: use min to max (the default is …)`.
     fn check(&self, value: T, source: &Source) -> Result<T, ConfigError> {
-        if value >= T::from(1) && value <= self.max {
+        if value >= self.min && value <= self.max {
             return Ok(value);
         }
         let Limit {
             key,
+            min,
             max,
             default,
             unit,
             advice,
         } = self;
         Err(source.semantic(format!(
-            "{key} = {value}: use 1 to {max}{unit} (the default is {default}){advice}"
+            "{key} = {value}: use {min} to {max}{unit} (the default is {default}){advice}"
         )))
     }
 }
@@ -537,6 +545,21 @@ impl Config {
                 seconds(defaults.request_log.summary_every),
             );
             self.request_log.summary_every = Duration::from_secs(limit.check(secs, source)?);
+        }
+        if let Some(secs) = raw.signing_key_publish_delay_seconds {
+            use crate::oauth::ring::{MAX_PUBLISH_DELAY, MIN_PUBLISH_DELAY};
+            // Servers re-read their keys every few seconds: a shorter delay
+            // could let a key sign before every server publishes it.
+            let limit = Limit {
+                min: MIN_PUBLISH_DELAY.as_secs(),
+                advice: "; servers re-read their keys every second, and caches may keep the JWKS for up to half the delay",
+                ..Limit::new(
+                    "signing_key_publish_delay_seconds",
+                    MAX_PUBLISH_DELAY.as_secs(),
+                    seconds(defaults.signing_key_publish_delay),
+                )
+            };
+            self.signing_key_publish_delay = Duration::from_secs(limit.check(secs, source)?);
         }
         Ok(())
     }
@@ -801,6 +824,10 @@ mod tests {
                 "log_summary_seconds = 0",
                 "c.toml: log_summary_seconds = 0: use 1 to 3600 (the default is 10)",
             ),
+            (
+                "signing_key_publish_delay_seconds = 1",
+                "c.toml: signing_key_publish_delay_seconds = 1: use 2 to 604800 (the default is 600); servers re-read their keys every second, and caches may keep the JWKS for up to half the delay",
+            ),
         ] {
             let e = Config::parse(line, "c.toml").unwrap_err().to_string();
             assert_eq!(e, expected);
@@ -813,6 +840,22 @@ mod tests {
         assert_eq!(c.connections.max_connections, 1_000_000);
         assert_eq!(c.connections.header_read_timeout, Duration::from_secs(3600));
         assert_eq!(c.request_log.summary_every, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn signing_key_publish_delay() {
+        let d = Config::parse("", "c.toml").unwrap();
+        assert_eq!(d.signing_key_publish_delay, Duration::from_secs(600));
+        for (secs, ok) in [(2, true), (604_800, true), (1, false), (604_801, false)] {
+            let c = Config::parse(
+                &format!("signing_key_publish_delay_seconds = {secs}"),
+                "c.toml",
+            );
+            assert_eq!(c.is_ok(), ok, "{secs}");
+            if let Ok(c) = c {
+                assert_eq!(c.signing_key_publish_delay, Duration::from_secs(secs));
+            }
+        }
     }
 
     /// A region table with several mistakes reports the same one as before

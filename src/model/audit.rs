@@ -97,10 +97,13 @@ pub enum AuditAction {
     Delete,
     Throttled,
     AdminDenied,
+    /// A region's token-signing key rotation (`keyward keys rotate`): no
+    /// application, so no client ID.
+    RotateSigningKey,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 9] = [
+    pub const ALL: [AuditAction; 10] = [
         AuditAction::Create,
         AuditAction::Rename,
         AuditAction::SetScopes,
@@ -110,6 +113,7 @@ impl AuditAction {
         AuditAction::Delete,
         AuditAction::Throttled,
         AuditAction::AdminDenied,
+        AuditAction::RotateSigningKey,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -123,6 +127,7 @@ impl AuditAction {
             AuditAction::Delete => "delete",
             AuditAction::Throttled => "throttled",
             AuditAction::AdminDenied => "admin_denied",
+            AuditAction::RotateSigningKey => "rotate_signing_key",
         }
     }
 }
@@ -432,6 +437,11 @@ impl AuditEvent {
                     .unwrap_or_default();
                 format!("refused an admin API call ({status})")
             }
+            AuditAction::RotateSigningKey => format!(
+                "rotated the token-signing key: {} signs from {}",
+                field("signing_kid", "after"),
+                field("signs_from", "after")
+            ),
         }
     }
 }

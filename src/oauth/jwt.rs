@@ -1,16 +1,20 @@
 //! Access tokens: JWTs per RFC 9068 (`typ: at+jwt`), signed with EdDSA.
 //!
 //! Hand-rolled rather than through a JWT crate: the token has one fixed header
-//! and one fixed claim set, and issuing is the token endpoint's hot path, so the
-//! header is encoded once and each token costs one JSON serialisation and one
-//! signature.
+//! per key and one fixed claim set, and issuing is the token endpoint's hot
+//! path, so each key's header is encoded once and each token costs one JSON
+//! serialisation and one signature.
+
+use std::sync::{Arc, RwLock};
 
 use aws_lc_rs::signature::{ED25519, UnparsedPublicKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::SigningKeys;
+use super::ring::{KeyRing, RingKey};
 
 /// The claims of a Keyward access token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,28 +63,79 @@ struct Header {
     kid: Option<String>,
 }
 
-/// Issues and verifies this service's access tokens.
-pub struct TokenIssuer {
-    keys: SigningKeys,
+/// A key of the ring, ready to sign and verify.
+struct PreparedKey {
+    key: RingKey,
     verifying: UnparsedPublicKey<[u8; 32]>,
-    issuer: String,
-    audience: String,
-    /// `base64url(header) + "."`, computed once.
+    /// `base64url(header) + "."`, computed once per key.
     header_prefix: String,
 }
 
+/// Issues and verifies this service's access tokens, with the region's key
+/// ring (see `ring.rs`): the key that signs at a token's `iat`, and every
+/// key the JWKS holds for verifying. A server replaces the ring as it
+/// re-reads it ([`TokenIssuer::set_ring`]).
+pub struct TokenIssuer {
+    ring: RwLock<Arc<Prepared>>,
+    issuer: String,
+    audience: String,
+}
+
+/// The ring, and its keys prepared in the same order.
+struct Prepared {
+    ring: KeyRing,
+    keys: Vec<PreparedKey>,
+}
+
+fn prepare(ring: KeyRing) -> Prepared {
+    let keys = ring
+        .keys()
+        .iter()
+        .map(|key| {
+            let header =
+                serde_json::json!({"alg": "EdDSA", "typ": "at+jwt", "kid": key.keys.kid()});
+            let mut header_prefix = URL_SAFE_NO_PAD.encode(header.to_string());
+            header_prefix.push('.');
+            PreparedKey {
+                verifying: UnparsedPublicKey::new(&ED25519, *key.keys.public_key()),
+                key: key.clone(),
+                header_prefix,
+            }
+        })
+        .collect();
+    Prepared { ring, keys }
+}
+
+fn at(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
 impl TokenIssuer {
+    /// An issuer with one key that always signs.
     pub fn new(keys: SigningKeys, issuer: String, audience: String) -> Self {
-        let header = serde_json::json!({"alg": "EdDSA", "typ": "at+jwt", "kid": keys.kid()});
-        let mut header_prefix = URL_SAFE_NO_PAD.encode(header.to_string());
-        header_prefix.push('.');
+        Self::with_ring(KeyRing::single(keys), issuer, audience)
+    }
+
+    pub fn with_ring(ring: KeyRing, issuer: String, audience: String) -> Self {
         TokenIssuer {
-            verifying: UnparsedPublicKey::new(&ED25519, *keys.public_key()),
-            keys,
+            ring: RwLock::new(Arc::new(prepare(ring))),
             issuer,
             audience,
-            header_prefix,
         }
+    }
+
+    /// Signs and verifies with `ring` from now on (nothing to do when it
+    /// holds the same keys with the same times).
+    pub fn set_ring(&self, ring: KeyRing) {
+        if self.prepared().ring.infos() == ring.infos() {
+            return;
+        }
+        let prepared = Arc::new(prepare(ring));
+        *self.ring.write().unwrap_or_else(|p| p.into_inner()) = prepared;
+    }
+
+    fn prepared(&self) -> Arc<Prepared> {
+        self.ring.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn issuer(&self) -> &str {
@@ -91,8 +146,9 @@ impl TokenIssuer {
         &self.audience
     }
 
-    pub fn keys(&self) -> &SigningKeys {
-        &self.keys
+    /// The JWK Set at `now`: every key published then.
+    pub fn jwks(&self, now: DateTime<Utc>) -> serde_json::Value {
+        self.prepared().ring.jwks(now)
     }
 
     /// The claims of a new token for `client_id` with `scope`, issued at `now`.
@@ -109,21 +165,28 @@ impl TokenIssuer {
         }
     }
 
+    /// The signed token, with the key that signs at the claims' `iat`.
     pub fn sign(&self, claims: &AccessClaims) -> String {
+        let prepared = self.prepared();
+        let index = prepared.ring.signing_index(at(claims.iat));
+        let Some(signing) = prepared.keys.get(index) else {
+            // Cannot happen: a ring is never empty, and `keys` follows it.
+            return String::new();
+        };
         // Serialising a struct of strings and integers cannot fail.
         let payload = serde_json::to_vec(claims).unwrap_or_default();
         let mut token =
-            String::with_capacity(self.header_prefix.len() + payload.len() * 4 / 3 + 100);
-        token.push_str(&self.header_prefix);
+            String::with_capacity(signing.header_prefix.len() + payload.len() * 4 / 3 + 100);
+        token.push_str(&signing.header_prefix);
         URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
-        let signature = self.keys.sign(token.as_bytes());
+        let signature = signing.key.keys.sign(token.as_bytes());
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(signature.as_ref(), &mut token);
         token
     }
 
-    /// The claims of `token` if this service issued it, it verifies and it has
-    /// not expired at `now`.
+    /// The claims of `token` if this service issued it with a key the JWKS
+    /// holds at `now`, it verifies and it has not expired at `now`.
     pub fn verify(&self, token: &str, now: i64) -> Result<AccessClaims, JwtError> {
         let (signed, sig_b64) = token.rsplit_once('.').ok_or(JwtError::Malformed)?;
         let (header_b64, payload_b64) = signed.split_once('.').ok_or(JwtError::Malformed)?;
@@ -132,19 +195,27 @@ impl TokenIssuer {
             .ok()
             .and_then(|h| serde_json::from_slice(&h).ok())
             .ok_or(JwtError::Malformed)?;
-        // Only our own algorithm and key: no `alg: none`, no algorithm confusion.
-        if header.alg != "EdDSA"
-            || header.typ.as_deref() != Some("at+jwt")
-            || header.kid.as_deref() != Some(self.keys.kid())
-        {
+        // Only our own algorithm and keys: no `alg: none`, no algorithm confusion.
+        if header.alg != "EdDSA" || header.typ.as_deref() != Some("at+jwt") {
             return Err(JwtError::WrongHeader);
         }
+        let prepared = self.prepared();
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|kid| {
+                prepared
+                    .keys
+                    .iter()
+                    .find(|k| k.key.info.kid == kid && k.key.info.published(at(now)))
+            })
+            .ok_or(JwtError::WrongHeader)?;
         let sig_bytes: [u8; 64] = URL_SAFE_NO_PAD
             .decode(sig_b64)
             .ok()
             .and_then(|s| s.try_into().ok())
             .ok_or(JwtError::Malformed)?;
-        self.verifying
+        key.verifying
             .verify(signed.as_bytes(), &sig_bytes)
             .map_err(|_| JwtError::BadSignature)?;
         let claims: AccessClaims = URL_SAFE_NO_PAD
@@ -209,6 +280,56 @@ mod tests {
             jtis.iter()
                 .all(|j| j.len() == 22 && j.bytes().all(|b| b.is_ascii_alphanumeric()))
         );
+    }
+
+    /// With a ring, a token is signed by the key active at its `iat` and
+    /// verifies while its key is published; a key that left the JWKS
+    /// verifies nothing.
+    #[test]
+    fn a_ring_signs_with_the_active_key_and_verifies_with_the_published_ones() {
+        use crate::oauth::ring::{KeyInfo, RingKey};
+        let t = |secs: i64| DateTime::from_timestamp(secs, 0).unwrap();
+        let key = |seed: u8, info: KeyInfo| RingKey {
+            info,
+            keys: Arc::new(SigningKeys::from_seed(&[seed; 32]).unwrap()),
+        };
+        let a = SigningKeys::from_seed(&[1; 32]).unwrap().kid().to_owned();
+        let b = SigningKeys::from_seed(&[2; 32]).unwrap().kid().to_owned();
+        let ring = KeyRing::new(vec![
+            key(
+                1,
+                KeyInfo {
+                    retired_at: Some(t(2_000)),
+                    published_until: Some(t(5_660)),
+                    ..KeyInfo::first(a.clone(), t(0))
+                },
+            ),
+            key(
+                2,
+                KeyInfo {
+                    signs_from: t(2_000),
+                    ..KeyInfo::first(b.clone(), t(1_400))
+                },
+            ),
+        ])
+        .unwrap();
+        let issuer = TokenIssuer::with_ring(ring, "http://i".into(), "keyward:us".into());
+        let header_kid = |token: &str| {
+            let h = URL_SAFE_NO_PAD
+                .decode(token.split('.').next().unwrap())
+                .unwrap();
+            serde_json::from_slice::<serde_json::Value>(&h).unwrap()["kid"].clone()
+        };
+        let old = issuer.sign(&issuer.claims("c", String::new(), 1_999));
+        let new = issuer.sign(&issuer.claims("c", String::new(), 2_000));
+        assert_eq!(header_kid(&old), a.as_str());
+        assert_eq!(header_kid(&new), b.as_str());
+        assert!(issuer.verify(&old, 5_598).is_ok());
+        assert!(issuer.verify(&new, 5_598).is_ok());
+        // Expired anyway by then; its key leaves the JWKS a minute later.
+        assert_eq!(issuer.verify(&old, 5_599), Err(JwtError::Expired));
+        assert_eq!(issuer.verify(&old, 5_660), Err(JwtError::WrongHeader));
+        assert_eq!(issuer.jwks(t(5_660))["keys"].as_array().unwrap().len(), 1);
     }
 
     #[test]

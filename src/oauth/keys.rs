@@ -1,6 +1,13 @@
-//! The service's token signing key: Ed25519, generated on first start and kept
-//! 0600 in the data dir. EdDSA signs in microseconds, which keeps the token
-//! endpoint fast, and verifiers only need the public key from the JWKS.
+//! One token-signing key: Ed25519. EdDSA signs in microseconds, which keeps
+//! the token endpoint fast, and verifiers only need the public key from the
+//! JWKS.
+//!
+//! A region's keys live in its store, encrypted (see `ring.rs` and
+//! `sealing.rs`). The key file in the data dir, [`KEY_FILE`], is what
+//! Keyward used before: a store with no key for a region imports it once
+//! ([`read_key_file`]), so tokens issued before the upgrade keep verifying.
+//! A server in front of a remote region, which has no store of its own,
+//! still signs with it ([`SigningKeys::load_or_create`]).
 //!
 //! Signing goes through aws-lc-rs (already in the build for TLS) rather than a
 //! pure-Rust Ed25519: its assembly-optimised base-point multiplication signs in
@@ -89,6 +96,14 @@ impl SigningKeys {
         Self::from_seed(&seed)
     }
 
+    /// A new key from the OS CSPRNG, and its seed (to be stored sealed).
+    pub fn generate() -> Result<(Self, Zeroizing<[u8; 32]>), KeyError> {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        aws_lc_rs::rand::fill(seed.as_mut_slice())
+            .map_err(|_| KeyError::Refused("the OS random number generator failed".into()))?;
+        Ok((Self::from_seed(&seed)?, seed))
+    }
+
     /// The key for a 32-byte seed. Every 32-byte string is a valid Ed25519
     /// seed (RFC 8032 §5.1.5), so the error is only the library refusing it.
     pub fn from_seed(seed: &[u8; 32]) -> Result<Self, KeyError> {
@@ -110,6 +125,7 @@ impl SigningKeys {
         })
     }
 
+    /// The key ID: the RFC 7638 thumbprint of the public key.
     pub fn kid(&self) -> &str {
         &self.kid
     }
@@ -124,19 +140,47 @@ impl SigningKeys {
         &self.public
     }
 
-    /// The public key as a JWK Set (RFC 7517, RFC 8037).
-    pub fn jwks(&self) -> serde_json::Value {
+    /// The public key as a JWK (RFC 7517, RFC 8037).
+    pub fn jwk(&self) -> serde_json::Value {
         serde_json::json!({
-            "keys": [{
-                "kty": "OKP",
-                "crv": "Ed25519",
-                "x": URL_SAFE_NO_PAD.encode(self.public),
-                "kid": self.kid,
-                "use": "sig",
-                "alg": "EdDSA",
-            }]
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": URL_SAFE_NO_PAD.encode(self.public),
+            "kid": self.kid,
+            "use": "sig",
+            "alg": "EdDSA",
         })
     }
+
+    /// The public key alone as a JWK Set.
+    pub fn jwks(&self) -> serde_json::Value {
+        serde_json::json!({ "keys": [self.jwk()] })
+    }
+}
+
+/// The seed in `data_dir`'s [`KEY_FILE`] if there is one, read with the same
+/// checks as [`SigningKeys::load_or_create`] (refused unread when exposed),
+/// and nothing is created.
+pub fn read_key_file(data_dir: &Path) -> Result<Option<Zeroizing<[u8; 32]>>, KeyError> {
+    use std::io::Read as _;
+    let path = data_dir.join(KEY_FILE);
+    let io = |source| KeyError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(e)),
+    };
+    let meta = file.metadata().map_err(io)?;
+    crate::fs::refuse_exposed(&path, &meta, SIGNING_KEY.what, SIGNING_KEY.advice).map_err(io)?;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(32));
+    file.read_to_end(&mut bytes).map_err(io)?;
+    let seed: [u8; 32] = bytes.as_slice().try_into().map_err(|_| KeyError::Damaged {
+        path: path.display().to_string(),
+    })?;
+    Ok(Some(Zeroizing::new(seed)))
 }
 
 #[cfg(test)]
@@ -188,6 +232,28 @@ mod tests {
                 "fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
             ))
         );
+    }
+
+    #[test]
+    fn the_key_file_is_read_only_if_it_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read_key_file(dir.path()).unwrap().is_none());
+        assert!(!dir.path().join(KEY_FILE).exists(), "nothing is created");
+        let made = SigningKeys::load_or_create(dir.path()).unwrap();
+        let seed = read_key_file(dir.path()).unwrap().unwrap();
+        assert_eq!(SigningKeys::from_seed(&seed).unwrap().kid(), made.kid());
+        std::fs::set_permissions(dir.path().join(KEY_FILE), PermissionsExt::from_mode(0o644))
+            .unwrap();
+        let e = read_key_file(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("chmod 600"), "{e}");
+    }
+
+    #[test]
+    fn generated_keys_differ() {
+        let (a, seed) = SigningKeys::generate().unwrap();
+        let (b, _) = SigningKeys::generate().unwrap();
+        assert_ne!(a.kid(), b.kid());
+        assert_eq!(SigningKeys::from_seed(&seed).unwrap().kid(), a.kid());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod embedded;
 pub mod postgres;
 pub mod remote;
+pub mod signing;
 
 use async_trait::async_trait;
 
@@ -40,6 +41,18 @@ pub enum RegistryError {
     AlreadyRetiring { client_id: ClientId, until: String },
     #[error("the application '{client_id}' has no retiring secret: there is nothing to retire")]
     NothingToRetire { client_id: ClientId },
+    #[error(
+        "region {region} keeps its token-signing keys where it is stored: on the server that serves it, not here"
+    )]
+    KeysElsewhere { region: Region },
+    #[error(
+        "region {region} already has a new signing key, {kid}, waiting to sign from {signs_from}: rotate again once it signs"
+    )]
+    KeyWaiting {
+        region: Region,
+        kid: String,
+        signs_from: String,
+    },
     #[error("storage error in {location}: {message}")]
     Storage { location: String, message: String },
     /// The store cannot be reached right now (a database restarting, a
@@ -200,6 +213,32 @@ pub trait Registry: Send + Sync {
     /// many were removed.
     async fn prune_audit(&self, _before: chrono::DateTime<chrono::Utc>) -> Result<u64> {
         Err(no_audit_log(self.region()))
+    }
+
+    /// The region's token-signing keys, private halves decrypted (see
+    /// `oauth::ring`). A region with none gets its first key here, once
+    /// however many processes ask together: the data dir's old key file
+    /// (`oauth::keys::KEY_FILE`) when there is one, so tokens it signed keep
+    /// verifying, else a new key. [`RegistryError::KeysElsewhere`] from
+    /// registries that keep no keys (a remote one).
+    async fn signing_keys(&self) -> Result<crate::oauth::KeyRing> {
+        Err(RegistryError::KeysElsewhere {
+            region: self.region().clone(),
+        })
+    }
+
+    /// Adds a signing key: published at once, signing from now +
+    /// `publish_delay`, when the key signing now retires; that one stays
+    /// published until the tokens it signed have expired. Keys no longer
+    /// published are deleted. [`RegistryError::KeyWaiting`] while a key
+    /// waits to sign. Returns the new key and the ring after the rotation.
+    async fn rotate_signing_key(
+        &self,
+        _publish_delay: std::time::Duration,
+    ) -> Result<(crate::oauth::KeyInfo, crate::oauth::KeyRing)> {
+        Err(RegistryError::KeysElsewhere {
+            region: self.region().clone(),
+        })
     }
 
     /// A cheap summary of the region's applications that changes whenever

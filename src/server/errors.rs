@@ -124,6 +124,8 @@ impl From<RegistryError> for ApiError {
                 reply.retry_after = Some(UNAVAILABLE_RETRY_AFTER_SECS);
                 return reply;
             }
+            RegistryError::KeysElsewhere { .. } => (StatusCode::BAD_REQUEST, "invalid_request"),
+            RegistryError::KeyWaiting { .. } => (StatusCode::CONFLICT, "key_waiting"),
             RegistryError::Storage { .. } => {
                 // The message names files on the server: log it, tell the client less.
                 tracing::error!(error = %e, "storage error");

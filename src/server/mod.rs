@@ -7,7 +7,9 @@
 //!   `GET /openapi.json`.
 //!
 //! Every request goes to the registry, so a reset or delete made by another
-//! process on the same data dir takes effect on the very next request.
+//! process on the same data dir takes effect on the very next request. The
+//! region's signing keys are re-read every `oauth::ring::RELOAD_EVERY`, so a
+//! key rotation made elsewhere is picked up without a restart.
 
 pub mod admin;
 mod admin_audit;
@@ -69,6 +71,15 @@ pub struct AppState {
     pub readiness: ready::Readiness,
     /// Peers whose forwarding headers name the client; see `proxy.rs`.
     pub trusted_proxies: proxy::TrustedProxies,
+    /// `Cache-Control` of the JWKS and the metadata, from the publish delay.
+    pub public_cache: axum::http::HeaderValue,
+}
+
+/// `public, max-age=N` for a publish delay (see `oauth::ring::cache_max_age`).
+fn public_cache(publish_delay: Duration) -> axum::http::HeaderValue {
+    let age = crate::oauth::ring::cache_max_age(publish_delay).as_secs();
+    axum::http::HeaderValue::from_str(&format!("public, max-age={age}"))
+        .unwrap_or(axum::http::HeaderValue::from_static("no-cache"))
 }
 
 pub type SharedState = Arc<AppState>;
@@ -82,11 +93,16 @@ pub struct Server {
     usage_every: Option<Duration>,
     /// The certificate and key when serving TLS; `SIGHUP` reloads them.
     tls: Option<Arc<tls::Tls>>,
+    /// Whether the registry keeps the signing keys, so they are re-read.
+    reload_keys: bool,
 }
 
 impl Server {
-    /// Binds `listen` and loads (or creates) the signing key in `data_dir`.
-    /// `issuer` defaults to `http://` plus the bound address.
+    /// Binds `listen` and reads the region's signing keys from `registry`
+    /// (which makes the first one if there is none). A registry that keeps no
+    /// keys (a remote region, served here as a front) signs with the key file
+    /// in `data_dir`, made if needed. `issuer` defaults to `http://` plus the
+    /// bound address.
     pub async fn bind(
         listen: SocketAddr,
         issuer: Option<String>,
@@ -115,7 +131,14 @@ impl Server {
             .await
             .with_context(|| format!("cannot listen on {listen}; is another server using it?"))?;
         let addr = listener.local_addr()?;
-        let keys = SigningKeys::load_or_create(data_dir)?;
+        let (ring, reload_keys) = match registry.signing_keys().await {
+            Ok(ring) => (ring, true),
+            Err(crate::registry::RegistryError::KeysElsewhere { .. }) => (
+                crate::oauth::KeyRing::single(SigningKeys::load_or_create(data_dir)?),
+                false,
+            ),
+            Err(e) => return Err(e.into()),
+        };
         let issuer = issuer
             .map(|i| i.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| format!("{scheme}://{addr}"));
@@ -126,12 +149,14 @@ impl Server {
             connections: connections::ConnectionSettings::default(),
             usage_every: Some(usage::DEFAULT_FLUSH_EVERY),
             tls,
+            reload_keys,
             state: Arc::new(AppState {
                 usage: Some(Arc::new(usage::UsageRecorder::default())),
                 rotation_grace: crate::model::DEFAULT_ROTATION_GRACE,
                 readiness: ready::Readiness::default(),
                 trusted_proxies: proxy::TrustedProxies::default(),
-                issuer: TokenIssuer::new(keys, issuer, audience),
+                public_cache: public_cache(crate::oauth::ring::DEFAULT_PUBLISH_DELAY),
+                issuer: TokenIssuer::with_ring(ring, issuer, audience),
                 throttle: throttle::Throttle::new(throttle::ThrottleSettings::default()),
                 request_log: request_log::RequestLog::new(
                     request_log::RequestLogSettings::default(),
@@ -201,6 +226,16 @@ impl Server {
         self
     }
 
+    /// The publish delay of signing-key rotations in this region
+    /// (`signing_key_publish_delay_seconds`), which bounds how long caches may
+    /// keep the JWKS and the metadata.
+    pub fn with_publish_delay(mut self, delay: Duration) -> Self {
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.public_cache = public_cache(delay);
+        }
+        self
+    }
+
     /// The grace of a rotation that names none.
     pub fn with_rotation_grace(mut self, grace: chrono::Duration) -> Self {
         if let Some(state) = Arc::get_mut(&mut self.state) {
@@ -245,6 +280,9 @@ impl Server {
             _ => None,
         };
         let summaries = tokio::spawn(summarise_every_interval(state.clone()));
+        let key_reloads = self
+            .reload_keys
+            .then(|| tokio::spawn(reload_keys_every_period(state.clone())));
         let reloads = match &self.tls {
             // Made here, before serving: from now on a SIGHUP reloads.
             Some(tls) => Some(tokio::spawn(tls::reload_on_hangup(
@@ -273,6 +311,9 @@ impl Server {
             recorder.flush(state.registry.as_ref()).await;
         }
         summaries.abort();
+        if let Some(reloads) = key_reloads {
+            reloads.abort();
+        }
         state.request_log.summarise(&state.region);
         served
     }
@@ -324,6 +365,37 @@ async fn summarise_every_interval(state: SharedState) {
     loop {
         ticks.tick().await;
         state.request_log.summarise(&state.region);
+    }
+}
+
+/// Re-reads the region's signing keys every `RELOAD_EVERY`, so a rotation
+/// made by another process (the CLI, another replica) signs here without a
+/// restart. Safe because the publish delay is longer than this period (a
+/// shorter one is refused): this server publishes a new key before any
+/// server signs with it. A failed read keeps the keys it has, and is
+/// logged once until a read works again.
+async fn reload_keys_every_period(state: SharedState) {
+    let every = crate::oauth::ring::RELOAD_EVERY;
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        ticks.tick().await;
+        match state.registry.signing_keys().await {
+            Ok(ring) => {
+                if failing {
+                    tracing::info!("the signing keys can be read again");
+                    failing = false;
+                }
+                state.issuer.set_ring(ring);
+            }
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(error = %e, "cannot re-read the signing keys; signing with those already read");
+                    failing = true;
+                }
+            }
+        }
     }
 }
 
@@ -386,7 +458,8 @@ mod tests {
 
     /// Tokens, introspection, the admin API and every error reply are marked
     /// `no-store` (with `Pragma: no-cache`) by one layer; the public
-    /// documents are not, and the JWKS keeps its own caching.
+    /// documents are not, and the JWKS and the metadata may be cached for
+    /// less than half the default publish delay of a new signing key.
     #[tokio::test]
     async fn only_the_public_documents_may_be_cached() {
         let dir = tempfile::tempdir().unwrap();
@@ -436,12 +509,12 @@ mod tests {
             (
                 get("/.well-known/jwks.json"),
                 200,
-                (Some("public, max-age=300"), None),
+                (Some("public, max-age=299"), None),
             ),
             (
                 get("/.well-known/oauth-authorization-server"),
                 200,
-                (None, None),
+                (Some("public, max-age=299"), None),
             ),
             (token_request(&basic), 200, no_store),
             (token_request("Basic eDp5"), 401, no_store),

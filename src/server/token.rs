@@ -287,19 +287,21 @@ pub(super) async fn still_valid(
     }
 }
 
+/// The keys published now. Caches may keep it for `state.public_cache`,
+/// which the publish delay leaves room for (see `oauth::ring::cache_max_age`):
+/// a resource server holds a new key before it signs.
 pub(super) async fn jwks(State(state): State<SharedState>) -> Response {
-    let mut response = Json(state.issuer.keys().jwks()).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
+    let mut response = Json(state.issuer.jwks(chrono::Utc::now())).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, state.public_cache.clone());
     response
 }
 
-/// RFC 8414 metadata.
-pub(super) async fn metadata(State(state): State<SharedState>) -> Json<serde_json::Value> {
+/// RFC 8414 metadata, cached like the JWKS it points to.
+pub(super) async fn metadata(State(state): State<SharedState>) -> Response {
     let iss = state.issuer.issuer();
-    Json(serde_json::json!({
+    let mut response = Json(serde_json::json!({
         "issuer": iss,
         "token_endpoint": format!("{iss}/oauth2/token"),
         "jwks_uri": format!("{iss}/.well-known/jwks.json"),
@@ -311,6 +313,11 @@ pub(super) async fn metadata(State(state): State<SharedState>) -> Json<serde_jso
         "scopes_supported": scopes_supported(&state),
         "service_documentation": format!("{iss}/openapi.json"),
     }))
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, state.public_cache.clone());
+    response
 }
 
 fn scopes_supported(state: &SharedState) -> Vec<String> {

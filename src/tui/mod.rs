@@ -21,7 +21,6 @@ pub mod token;
 pub mod update;
 pub mod view;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,8 +53,6 @@ pub struct Setup {
     /// The region the UI opens on: an index into `regions`.
     pub active: usize,
     pub catalog: Arc<Catalog>,
-    /// Where a local token test finds the signing key.
-    pub data_dir: PathBuf,
     /// How long a new secret can be seen and copied.
     pub secret_visible_for: Duration,
     /// How long a rotation lets the previous secret work (`rotation_grace`).
@@ -154,7 +151,7 @@ fn initial_state(setup: &Setup) -> (State, Vec<token::TokenVia>) {
     let vias: Vec<token::TokenVia> = setup
         .regions
         .iter()
-        .map(|(rc, reg)| token::TokenVia::for_region(rc, reg, &setup.data_dir))
+        .map(|(rc, reg)| token::TokenVia::for_region(rc, reg))
         .collect();
     let tabs = setup
         .regions

@@ -67,6 +67,9 @@ impl From<RegistryError> for CallError {
                 "the secret of '{client_id}' can no longer be shown: its window has closed"
             ))),
             RegistryError::InvalidInput(message) => CallError::Refused(line(message)),
+            e @ (RegistryError::KeysElsewhere { .. } | RegistryError::KeyWaiting { .. }) => {
+                CallError::Refused(line(e.to_string()))
+            }
             RegistryError::AlreadyRetiring { until, .. } => CallError::AlreadyRetiring(
                 chrono::DateTime::parse_from_rfc3339(&until)
                     .ok()

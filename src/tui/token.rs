@@ -3,7 +3,6 @@
 //! The token itself never leaves this module: it is cut to a prefix, its claims
 //! decoded, and the whole string wiped.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -11,8 +10,8 @@ use zeroize::Zeroizing;
 
 use super::state::{TokenFailure, TokenShown};
 use crate::model::{ClientId, ClientSecret};
+use crate::oauth::TokenIssuer;
 use crate::oauth::client::{Habits, TokenClientError, TokenReply};
-use crate::oauth::{SigningKeys, TokenIssuer};
 use crate::registry::Registry;
 
 /// How many characters of a token the panel shows: enough to tell two apart,
@@ -27,22 +26,15 @@ pub const LOCAL: &str = "local";
 pub enum TokenVia {
     /// A token endpoint: the remote server's, or the region's `token_url`.
     Url(String),
-    /// Minted in-process with the issuing code of `keyward serve`, on the data
-    /// dir's signing key, after the registry verified the secret.
-    Local {
-        registry: Arc<dyn Registry>,
-        data_dir: PathBuf,
-    },
+    /// Minted in-process with the issuing code of `keyward serve`, with the
+    /// region's signing key, after the registry verified the secret.
+    Local { registry: Arc<dyn Registry> },
 }
 
 impl TokenVia {
     /// A region's `token_url` if it sets one; else a remote region's own
-    /// server; else minted locally on the data dir's key.
-    pub fn for_region(
-        rc: &crate::config::RegionConfig,
-        registry: &Arc<dyn Registry>,
-        data_dir: &std::path::Path,
-    ) -> Self {
+    /// server; else minted locally with the region's signing key.
+    pub fn for_region(rc: &crate::config::RegionConfig, registry: &Arc<dyn Registry>) -> Self {
         match (&rc.token_url, &rc.backend) {
             (Some(url), _) => TokenVia::Url(url.clone()),
             (None, crate::config::Backend::Remote(r)) => {
@@ -51,7 +43,6 @@ impl TokenVia {
             (None, crate::config::Backend::Embedded | crate::config::Backend::Postgres(_)) => {
                 TokenVia::Local {
                     registry: registry.clone(),
-                    data_dir: data_dir.to_owned(),
                 }
             }
         }
@@ -90,9 +81,7 @@ pub async fn test(
             .map_err(failure)?;
             Ok(shown(reply, Utc::now()))
         }
-        TokenVia::Local { registry, data_dir } => {
-            local(registry.as_ref(), data_dir, &id, &secret, &scopes).await
-        }
+        TokenVia::Local { registry } => local(registry.as_ref(), &id, &secret, &scopes).await,
     }
 }
 
@@ -132,7 +121,6 @@ fn failure(e: TokenClientError) -> TokenFailure {
 /// check the scopes against what the application holds now, sign.
 async fn local(
     registry: &dyn Registry,
-    data_dir: PathBuf,
     id: &ClientId,
     secret: &ClientSecret,
     scopes: &[String],
@@ -173,22 +161,13 @@ async fn local(
     } else {
         scopes.join(" ")
     };
-    // Reading (or on first use creating) the key file is blocking file I/O.
-    let keys = tokio::task::spawn_blocking(move || SigningKeys::load_or_create(&data_dir))
-        .await
-        .map_err(|e| TokenFailure {
-            error: "server_error".into(),
-            description: Some(format!("the signing key task failed: {e}")),
-        })?
-        .map_err(|e| TokenFailure {
-            error: "server_error".into(),
-            description: Some(crate::text::printable(&e.to_string())),
-        })?;
+    // The keys `keyward serve` signs with in this region.
+    let ring = registry.signing_keys().await.map_err(storage)?;
     let region = registry.region();
     // The audience is the one `keyward serve` gives this region; the issuer
     // says plainly that no server was involved.
-    let issuer = TokenIssuer::new(
-        keys,
+    let issuer = TokenIssuer::with_ring(
+        ring,
         format!("urn:keyward:local:{region}"),
         format!("keyward:{region}"),
     );
@@ -271,7 +250,7 @@ mod tests {
     #[test]
     fn shown_keeps_only_a_prefix_and_the_claims() {
         let issuer = TokenIssuer::new(
-            SigningKeys::from_seed(&[7u8; 32]).unwrap(),
+            crate::oauth::SigningKeys::from_seed(&[7u8; 32]).unwrap(),
             "http://127.0.0.1:1".into(),
             "keyward:us".into(),
         );
@@ -314,7 +293,7 @@ mod tests {
             .iter()
             .map(|rc| {
                 let reg: Arc<dyn Registry> = Arc::new(store.registry(rc.region.clone()));
-                TokenVia::for_region(rc, &reg, dir.path()).label()
+                TokenVia::for_region(rc, &reg).label()
             })
             .collect();
         assert_eq!(
@@ -353,7 +332,6 @@ mod tests {
         let id = issued.application.client_id.clone();
         let via = || TokenVia::Local {
             registry: reg.clone(),
-            data_dir: dir.path().to_owned(),
         };
         let ok = test(
             via(),
@@ -374,8 +352,10 @@ mod tests {
                 .iter()
                 .any(|(n, v)| n == "aud" && v == "keyward:us")
         );
-        // Signed with the key `keyward serve` uses on this data dir.
-        assert!(dir.path().join(crate::oauth::keys::KEY_FILE).exists());
+        // Signed with the region's key from the store (made on first use),
+        // not with a key file in the data dir.
+        assert_eq!(reg.signing_keys().await.unwrap().keys().len(), 1);
+        assert!(!dir.path().join(crate::oauth::keys::KEY_FILE).exists());
         let wrong = test(
             via(),
             id.clone(),

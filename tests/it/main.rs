@@ -38,5 +38,6 @@ mod server_ready;
 mod server_rotation;
 mod server_throttle;
 mod server_tls;
+mod signing_keys;
 mod token_cli;
 mod tui_tmux;

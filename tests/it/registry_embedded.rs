@@ -283,9 +283,10 @@ async fn look_alike_names_are_refused_by_the_store_also_after_an_upgrade() {
         .unwrap();
 }
 
-/// Undoes the v6 (audit log) and v5 (rotation and usage) migrations, as a v4
-/// Keyward left the file.
-const DOWN_TO_V4: &str = "DROP TABLE audit_events;
+/// Undoes the v7 (signing keys), v6 (audit log) and v5 (rotation and usage)
+/// migrations, as a v4 Keyward left the file.
+const DOWN_TO_V4: &str = "DROP TABLE signing_keys;
+    DROP TABLE audit_events;
     DROP TABLE audit_checkpoints;
     DROP TABLE app_usage;
     DROP TABLE secret_usage;

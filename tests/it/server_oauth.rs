@@ -443,25 +443,27 @@ async fn tokens_are_rfc9068_jwts_verified_by_the_jwks() {
     s.stop().await;
 }
 
+/// The signing key lives in the store, encrypted: it survives a restart,
+/// and no key file is made in the data dir (see also `signing_keys.rs`).
 #[tokio::test]
-async fn the_key_survives_restarts_and_is_private() {
-    use std::os::unix::fs::PermissionsExt;
+async fn the_key_survives_restarts_and_no_key_file_is_made() {
     let s = TestServer::start().await;
-    let jwks1: Value = reqwest::get(s.url("/.well-known/jwks.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let dir = s.dir.path().to_owned();
-    let mode = std::fs::metadata(dir.join(keyward::oauth::keys::KEY_FILE))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o777, 0o600);
-    let keys = keyward::oauth::SigningKeys::load_or_create(&dir).unwrap();
-    assert_eq!(keys.jwks(), jwks1);
-    s.stop().await;
+    let jwks = |url: String| async move {
+        reqwest::get(url)
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let jwks1 = jwks(s.url("/.well-known/jwks.json")).await;
+    let dir = s.stop_keeping_dir().await;
+    assert!(!dir.path().join(keyward::oauth::keys::KEY_FILE).exists());
+    let again = TestServer::start_in(dir).await;
+    assert_eq!(jwks(again.url("/.well-known/jwks.json")).await, jwks1);
+    let ring = again.registry().signing_keys().await.unwrap();
+    assert_eq!(ring.jwks(chrono::Utc::now()), jwks1);
+    again.stop().await;
 }
 
 #[tokio::test]

@@ -1,4 +1,6 @@
 //! Secrets at rest: a keyed hash, HMAC-SHA256 with a key kept in the data dir.
+//! The same key, `secret.key`, is the root of the signing keys' encryption
+//! (through HKDF with a label of its own; see `oauth::sealing`).
 //!
 //! Secrets are 48 random characters (~285 bits), so a slow password hash would
 //! add nothing but cost; a keyed hash also means a stolen database alone does
@@ -23,6 +25,8 @@ pub const HASHING_KEY: KeyFile = KeyFile {
 pub struct SecretHasher {
     /// HMAC state with the key already absorbed; cloned for every hash.
     keyed: Hmac<Sha256>,
+    /// Encrypts the region's signing keys, with a key derived from this one.
+    sealer: crate::oauth::sealing::KeySealer,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +40,8 @@ pub enum HasherError {
         "the hashing key {path} is damaged (expected {KEY_LEN} bytes, found {found}); restore it from a backup, or move the data dir aside to start afresh"
     )]
     Damaged { path: String, found: usize },
+    #[error(transparent)]
+    Sealer(#[from] crate::oauth::sealing::SealError),
 }
 
 /// The I/O error, or just the refusal when the key file is exposed (its
@@ -63,16 +69,24 @@ impl SecretHasher {
                 found: key.len(),
             });
         }
-        Ok(SecretHasher::from_key(&key))
+        SecretHasher::from_key(&key)
     }
 
-    fn from_key(key: &[u8]) -> Self {
+    fn from_key(key: &[u8]) -> Result<Self, HasherError> {
         // HMAC accepts keys of any length, so this cannot fail for our 32 bytes.
         let keyed = match Hmac::<Sha256>::new_from_slice(key) {
             Ok(m) => m,
             Err(_) => unreachable!("HMAC takes keys of any length"),
         };
-        SecretHasher { keyed }
+        Ok(SecretHasher {
+            keyed,
+            sealer: crate::oauth::sealing::KeySealer::from_root_key(key)?,
+        })
+    }
+
+    /// What seals and opens the signing keys stored under this key.
+    pub fn sealer(&self) -> &crate::oauth::sealing::KeySealer {
+        &self.sealer
     }
 
     fn mac(&self, id: &ClientId, secret: &ClientSecret) -> Hmac<Sha256> {
@@ -114,7 +128,7 @@ mod tests {
 
     #[test]
     fn verifies_only_the_right_secret_for_the_right_id() {
-        let h = SecretHasher::from_key(&[7; KEY_LEN]);
+        let h = SecretHasher::from_key(&[7; KEY_LEN]).unwrap();
         let id = ClientId::generate();
         let s = ClientSecret::generate();
         let stored = h.hash(&id, &s);

@@ -12,6 +12,7 @@ mod hasher;
 mod reveals;
 mod rotation;
 mod schema;
+mod signing_keys;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ pub(crate) use self::auth_cache::{AuthCache, KnownClient};
 use self::generation::Generation;
 pub(crate) use self::reveals::RevealCache;
 pub(crate) use self::rotation::RetiringHash;
-use super::{Issued, Registry, RegistryError, Result};
+use super::{Issued, Registry, RegistryError, Result, signing};
 use crate::catalog::Catalog;
 use crate::fs::{ExposedError, create_private_dir, create_private_file};
 use crate::model::{
@@ -822,6 +823,24 @@ fn matching_secret(
 
 /// Timestamps are stored in milliseconds; truncate so what we return equals what
 /// a later read gives.
+/// The region's keys, its first one made if it has none (inside the
+/// caller's write transaction).
+fn first_signing_key(
+    tx: &Connection,
+    inner: &Inner,
+    region: &Region,
+) -> DbResult<crate::oauth::KeyRing> {
+    let sealer = inner.hasher.sealer();
+    if let Some(ring) = signing::open_ring(region, sealer, signing_keys::read(tx, region)?)? {
+        return Ok(ring);
+    }
+    let data_dir = inner.db_path.parent().unwrap_or(Path::new("."));
+    let first = signing::first_key(data_dir, region, sealer, now_ms())?;
+    signing_keys::insert(tx, region, &first)?;
+    signing::open_ring(region, sealer, signing_keys::read(tx, region)?)?
+        .ok_or_else(|| storage(&inner.db_path, "the first signing key was not stored").into())
+}
+
 fn now_ms() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
@@ -1118,6 +1137,64 @@ impl Registry for EmbeddedRegistry {
             region: self.region.clone(),
             actor: Arc::new(actor),
         }))
+    }
+
+    /// Read on the blocking pool; a region with no key gets its first in one
+    /// write transaction (SQLite's write lock: concurrent first calls, from
+    /// any process, agree on one key).
+    async fn signing_keys(&self) -> Result<crate::oauth::KeyRing> {
+        let found = self
+            .with_reader(|conn, inner, region| {
+                let stored = signing_keys::read(conn, region)?;
+                Ok(signing::open_ring(region, inner.hasher.sealer(), stored)?)
+            })
+            .await?;
+        if let Some(ring) = found {
+            return Ok(ring);
+        }
+        self.with_write(first_signing_key).await
+    }
+
+    async fn rotate_signing_key(
+        &self,
+        publish_delay: Duration,
+    ) -> Result<(crate::oauth::KeyInfo, crate::oauth::KeyRing)> {
+        let delay = signing::publish_delay(publish_delay)?;
+        let actor = self.actor.clone();
+        self.with_write(move |tx, inner, region| {
+            first_signing_key(tx, inner, region)?;
+            let sealer = inner.hasher.sealer();
+            let before: Vec<crate::oauth::KeyInfo> = signing_keys::read(tx, region)?
+                .into_iter()
+                .map(|k| k.info)
+                .collect();
+            let now = now_ms();
+            let (kid, sealed) = signing::new_key(region, sealer)?;
+            let rotation = crate::oauth::ring::plan_rotation(
+                &before,
+                kid,
+                now,
+                delay,
+                signing::token_lifetime(),
+            )
+            .map_err(|w| signing::waiting(region, w))?;
+            let new = signing::StoredKey {
+                info: rotation.new.clone(),
+                sealed,
+            };
+            signing_keys::rotate(tx, region, &rotation, &new)?;
+            audit::append(
+                tx,
+                region,
+                &actor,
+                signing::rotated_event(&before, &rotation, now),
+            )?;
+            let stored = signing_keys::read(tx, region)?;
+            let ring = signing::open_ring(region, sealer, stored)?
+                .ok_or_else(|| storage(&inner.db_path, "the signing keys vanished"))?;
+            Ok((rotation.new, ring))
+        })
+        .await
     }
 
     async fn audit(&self, query: AuditQuery) -> Result<Vec<AuditEvent>> {

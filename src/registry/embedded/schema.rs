@@ -142,6 +142,27 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT keyward_audit_prune(); END;
     CREATE TRIGGER audit_checkpoints_delete BEFORE DELETE ON audit_checkpoints
         BEGIN SELECT keyward_audit_prune(); END;",
+    // v7: each region's token-signing keys (`oauth::ring`), the private key
+    // sealed with AES-256-GCM under a key derived from `secret.key`
+    // (`oauth::sealing`); times in milliseconds. Servers re-read them, and
+    // only this build's writer may change them (marked writes), like the
+    // credentials.
+    "CREATE TABLE signing_keys (
+        region          TEXT NOT NULL,
+        kid             TEXT NOT NULL,
+        sealed_key      BLOB NOT NULL,
+        created_at      INTEGER NOT NULL,
+        signs_from      INTEGER NOT NULL,
+        retired_at      INTEGER,
+        published_until INTEGER,
+        PRIMARY KEY (region, kid)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER signing_keys_insert AFTER INSERT ON signing_keys
+        BEGIN SELECT keyward_marked_write(); END;
+    CREATE TRIGGER signing_keys_update AFTER UPDATE ON signing_keys
+        BEGIN SELECT keyward_marked_write(); END;
+    CREATE TRIGGER signing_keys_delete AFTER DELETE ON signing_keys
+        BEGIN SELECT keyward_marked_write(); END;",
 ];
 
 /// The schema version this build writes.

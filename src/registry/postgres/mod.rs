@@ -20,6 +20,7 @@ mod audit;
 mod changes;
 mod rows;
 mod schema;
+mod signing_keys;
 mod url;
 mod writes;
 
@@ -39,7 +40,7 @@ pub use url::{DatabaseUrl, UrlError, load_database_url};
 
 use self::rows::{app_from_row_at, from_millis, load_app, millis};
 use super::embedded::{AuthCache, KnownClient, RetiringHash, RevealCache, SecretHasher};
-use super::{Issued, Registry, RegistryError, Result};
+use super::{Issued, Registry, RegistryError, Result, signing};
 use crate::catalog::Catalog;
 use crate::model::audit::{Verified, events};
 use crate::model::{
@@ -326,6 +327,24 @@ impl PostgresRegistry {
             .await?;
         tx.execute(&lock, &[&self.region.as_str()]).await?;
         Ok(tx)
+    }
+
+    /// The region's keys, its first one made if it has none, inside `tx`
+    /// (which holds the region's write lock).
+    async fn first_signing_key(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+    ) -> DbResult<crate::oauth::KeyRing> {
+        let sealer = self.inner.hasher.sealer();
+        let stored = signing_keys::read(tx, &self.region).await?;
+        if let Some(ring) = signing::open_ring(&self.region, sealer, stored)? {
+            return Ok(ring);
+        }
+        let first = signing::first_key(&self.inner.data_dir, &self.region, sealer, now_ms())?;
+        signing_keys::insert(tx, &self.region, &first).await?;
+        let stored = signing_keys::read(tx, &self.region).await?;
+        signing::open_ring(&self.region, sealer, stored)?
+            .ok_or_else(|| DbError::Data("the first signing key was not stored".into()))
     }
 
     /// The new current secret of `id`, after a reset or rotation wrote it.
@@ -825,6 +844,68 @@ impl Registry for PostgresRegistry {
     /// insert (which would fail the whole batch on the foreign key). Usage
     /// is still not a change to credentials: when the change counter comes
     /// (with the cross-replica cache), usage must not move it.
+    /// One read; a region with no key gets its first in a write
+    /// transaction under the region's advisory lock, which reads again
+    /// first: replicas starting together agree on one first key.
+    async fn signing_keys(&self) -> Result<crate::oauth::KeyRing> {
+        let out: DbResult<crate::oauth::KeyRing> = async {
+            let mut client = self.client().await?;
+            let sealer = self.inner.hasher.sealer();
+            let stored = signing_keys::read(&client, &self.region).await?;
+            if let Some(ring) = signing::open_ring(&self.region, sealer, stored)? {
+                return Ok(ring);
+            }
+            let tx = self.begin_write(&mut client).await?;
+            let ring = self.first_signing_key(&tx).await?;
+            tx.commit().await?;
+            Ok(ring)
+        }
+        .await;
+        out.map_err(|e| self.fail(e))
+    }
+
+    async fn rotate_signing_key(
+        &self,
+        publish_delay: Duration,
+    ) -> Result<(crate::oauth::KeyInfo, crate::oauth::KeyRing)> {
+        let delay = signing::publish_delay(publish_delay)?;
+        let out: DbResult<_> = async {
+            let mut client = self.client().await?;
+            let tx = self.begin_write(&mut client).await?;
+            self.first_signing_key(&tx).await?;
+            let sealer = self.inner.hasher.sealer();
+            let before: Vec<crate::oauth::KeyInfo> = signing_keys::read(&tx, &self.region)
+                .await?
+                .into_iter()
+                .map(|k| k.info)
+                .collect();
+            let now = now_ms();
+            let (kid, sealed) = signing::new_key(&self.region, sealer)?;
+            let rotation = crate::oauth::ring::plan_rotation(
+                &before,
+                kid,
+                now,
+                delay,
+                signing::token_lifetime(),
+            )
+            .map_err(|w| signing::waiting(&self.region, w))?;
+            let new = signing::StoredKey {
+                info: rotation.new.clone(),
+                sealed,
+            };
+            signing_keys::rotate(&tx, &self.region, &rotation, &new).await?;
+            let event = signing::rotated_event(&before, &rotation, now);
+            audit::append(&tx, &self.region, &self.actor, event).await?;
+            let stored = signing_keys::read(&tx, &self.region).await?;
+            let ring = signing::open_ring(&self.region, sealer, stored)?
+                .ok_or_else(|| DbError::Data("the signing keys vanished".into()))?;
+            tx.commit().await?;
+            Ok((rotation.new, ring))
+        }
+        .await;
+        out.map_err(|e| self.fail(e))
+    }
+
     async fn record_usage(&self, batch: Vec<SecretUsage>) -> Result<()> {
         if batch.is_empty() {
             return Ok(());

@@ -121,6 +121,22 @@ const MIGRATIONS: &[&str] = &[
         FOR EACH STATEMENT EXECUTE FUNCTION keyward.note_change();
     CREATE TRIGGER note_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON keyward.previous_secrets
         FOR EACH STATEMENT EXECUTE FUNCTION keyward.note_change();",
+    // v3: each region's token-signing keys, as in the embedded store's v7
+    // (`oauth::ring`): the private key sealed with AES-256-GCM under a key
+    // derived from `secret.key` (`oauth::sealing`), which every replica of
+    // the region holds, so each signs with, and publishes, the same keys.
+    // Not a credential table: no `note_change` trigger (servers re-read the
+    // keys every second, and a rotation must not empty the token cache).
+    "CREATE TABLE keyward.signing_keys (
+        region          TEXT NOT NULL,
+        kid             TEXT NOT NULL,
+        sealed_key      BYTEA NOT NULL,
+        created_at      BIGINT NOT NULL,
+        signs_from      BIGINT NOT NULL,
+        retired_at      BIGINT,
+        published_until BIGINT,
+        PRIMARY KEY (region, kid)
+    );",
 ];
 
 /// The schema version this build writes.

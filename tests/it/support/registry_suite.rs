@@ -49,6 +49,59 @@ pub async fn run_all(make: Factory<'_>) {
     a_rotation_without_grace_ends_the_old_secret_at_once(make(WINDOW).await.as_ref()).await;
     usage_is_recorded_per_secret(make(WINDOW).await.as_ref()).await;
     every_change_writes_one_matching_event(make(WINDOW).await.as_ref()).await;
+    signing_keys_are_kept_and_rotated(make(WINDOW).await.as_ref()).await;
+}
+
+/// A store (embedded, PostgreSQL) makes a region's first signing key once,
+/// gives the same keys on every read, and rotates: the new key signs after
+/// the delay, the old one retires then and stays published an hour (and a
+/// minute) more; a second rotation waits, and too short a delay is refused.
+/// A registry that keeps no keys (remote) refuses both, saying where they are.
+async fn signing_keys_are_kept_and_rotated(r: &dyn Registry) {
+    let ring = match r.signing_keys().await {
+        Err(RegistryError::KeysElsewhere { region }) => {
+            assert_eq!(&region, r.region());
+            assert!(matches!(
+                r.rotate_signing_key(Duration::from_secs(600)).await,
+                Err(RegistryError::KeysElsewhere { .. })
+            ));
+            return;
+        }
+        other => other.unwrap(),
+    };
+    let first = ring.infos();
+    assert_eq!(first.len(), 1);
+    assert!(first[0].signs(chrono::Utc::now()));
+    assert_eq!(r.signing_keys().await.unwrap().infos(), first);
+    assert!(matches!(
+        r.rotate_signing_key(Duration::from_secs(1)).await,
+        Err(RegistryError::InvalidInput(_))
+    ));
+    let (new, ring) = r
+        .rotate_signing_key(Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert_eq!(
+        new.signs_from - new.created_at,
+        chrono::Duration::seconds(600)
+    );
+    let infos = ring.infos();
+    assert_eq!(infos.len(), 2);
+    assert_eq!(infos[0].kid, first[0].kid);
+    assert_eq!(infos[0].retired_at, Some(new.signs_from));
+    assert_eq!(
+        infos[0].published_until,
+        Some(new.signs_from + chrono::Duration::seconds(3600 + 60))
+    );
+    assert_eq!(infos[1], new);
+    assert_eq!(ring.signing_key(chrono::Utc::now()).info.kid, first[0].kid);
+    assert_eq!(ring.signing_key(new.signs_from).info.kid, new.kid);
+    assert_eq!(ring.published(chrono::Utc::now()).count(), 2);
+    assert_eq!(r.signing_keys().await.unwrap().infos(), infos);
+    match r.rotate_signing_key(Duration::from_secs(600)).await {
+        Err(RegistryError::KeyWaiting { kid, .. }) => assert_eq!(kid, new.kid),
+        other => panic!("a second rotation went through: {other:?}"),
+    }
 }
 
 /// The newest events, newest first.

@@ -47,12 +47,38 @@ impl TestServer {
         Self::start_full(window, server_catalog, Some(USAGE_FLUSH)).await
     }
 
+    /// A server on `dir`, a data dir prepared beforehand (an old key file in
+    /// it, or a store a stopped server left).
+    pub async fn start_in(dir: tempfile::TempDir) -> Self {
+        Self::start_full_in(
+            dir,
+            Duration::from_secs(900),
+            Catalog::builtin(),
+            Some(USAGE_FLUSH),
+        )
+        .await
+    }
+
     async fn start_full(
         window: Duration,
         server_catalog: Catalog,
         usage_every: Option<Duration>,
     ) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_full_in(
+            tempfile::tempdir().unwrap(),
+            window,
+            server_catalog,
+            usage_every,
+        )
+        .await
+    }
+
+    async fn start_full_in(
+        dir: tempfile::TempDir,
+        window: Duration,
+        server_catalog: Catalog,
+        usage_every: Option<Duration>,
+    ) -> Self {
         let server_catalog = Arc::new(server_catalog);
         let server_store = EmbeddedStore::open(dir.path(), server_catalog.clone(), window).unwrap();
         let registry: Arc<dyn Registry> =
