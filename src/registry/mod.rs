@@ -4,6 +4,7 @@
 pub mod embedded;
 pub mod postgres;
 pub mod remote;
+pub mod snapshot;
 
 use async_trait::async_trait;
 
