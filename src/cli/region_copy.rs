@@ -1,9 +1,10 @@
 //! `keyward regions copy`: moves an embedded region into PostgreSQL with its
 //! secret hashes, so no secret changes and no platform has to be told.
 //!
-//! The embedded store is read in one transaction and left as it is; the
-//! database is written in one transaction (see `postgres::copy`). The
-//! plaintext of a secret inside its reveal window is in a process's memory
+//! The audit log goes too, verbatim (its hashes chain over bodies that name
+//! the region, which keeps its name). The embedded store is read in one
+//! transaction and left as it is; the database is written in one
+//! transaction (see `postgres::copy`). The plaintext of a secret inside its reveal window is in a process's memory
 //! only, so it is not copied: such a secret works, but cannot be shown.
 
 use std::io::{IsTerminal, Write};
@@ -69,8 +70,6 @@ struct CopyRecord<'a> {
     /// plaintext may still be shown by the process that made it: it works
     /// in the database, but can no longer be shown there.
     recent_secrets: usize,
-    /// Whether the audit log went too (not yet: PostgreSQL keeps none).
-    audit_log_copied: bool,
 }
 
 pub async fn run(ctx: &Context, cmd: RegionsCommand) -> anyhow::Result<ExitCode> {
@@ -129,7 +128,6 @@ async fn copy(ctx: &Context, args: CopyArgs) -> anyhow::Result<ExitCode> {
         to,
         copied: &report,
         recent_secrets: recent_secrets(&snapshot, ctx.config.secret_visible_for),
-        audit_log_copied: false,
     };
     let mut out = Stdout::new();
     let printed = if args.json {
@@ -200,7 +198,7 @@ fn print_summary(out: &mut Stdout, r: &CopyRecord<'_>, args: &CopyArgs) -> anyho
     let region = r.region;
     writeln!(
         out,
-        "Copied region {region} to {}: {} application{}, {} grant{}, {} previous secret{}, {} retiring secret{}, usage of {} secret{}.",
+        "Copied region {region} to {}: {} application{}, {} grant{}, {} previous secret{}, {} retiring secret{}, usage of {} secret{}, {} audit event{}.",
         r.to,
         c.applications,
         plural(c.applications),
@@ -212,6 +210,8 @@ fn print_summary(out: &mut Stdout, r: &CopyRecord<'_>, args: &CopyArgs) -> anyho
         plural(c.retiring_secrets),
         c.secret_usage,
         plural(c.secret_usage),
+        c.audit_events,
+        plural(c.audit_events),
     )?;
     writeln!(
         out,
@@ -233,7 +233,7 @@ fn print_summary(out: &mut Stdout, r: &CopyRecord<'_>, args: &CopyArgs) -> anyho
     )?;
     writeln!(
         out,
-        "  3. Restart `keyward serve --region {region}` on each replica."
+        "  3. Restart `keyward serve --region {region}` on each replica, and check the copied audit log with `keyward audit verify --region {region}`."
     )?;
     writeln!(
         out,
@@ -249,10 +249,5 @@ fn print_summary(out: &mut Stdout, r: &CopyRecord<'_>, args: &CopyArgs) -> anyho
             if r.recent_secrets == 1 { "s" } else { "" }
         )?;
     }
-    writeln!(
-        out,
-        "The audit log was not copied (PostgreSQL regions keep none yet): region {region}'s stays in {}.",
-        r.from
-    )?;
     Ok(())
 }

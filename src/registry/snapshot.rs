@@ -1,6 +1,6 @@
 //! A whole region as its rows, for moving it from one store to another
 //! (`keyward regions copy`: the embedded store's `export_region` to the
-//! PostgreSQL store's `import_region`).
+//! PostgreSQL store's `import_region`), audit log included.
 //!
 //! It holds secret hashes, never a plaintext secret: the plaintext of a
 //! secret inside its reveal window lives only in the memory of the process
@@ -77,6 +77,26 @@ pub struct AppUsageRow {
     pub last_used_at: i64,
 }
 
+/// One audit event as stored: `body` is the canonical JSON its `hash`
+/// covers (it names the region), so it is copied byte for byte.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEventRow {
+    pub seq: i64,
+    pub at: i64,
+    pub action: String,
+    pub client_id: Option<String>,
+    pub body: String,
+    pub hash: String,
+}
+
+/// Where a pruned chain starts: the last removed event's seq and hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditCheckpointRow {
+    pub seq: i64,
+    pub hash: String,
+    pub pruned_at: i64,
+}
+
 /// Every row of one region, read in one transaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegionSnapshot {
@@ -90,6 +110,9 @@ pub struct RegionSnapshot {
     pub retiring_secrets: Vec<RetiringSecretRow>,
     pub secret_usage: Vec<SecretUsageRow>,
     pub app_usage: Vec<AppUsageRow>,
+    /// The region's audit log, oldest first, and its prune checkpoint.
+    pub audit_events: Vec<AuditEventRow>,
+    pub audit_checkpoint: Option<AuditCheckpointRow>,
 }
 
 /// How many rows of each kind a copy wrote.
@@ -101,6 +124,7 @@ pub struct CopyReport {
     pub retiring_secrets: usize,
     pub secret_usage: usize,
     pub app_usage: usize,
+    pub audit_events: usize,
 }
 
 impl RegionSnapshot {
@@ -113,6 +137,7 @@ impl RegionSnapshot {
             retiring_secrets: self.retiring_secrets.len(),
             secret_usage: self.secret_usage.len(),
             app_usage: self.app_usage.len(),
+            audit_events: self.audit_events.len(),
         }
     }
 }
@@ -154,6 +179,8 @@ mod tests {
             }],
             secret_usage: Vec::new(),
             app_usage: Vec::new(),
+            audit_events: Vec::new(),
+            audit_checkpoint: None,
         };
         let shown = format!("{snapshot:?}");
         assert!(shown.contains("SecretHash(<redacted>)"), "{shown}");

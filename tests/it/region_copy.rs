@@ -1,8 +1,9 @@
 //! Moving an embedded region to PostgreSQL (`keyward regions copy`): the
 //! copy lists the same, every secret made before the move still gets a
 //! token from `keyward serve` on the database (the retiring one too, a reset
-//! one is still refused), copying again and copying under another
-//! `secret.key` are refused with nothing written, the database holds no
+//! one is still refused), the audit log verifies on the copy, copying
+//! again and copying under another `secret.key` are refused with nothing
+//! written, the database holds no
 //! plaintext secret, and the URL's password never shows.
 
 use std::io::{BufRead, BufReader};
@@ -243,6 +244,19 @@ async fn the_copy_lists_the_same_applications_grants_secrets_and_times() {
         let postgres = json(&env.postgres(&["apps", "show", id, "--json"]));
         assert_eq!(postgres, embedded);
     }
+    // The audit log, verbatim: its chain verifies on the copy.
+    assert_eq!(
+        copied["copied"]["audit_events"], 5,
+        "3 adds, a rotation, a reset"
+    );
+    let audit = |out: Output| {
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let args = ["audit", "--region", "us", "--json"];
+    assert_eq!(audit(env.postgres(&args)), audit(env.embedded(&args)));
+    let verified = audit(env.postgres(&["audit", "verify", "--region", "us"]));
+    assert!(verified.contains("region us: 5 event(s) verified"), "{verified}");
     let rotated = json(&env.postgres(&["apps", "show", &made.rotated.0, "--json"]));
     let states: Vec<&str> = rotated["secrets"]
         .as_array()
@@ -452,6 +466,12 @@ async fn every_row_reads_back_the_same_from_the_database() {
         );
     }
     let id = |i: usize| issued[i].application.client_id.clone();
+    // A pruned log: the copy must start from the same checkpoint.
+    let pruned = embedded
+        .prune_audit(chrono::Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(pruned, 12);
     embedded.reset_secret(&id(0)).await.unwrap();
     embedded.reset_secret(&id(0)).await.unwrap();
     let rotated = embedded
@@ -485,6 +505,8 @@ async fn every_row_reads_back_the_same_from_the_database() {
     assert_eq!(snapshot.applications.len(), 12);
     assert_eq!(snapshot.previous_secrets.len(), 2);
     assert_eq!(snapshot.secret_usage.len(), 3);
+    assert_eq!(snapshot.audit_events.len(), 3, "two resets and a rotation");
+    assert!(snapshot.audit_checkpoint.is_some());
     let url = DatabaseUrl::parse(&fresh_database_url().await).unwrap();
     let target = PostgresRegistry::connect(&url, dir.path(), us, catalog, WINDOW).unwrap();
     let mut reported = Vec::new();
@@ -504,6 +526,39 @@ async fn every_row_reads_back_the_same_from_the_database() {
             .unwrap()
             .is_some()
     );
+    let checked = |v: Result<(u64, Option<keyward::model::ChainHead>), _>| v.unwrap();
+    let copied = checked(target.verify_audit(None).await.unwrap());
+    assert_eq!(copied, checked(embedded.verify_audit(None).await.unwrap()));
+    assert_eq!(copied.0, 3);
     let shown = format!("{snapshot:?}");
     assert!(!shown.contains(&format!("{:?}", snapshot.applications[0].secret_hash.0)));
+}
+
+/// A region the database has no applications in but an audit log for (all
+/// deleted there) is refused: the copied chain cannot follow another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_with_an_audit_log_in_the_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = Arc::new(Catalog::builtin());
+    let store = EmbeddedStore::open(dir.path(), catalog.clone(), WINDOW).unwrap();
+    let us = Region::new("us").unwrap();
+    let embedded = store.registry(us.clone());
+    embedded.create(new_app("Kept", vec![])).await.unwrap();
+    let url = DatabaseUrl::parse(&fresh_database_url().await).unwrap();
+    let target = PostgresRegistry::connect(&url, dir.path(), us, catalog, WINDOW).unwrap();
+    let gone = target.create(new_app("Gone", vec![])).await.unwrap();
+    target.delete(&gone.application.client_id).await.unwrap();
+    let snapshot = embedded.export_region().await.unwrap();
+    let e = target.import_region(&snapshot, |_| {}).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            keyward::registry::postgres::CopyError::AuditLogNotEmpty { events: 2, .. }
+        ),
+        "{e}"
+    );
+    assert!(
+        target.list().await.unwrap().is_empty(),
+        "nothing was written"
+    );
 }

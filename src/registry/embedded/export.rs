@@ -2,13 +2,13 @@
 //! another store. One read transaction, so the tables agree with each other
 //! even while another process writes; writers are not held up (WAL).
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use super::{EmbeddedRegistry, Result};
 use crate::model::Region;
 use crate::registry::snapshot::{
-    AppRow, AppUsageRow, GrantRow, PreviousSecretRow, RegionSnapshot, RetiringSecretRow,
-    SecretHash, SecretUsageRow,
+    AppRow, AppUsageRow, AuditCheckpointRow, AuditEventRow, GrantRow, PreviousSecretRow,
+    RegionSnapshot, RetiringSecretRow, SecretHash, SecretUsageRow,
 };
 
 /// `FROM table t` limited to the region's applications.
@@ -125,9 +125,46 @@ fn read_app_usage(conn: &Connection, region: &Region) -> rusqlite::Result<Vec<Ap
     rows.collect()
 }
 
+fn read_audit_events(conn: &Connection, region: &Region) -> rusqlite::Result<Vec<AuditEventRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, action, client_id, body, hash FROM audit_events
+         WHERE region = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([region.as_str()], |r| {
+        Ok(AuditEventRow {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            action: r.get(2)?,
+            client_id: r.get(3)?,
+            body: r.get(4)?,
+            hash: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+fn read_audit_checkpoint(
+    conn: &Connection,
+    region: &Region,
+) -> rusqlite::Result<Option<AuditCheckpointRow>> {
+    conn.query_row(
+        "SELECT seq, hash, pruned_at FROM audit_checkpoints WHERE region = ?1",
+        [region.as_str()],
+        |r| {
+            Ok(AuditCheckpointRow {
+                seq: r.get(0)?,
+                hash: r.get(1)?,
+                pruned_at: r.get(2)?,
+            })
+        },
+    )
+    .optional()
+}
+
 impl EmbeddedRegistry {
     /// Every row of this region: applications with their secret hashes,
-    /// grants, previous and retiring secrets, and usage. Read in one
+    /// grants, previous and retiring secrets, usage, and the audit log
+    /// with its prune checkpoint. Read in one
     /// transaction, so the rows are one consistent moment of the region.
     pub async fn export_region(&self) -> Result<RegionSnapshot> {
         self.with_reader(|conn, inner, region| {
@@ -141,6 +178,8 @@ impl EmbeddedRegistry {
                 retiring_secrets: read_retiring(&tx, region)?,
                 secret_usage: read_secret_usage(&tx, region)?,
                 app_usage: read_app_usage(&tx, region)?,
+                audit_events: read_audit_events(&tx, region)?,
+                audit_checkpoint: read_audit_checkpoint(&tx, region)?,
             };
             tx.commit()?;
             Ok(snapshot)

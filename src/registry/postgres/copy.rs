@@ -5,8 +5,8 @@
 //! The secret hashes are copied as they are, so no secret changes: that is
 //! right only when the database's key for the region is the key they were
 //! made with, which is checked (and recorded, for a region new there). A
-//! region that already has applications is refused, with nothing written:
-//! a copy never merges.
+//! region that already has applications (or an audit log) is refused, with
+//! nothing written: a copy never merges.
 
 use deadpool_postgres::Transaction;
 
@@ -39,6 +39,14 @@ pub enum CopyError {
         region: Region,
         location: String,
         count: i64,
+    },
+    #[error(
+        "region {region} in {location} has no applications but an audit log of {events} event(s) (or a prune checkpoint), and the copied log cannot follow another; nothing was copied"
+    )]
+    AuditLogNotEmpty {
+        region: Region,
+        location: String,
+        events: i64,
     },
     #[error(transparent)]
     Registry(#[from] RegistryError),
@@ -106,7 +114,7 @@ impl PostgresRegistry {
             let tx = self.begin_write(&mut client).await?;
             self.claim_region(&tx, &ours).await?;
             write_snapshot(&tx, snapshot, &mut progress).await?;
-            tx.commit().await?;
+            self.commit_change(tx).await?;
             Ok(snapshot.counts())
         }
         .await;
@@ -156,6 +164,21 @@ impl PostgresRegistry {
                 count,
             }));
         }
+        let events: i64 = tx
+            .query_one(
+                "SELECT (SELECT count(*) FROM keyward.audit_events WHERE region = $1)
+                      + (SELECT count(*) FROM keyward.audit_checkpoints WHERE region = $1)",
+                &[&region],
+            )
+            .await?
+            .try_get(0)?;
+        if events > 0 {
+            return Err(Step::Refused(CopyError::AuditLogNotEmpty {
+                region: self.region.clone(),
+                location: self.inner.url.display(),
+                events,
+            }));
+        }
         Ok(())
     }
 }
@@ -169,7 +192,8 @@ async fn write_snapshot(
     write_applications(tx, snapshot, progress).await?;
     write_grants(tx, snapshot).await?;
     write_secrets(tx, snapshot).await?;
-    write_usage(tx, snapshot).await
+    write_usage(tx, snapshot).await?;
+    write_audit(tx, snapshot).await
 }
 
 async fn write_applications(
@@ -299,6 +323,41 @@ async fn write_usage(tx: &Transaction<'_>, snapshot: &RegionSnapshot) -> DbResul
         let ids: Vec<&str> = chunk.iter().map(|u| u.client_id.as_str()).collect();
         let at: Vec<i64> = chunk.iter().map(|u| u.last_used_at).collect();
         tx.execute(&apps, &[&ids, &at]).await?;
+    }
+    Ok(())
+}
+
+/// The audit log verbatim: each body is the JSON its hash covers, and the
+/// checkpoint is where a pruned chain starts, so `audit verify` passes on
+/// the copy exactly when it passed on the original.
+async fn write_audit(tx: &Transaction<'_>, snapshot: &RegionSnapshot) -> DbResult<()> {
+    let region = snapshot.region.as_str();
+    let events = tx
+        .prepare(
+            "INSERT INTO keyward.audit_events (region, seq, at, action, client_id, body, hash)
+             SELECT $1, * FROM unnest($2::int8[], $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[])",
+        )
+        .await?;
+    for chunk in snapshot.audit_events.chunks(CHUNK) {
+        let seqs: Vec<i64> = chunk.iter().map(|e| e.seq).collect();
+        let at: Vec<i64> = chunk.iter().map(|e| e.at).collect();
+        let actions: Vec<&str> = chunk.iter().map(|e| e.action.as_str()).collect();
+        let ids: Vec<Option<&str>> = chunk.iter().map(|e| e.client_id.as_deref()).collect();
+        let bodies: Vec<&str> = chunk.iter().map(|e| e.body.as_str()).collect();
+        let hashes: Vec<&str> = chunk.iter().map(|e| e.hash.as_str()).collect();
+        tx.execute(
+            &events,
+            &[&region, &seqs, &at, &actions, &ids, &bodies, &hashes],
+        )
+        .await?;
+    }
+    if let Some(c) = &snapshot.audit_checkpoint {
+        tx.execute(
+            "INSERT INTO keyward.audit_checkpoints (region, seq, hash, pruned_at)
+             VALUES ($1, $2, $3, $4)",
+            &[&region, &c.seq, &c.hash, &c.pruned_at],
+        )
+        .await?;
     }
     Ok(())
 }
