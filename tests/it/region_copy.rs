@@ -256,7 +256,10 @@ async fn the_copy_lists_the_same_applications_grants_secrets_and_times() {
     let args = ["audit", "--region", "us", "--json"];
     assert_eq!(audit(env.postgres(&args)), audit(env.embedded(&args)));
     let verified = audit(env.postgres(&["audit", "verify", "--region", "us"]));
-    assert!(verified.contains("region us: 5 event(s) verified"), "{verified}");
+    assert!(
+        verified.contains("region us: 5 event(s) verified"),
+        "{verified}"
+    );
     let rotated = json(&env.postgres(&["apps", "show", &made.rotated.0, "--json"]));
     let states: Vec<&str> = rotated["secrets"]
         .as_array()
