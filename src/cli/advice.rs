@@ -4,6 +4,7 @@
 
 use crate::model::ClientIdError;
 use crate::registry::RegistryError;
+use crate::registry::postgres::CopyError;
 
 /// The line the CLI prints for `e`: its causes (see
 /// [`super::output::error_chain`]), then the next step if one is known.
@@ -18,9 +19,12 @@ pub fn error_line(e: &anyhow::Error) -> String {
 /// The next step for the first error in `e`'s chain that has one, written to
 /// follow that error's text on the same line.
 pub fn next_step(e: &anyhow::Error) -> Option<String> {
-    e.chain()
-        .filter_map(|cause| cause.downcast_ref::<RegistryError>())
-        .find_map(registry_next_step)
+    e.chain().find_map(|cause| {
+        if let Some(r) = cause.downcast_ref::<RegistryError>() {
+            return registry_next_step(r);
+        }
+        cause.downcast_ref::<CopyError>().and_then(copy_next_step)
+    })
 }
 
 /// The next step for a command line clap refused, if the CLI knows one
@@ -30,6 +34,22 @@ pub fn usage_next_step(e: &clap::Error) -> Option<&'static str> {
     cause
         .is::<ClientIdError>()
         .then_some(" (see `keyward apps list`)")
+}
+
+/// What to do when `keyward regions copy` was refused.
+fn copy_next_step(e: &CopyError) -> Option<String> {
+    match e {
+        CopyError::KeyMismatch { region, .. } => Some(format!(
+            ". The copied hashes only verify under this data dir's secret.key: copy into a database where region {region} is new (or holds this key), and give every replica that serves region {region} this data dir's secret.key (mode 0600)"
+        )),
+        CopyError::NotEmpty { region, .. } => Some(format!(
+            ". If the region there is an earlier copy, keep it (check it with `keyward apps list --region {region}` on a config that points at the database); to copy again, empty region {region} in the database first"
+        )),
+        CopyError::AuditLogNotEmpty { region, .. } => Some(format!(
+            ". Copy into a database where region {region} is new"
+        )),
+        CopyError::Registry(r) => registry_next_step(r),
+    }
 }
 
 fn registry_next_step(e: &RegistryError) -> Option<String> {

@@ -35,7 +35,8 @@ impl Context {
         })
     }
 
-    fn store(&self) -> anyhow::Result<&EmbeddedStore> {
+    /// The data dir's embedded store, opened on first use.
+    pub(super) fn store(&self) -> anyhow::Result<&EmbeddedStore> {
         if let Some(s) = self.store.get() {
             return Ok(s);
         }

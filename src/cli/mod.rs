@@ -12,6 +12,7 @@ mod info;
 mod keys;
 pub mod output;
 mod prompt;
+mod region_copy;
 mod serve;
 mod token;
 
@@ -80,8 +81,12 @@ pub enum Command {
         #[arg(long)]
         region: Option<Region>,
     },
-    /// List the configured regions and where each lives
+    /// List the configured regions and where each lives; copy an embedded
+    /// region into PostgreSQL
+    #[command(args_conflicts_with_subcommands = true)]
     Regions {
+        #[command(subcommand)]
+        command: Option<region_copy::RegionsCommand>,
         /// Print JSON instead of a table
         #[arg(long)]
         json: bool,
@@ -404,7 +409,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Tui { region }) => runtime
             .block_on(crate::tui::run(ctx.tui_setup(region.as_ref())?))
             .map(|()| ExitCode::SUCCESS),
-        Some(Command::Regions { json }) => info::regions(&ctx, json),
+        Some(Command::Regions {
+            command: Some(cmd), ..
+        }) => runtime.block_on(region_copy::run(&ctx, cmd)),
+        Some(Command::Regions {
+            command: None,
+            json,
+        }) => info::regions(&ctx, json),
         Some(Command::Scopes { json }) => info::scopes(&ctx, json),
         Some(Command::Apps(cmd)) => runtime.block_on(apps::run(&ctx, cmd)),
         Some(Command::Audit { command, list }) => runtime.block_on(audit::run(&ctx, command, list)),
@@ -511,6 +522,7 @@ mod tests {
             ("cli/serve.rs", include_str!("serve.rs")),
             ("cli/copy.rs", include_str!("copy.rs")),
             ("cli/prompt.rs", include_str!("prompt.rs")),
+            ("cli/region_copy.rs", include_str!("region_copy.rs")),
             ("cli/output.rs", include_str!("output.rs")),
             ("cli/context.rs", include_str!("context.rs")),
             ("cli/completions.rs", include_str!("completions.rs")),

@@ -5,6 +5,7 @@ pub mod embedded;
 pub mod postgres;
 pub mod remote;
 pub mod signing;
+pub mod snapshot;
 
 use async_trait::async_trait;
 

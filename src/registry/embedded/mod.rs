@@ -7,6 +7,7 @@
 
 mod audit;
 mod auth_cache;
+mod export;
 mod generation;
 mod hasher;
 mod reveals;

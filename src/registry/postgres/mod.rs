@@ -18,6 +18,7 @@
 
 mod audit;
 mod changes;
+mod copy;
 mod rows;
 mod schema;
 mod signing_keys;
@@ -35,6 +36,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use tokio_postgres::NoTls;
 use tokio_postgres::config::SslMode;
 
+pub use copy::CopyError;
 pub use schema::{SchemaError, known_version as schema_version};
 pub use url::{DatabaseUrl, UrlError, load_database_url};
 
