@@ -136,3 +136,20 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         h,
     )
 }
+
+/// Most candidates the command palette lists at once: it fits 80x24 with
+/// the list behind it still in view.
+pub const PALETTE_ROWS: usize = 6;
+
+/// The command palette's box, holding `lines` lines (the prompt, an error,
+/// the candidates): near the top, where the eye is after pressing `:`.
+pub fn palette_area(area: Rect, lines: u16) -> Rect {
+    let w = area.width.saturating_sub(4).min(76);
+    let h = (lines + 2).min(area.height.saturating_sub(2));
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + 2.min(area.height),
+        w,
+        h,
+    )
+}

@@ -16,6 +16,7 @@ mod filter;
 mod help;
 mod main_screen;
 mod new_secret;
+mod palette;
 mod paste;
 mod quit;
 mod rename;
@@ -175,6 +176,7 @@ fn on_popup_key(
         Popup::Browser(b) => browser::on_key(state, b, action),
         Popup::Token(panel) => token::on_key(state, panel, action, effects),
         Popup::Audit(log) => audit::on_key(state, log, action, effects),
+        Popup::Palette(p) => palette::on_key(state, p, pressed, effects),
     };
 }
 

@@ -21,6 +21,8 @@ mod filter;
 mod help;
 mod main_screen;
 mod new_secret;
+mod order;
+mod palette;
 mod paste;
 mod quit;
 mod rename;
