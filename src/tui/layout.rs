@@ -153,3 +153,34 @@ pub fn palette_area(area: Rect, lines: u16) -> Rect {
         h,
     )
 }
+
+/// The quit confirmation's box: fixed, so a click can be told from its size.
+pub fn quit_dialog(area: Rect) -> Rect {
+    centered(area, 62, 9)
+}
+
+/// The quit confirmation's buttons, `[ y Quit ]` and `[ N Stay ]`:
+/// right-aligned on the row above the bottom margin.
+pub fn quit_buttons(area: Rect) -> [Rect; 2] {
+    buttons(quit_dialog(area), &[10, 10])
+}
+
+/// Buttons `widths` wide, two columns apart, ending three columns inside
+/// `dialog`'s right border, on its last row but one inside the border.
+fn buttons<const N: usize>(dialog: Rect, widths: &[u16; N]) -> [Rect; N] {
+    let row = (dialog.y + dialog.height).saturating_sub(3).max(dialog.y);
+    let total: u16 = widths.iter().sum::<u16>() + 2 * (N as u16).saturating_sub(1);
+    let mut x = (dialog.x + dialog.width)
+        .saturating_sub(4 + total)
+        .max(dialog.x);
+    widths.map(|w| {
+        let r = Rect::new(x, row, w, 1).intersection(dialog);
+        x += w + 2;
+        r
+    })
+}
+
+/// Whether the screen cell (`column`, `row`) is inside `r`.
+pub fn hits(r: Rect, column: u16, row: u16) -> bool {
+    column >= r.x && column < r.x + r.width && row >= r.y && row < r.y + r.height
+}

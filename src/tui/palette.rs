@@ -111,6 +111,16 @@ pub struct Candidate {
 /// The most application names offered for a prompt with no command.
 const APPS_OFFERED: usize = 20;
 
+/// Which candidates the list under the prompt shows: the first, and how
+/// many, keeping the chosen one in the window.
+pub fn window(selected: usize, len: usize) -> (usize, usize) {
+    let shown = len.min(crate::tui::layout::PALETTE_ROWS);
+    let first = selected
+        .saturating_sub(crate::tui::layout::PALETTE_ROWS - 1)
+        .min(len - shown);
+    (first, shown)
+}
+
 /// The command named exactly `name`, ignoring case.
 pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name.eq_ignore_ascii_case(name))

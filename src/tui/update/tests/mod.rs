@@ -20,6 +20,7 @@ mod delete;
 mod filter;
 mod help;
 mod main_screen;
+mod mouse;
 mod new_secret;
 mod order;
 mod palette;

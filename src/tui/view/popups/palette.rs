@@ -8,8 +8,8 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Hidden, dialog, input_line, more_marks};
-use crate::tui::layout::{PALETTE_ROWS, palette_area};
-use crate::tui::palette::candidates;
+use crate::tui::layout::palette_area;
+use crate::tui::palette::{candidates, window};
 use crate::tui::state::{Palette, State};
 use crate::tui::view::text::{fit, truncate};
 use crate::tui::view::theme::Theme;
@@ -19,12 +19,7 @@ const LABEL_W: usize = 24;
 
 pub fn draw(state: &State, p: &Palette, frame: &mut Frame, area: Rect, t: Theme) {
     let all = candidates(state, &p.input.text);
-    let shown = all.len().min(PALETTE_ROWS);
-    // The chosen candidate stays in the window.
-    let first = p
-        .selected
-        .saturating_sub(PALETTE_ROWS - 1)
-        .min(all.len().saturating_sub(shown));
+    let (first, shown) = window(p.selected, all.len());
     let hint = all.is_empty() && p.error.is_none();
     let extra = 1 + usize::from(p.error.is_some()) + usize::from(hint);
     let r = palette_area(area, (extra + shown) as u16);
