@@ -61,7 +61,11 @@ fn click_main(state: &mut State, m: MouseEvent, effects: &mut Vec<Effect>) {
 }
 
 fn on_popup_mouse(state: &mut State, m: MouseEvent, effects: &mut Vec<Effect>) {
+    // Shift with the wheel is how many terminals scroll sideways.
+    let sideways = m.modifiers.contains(KeyModifiers::SHIFT);
     let code = match m.kind {
+        MouseEventKind::ScrollUp if sideways => KeyCode::Left,
+        MouseEventKind::ScrollDown if sideways => KeyCode::Right,
         MouseEventKind::ScrollUp => KeyCode::Up,
         MouseEventKind::ScrollDown => KeyCode::Down,
         MouseEventKind::ScrollLeft => KeyCode::Left,

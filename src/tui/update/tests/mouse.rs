@@ -44,6 +44,17 @@ fn the_wheel_scrolls_the_matrix_down_and_sideways() {
     };
     assert!(b.matrix);
     assert_eq!((b.app, b.column), (1, 1));
+    // Shift with the wheel goes sideways too.
+    send(
+        &mut s,
+        [Msg::Mouse(crossterm::event::MouseEvent {
+            kind: MouseEventKind::ScrollDown,
+            column: 40,
+            row: 10,
+            modifiers: KeyModifiers::SHIFT,
+        })],
+    );
+    assert!(matches!(&s.popup, Some(Popup::Browser(b)) if (b.app, b.column) == (1, 2)));
     // In the list view the wheel moves among the scopes.
     let mut s = state();
     send(&mut s, [ch('S'), mouse(MouseEventKind::ScrollDown, 40, 10)]);
