@@ -282,6 +282,20 @@ impl Catalog {
         scopes
     }
 
+    /// Whether `app` holds `wanted` now: an OAuth scope string
+    /// (`forensics:account:read`, which `write` holds too) or a scope id
+    /// (`forensics:account`: any access), or a product (`forensics`: any of
+    /// its scopes). What the `/scope:` filter and
+    /// `keyward apps list --scope` find by; case does not matter.
+    pub fn holds(&self, app: &Application, wanted: &str) -> bool {
+        let wanted = wanted.trim().to_ascii_lowercase();
+        !wanted.is_empty()
+            && self.oauth_scopes(app).iter().any(|held| {
+                held.strip_prefix(wanted.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(':'))
+            })
+    }
+
     /// Checks that a grant names a known scope at a level it offers. Setting
     /// `none` is always allowed, so a grant of a retired scope can be removed.
     pub fn check(&self, grant: &Grant) -> Result<(), GrantError> {
@@ -404,6 +418,44 @@ mod tests {
             secrets: Vec::new(),
         };
         assert_eq!(c.oauth_scopes(&app), vec!["a:kept:read", ADMIN_SCOPE]);
+    }
+
+    #[test]
+    fn holds_finds_oauth_scopes_and_scope_ids_write_holding_read() {
+        let c = Catalog::builtin();
+        let grant = |s: &str| Grant::parse_assignment(s).unwrap();
+        let now = chrono::Utc::now();
+        let app = Application {
+            client_id: crate::model::ClientId::generate(),
+            client_name: crate::model::AppName::parse("A").unwrap(),
+            region: crate::model::Region::new("us").unwrap(),
+            grants: vec![grant("ess:account=read"), grant("forensics:account=write")],
+            admin: false,
+            created_at: now,
+            updated_at: now,
+            secret_issued_at: now,
+            last_used_at: None,
+            secrets: Vec::new(),
+        };
+        for held in [
+            "forensics:account:write",
+            "forensics:account:read",
+            "Forensics:Account",
+            "ess:account",
+            " ess:account:read ",
+            "forensics",
+        ] {
+            assert!(c.holds(&app, held), "{held}");
+        }
+        for not in [
+            "ess:account:write",
+            "ess:acc",
+            "es",
+            "",
+            "forensics:account:",
+        ] {
+            assert!(!c.holds(&app, not), "{not}");
+        }
     }
 
     #[test]

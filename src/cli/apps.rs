@@ -15,7 +15,8 @@ use super::prompt::confirm;
 use super::{AppsCommand, Context};
 use crate::model::wire::{ApplicationRecord, parse_import_line};
 use crate::model::{
-    AppName, Application, ClientId, Grant, NewApplication, Region, SecretReveal, check_no_conflicts,
+    ADMIN_SCOPE, Access, AppName, AppOrder, Application, ClientId, Grant, NewApplication, Region,
+    SecretReveal, check_no_conflicts,
 };
 use crate::registry::{Issued, Registry};
 
@@ -28,8 +29,19 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
         AppsCommand::List {
             region,
             unused_for,
+            scopes,
+            sort,
             json,
-        } => list(ctx, region, unused_for, json, &mut out).await,
+        } => {
+            let only = Only {
+                unused_for,
+                scopes: scopes
+                    .iter()
+                    .map(|s| scope_filter(ctx, s))
+                    .collect::<anyhow::Result<_>>()?,
+            };
+            list(ctx, region, only, sort, json, &mut out).await
+        }
         AppsCommand::Add {
             region,
             name,
@@ -299,10 +311,56 @@ fn parse_grants(ctx: &Context, args: &[String]) -> anyhow::Result<Vec<Grant>> {
     Ok(grants)
 }
 
+/// What `apps list` keeps.
+struct Only {
+    unused_for: Option<chrono::Duration>,
+    /// OAuth scopes or scope ids each kept application holds.
+    scopes: Vec<String>,
+}
+
+/// `--scope` as the catalog's `holds` takes it: `forensics:account=write`
+/// becomes `forensics:account:write`. A scope the catalog does not know is
+/// refused, with the ones it does.
+fn scope_filter(ctx: &Context, arg: &str) -> anyhow::Result<String> {
+    let arg = arg.trim().to_ascii_lowercase();
+    let (id, access) = match arg.split_once('=') {
+        Some((id, access)) => {
+            let access: Access = access.parse()?;
+            if access == Access::None {
+                anyhow::bail!(
+                    "--scope {arg}: use read or write, or leave =ACCESS out for any access"
+                );
+            }
+            (id.trim().to_owned(), Some(access))
+        }
+        None => match arg.rsplit_once(':') {
+            Some((id, level @ ("read" | "write"))) => (id.to_owned(), level.parse().ok()),
+            _ => (arg.clone(), None),
+        },
+    };
+    let known = id == ADMIN_SCOPE
+        || ctx
+            .catalog
+            .scopes()
+            .any(|s| s.id.as_str() == id || s.id.product() == id);
+    if !known {
+        let valid: Vec<&str> = ctx.catalog.scopes().map(|s| s.id.as_str()).collect();
+        anyhow::bail!(
+            "--scope {arg}: '{id}' is not in the scope catalog; it has: {}",
+            valid.join(", ")
+        );
+    }
+    Ok(match access {
+        Some(a) => format!("{id}:{}", a.as_str()),
+        None => id,
+    })
+}
+
 async fn list(
     ctx: &Context,
     region: Option<Region>,
-    unused_for: Option<chrono::Duration>,
+    only: Only,
+    order: AppOrder,
     json: bool,
     out: &mut Stdout,
 ) -> anyhow::Result<ExitCode> {
@@ -312,24 +370,27 @@ async fn list(
     };
     let now = Utc::now();
     // Unused for that long: no token since the cutoff, or never.
-    let shown = |app: &Application| match unused_for {
-        None => true,
-        Some(d) => app.last_used_at.is_none_or(|at| at <= now - d),
+    let shown = |app: &Application| {
+        only.unused_for
+            .is_none_or(|d| app.last_used_at.is_none_or(|at| at <= now - d))
+            && only.scopes.iter().all(|s| ctx.catalog.holds(app, s))
     };
+    let mut apps = Vec::new();
+    for registry in &registries {
+        apps.extend(registry.list().await?.into_iter().filter(|a| shown(a)));
+    }
+    // By name, each region's list stays as its registry gave it, regions in
+    // config order; any other order runs across regions.
+    if order != AppOrder::Name {
+        order.sort(&mut apps);
+    }
     if json {
         out.write_all(b"[")?;
-        let mut first = true;
-        for registry in &registries {
-            for app in registry.list().await?.into_iter().filter(|a| shown(a)) {
-                if !first {
-                    out.write_all(b",")?;
-                }
-                first = false;
-                out.write_all(b"\n  ")?;
-                serde_json::to_writer(&mut *out, &ApplicationRecord::new(&app, None, now))?;
-            }
+        for (i, app) in apps.iter().enumerate() {
+            out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
+            serde_json::to_writer(&mut *out, &ApplicationRecord::new(app, None, now))?;
         }
-        out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
+        out.write_all(if apps.is_empty() { b"]\n" } else { b"\n]\n" })?;
         out.finish()?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -341,26 +402,22 @@ async fn list(
         "CREATED",
         "LAST USED",
     ]);
-    let mut count = 0;
-    for registry in &registries {
-        for app in registry.list().await?.into_iter().filter(|a| shown(a)) {
-            count += 1;
-            t.add_row([
-                app.client_name.to_string(),
-                app.client_id.to_string(),
-                app.region.to_string(),
-                scope_summary(&app),
-                app.created_at.format("%Y-%m-%d").to_string(),
-                app.last_used_at.map_or_else(
-                    || "never".to_owned(),
-                    |t| t.format("%Y-%m-%d %H:%M").to_string(),
-                ),
-            ]);
-        }
+    for app in &apps {
+        t.add_row([
+            app.client_name.to_string(),
+            app.client_id.to_string(),
+            app.region.to_string(),
+            scope_summary(app),
+            app.created_at.format("%Y-%m-%d").to_string(),
+            app.last_used_at.map_or_else(
+                || "never".to_owned(),
+                |t| t.format("%Y-%m-%d %H:%M").to_string(),
+            ),
+        ]);
     }
-    if count == 0 && unused_for.is_some() {
-        note(format_args!("No application is unused for that long."));
-    } else if count == 0 {
+    if apps.is_empty() && (only.unused_for.is_some() || !only.scopes.is_empty()) {
+        note(format_args!("No application matches."));
+    } else if apps.is_empty() {
         let regions: Vec<&str> = registries.iter().map(|r| r.region().as_str()).collect();
         note(format_args!(
             "No applications in {} yet. Add one with: keyward apps add --region {} --name NAME --scope SCOPE=ACCESS",

@@ -214,6 +214,16 @@ pub enum AppsCommand {
         /// e.g. 90d; also 30s, 15m, 24h
         #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg, allow_hyphen_values = true)]
         unused_for: Option<chrono::Duration>,
+        /// Only applications that hold this scope (repeatable: all must
+        /// hold): an OAuth scope such as forensics:account:read (write holds
+        /// read too), SCOPE=ACCESS such as forensics:account=write, or a
+        /// scope id alone for any access
+        #[arg(long = "scope", value_name = "SCOPE[=ACCESS]")]
+        scopes: Vec<String>,
+        /// The order: name, or newest created, most recently updated,
+        /// oldest secret, most recently used first
+        #[arg(long, value_enum, value_name = "FIELD", default_value_t = crate::model::AppOrder::Name)]
+        sort: crate::model::AppOrder,
         /// Print a JSON array instead of a table
         #[arg(long)]
         json: bool,

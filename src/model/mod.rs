@@ -4,6 +4,7 @@
 mod application;
 pub mod audit;
 mod client_id;
+mod order;
 mod region;
 mod rotation;
 mod scope;
@@ -18,6 +19,7 @@ pub use audit::{
     Actor, AuditAction, AuditEvent, AuditQuery, ChainBreak, ChainHead, NewAuditEvent, Via,
 };
 pub use client_id::{ClientId, ClientIdError};
+pub use order::{AppOrder, secret_made};
 pub use region::{Region, RegionError};
 pub use rotation::{
     DEFAULT_ROTATION_GRACE, DurationError, MAX_ROTATION_GRACE, SECRET_ID_LEN, SecretInfo,

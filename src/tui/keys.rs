@@ -107,6 +107,14 @@ actions! {
     AppLog,
     /// `L`: the whole region's audit log.
     RegionLog,
+    /// `o`: the list's next order (name, created, updated, secret age, last used).
+    CycleOrder,
+    /// `:`: the command palette.
+    Palette,
+    /// Tab in the palette: complete the chosen candidate.
+    Complete,
+    /// Enter in the palette: run the chosen command.
+    RunCommand,
 }
 
 /// Where a binding applies: each place has its own keys.
@@ -132,6 +140,8 @@ pub enum Place {
     Matrix,
     /// The audit log popup.
     Audit,
+    /// The command palette (`:`).
+    Palette,
 }
 
 impl Place {
@@ -151,6 +161,7 @@ impl Place {
             Some(Popup::Help) => Place::Help,
             Some(Popup::Token(_)) => Place::Token,
             Some(Popup::Audit(_)) => Place::Audit,
+            Some(Popup::Palette(_)) => Place::Palette,
             Some(Popup::Browser(b)) if b.matrix => Place::Matrix,
             Some(Popup::Browser(b)) => match b.focus {
                 BrowserFocus::Scopes => Place::BrowserScopes,
@@ -328,6 +339,10 @@ const MOVE_IN_LIST: &str = "move in the list (wheel scrolls, click selects)";
 const SWITCH_REGION: &str = "switch region (or click a tab)";
 const MOVE_IN_GRID: &str = "move between scopes";
 const MOVE_IN_BROWSER: &str = "move";
+/// One help row for the filter and the order.
+const FIND: &str = "fuzzy filter (unused:90d, scope:ess:account); o sorts";
+/// One help row for help and the palette.
+const HELP: &str = "this help; : command palette (Tab lists commands)";
 const AUDIT_LOG: &str = "audit log: l this application's, L the whole region's";
 /// One help row for both copy keys.
 const COPY: &str = "copy: c the client ID, y the secret while it is visible";
@@ -346,7 +361,8 @@ pub static BINDINGS: &[Binding] = &[
     bind(P::Main, &[Key(K::PageDown)], "PgDn", A::PageDown, MOVE_IN_LIST),
     bind(P::Main, &[Key(K::Home)], "Home", A::Top, MOVE_IN_LIST),
     bind(P::Main, &[Key(K::End)], "End", A::Bottom, MOVE_IN_LIST),
-    bind(P::Main, &[Key(K::Char('/'))], "/", A::Filter, "fuzzy filter; unused:90d = no token in 90 days").main_foot(11, "filter", When::Always),
+    bind(P::Main, &[Key(K::Char('/'))], "/", A::Filter, FIND).main_foot(11, "filter", When::Always),
+    bind(P::Main, &[Key(K::Char('o'))], "o", A::CycleOrder, FIND).main_foot(18, "sort", When::Always),
     bind(P::Main, &[Key(K::Char('a'))], "a", A::Add, "add an application").main_foot(1, "add", When::Always),
     bind(P::Main, &[Key(K::Char('e'))], "e", A::Rename, "rename").main_foot(2, "rename", When::Selected),
     bind(P::Main, &[Key(K::Char('s'))], "s", A::EditScopes, "scope editor: ←→ or Space change access").main_foot(3, "scopes", When::Selected),
@@ -361,7 +377,8 @@ pub static BINDINGS: &[Binding] = &[
     bind(P::Main, &[Key(K::Char('r'))], "r", A::Reload, "reload (others' changes also show within 10 s)").main_foot(12, "reload", When::Always),
     bind(P::Main, &[Key(K::Char('l'))], "l", A::AppLog, AUDIT_LOG).main_foot(8, "log", When::Selected),
     bind(P::Main, &[Key(K::Char('L'))], "L", A::RegionLog, AUDIT_LOG).main_foot(16, "region log", When::Always),
-    bind(P::Main, &[Key(K::Char('?'))], "?", A::Help, "this help"),
+    bind(P::Main, &[Key(K::Char('?'))], "?", A::Help, HELP),
+    bind(P::Main, &[Key(K::Char(':'))], ":", A::Palette, HELP).main_foot(17, "commands", When::Always),
     bind(P::Main, &[Key(K::Char('q'))], "q", A::Quit, "quit, or close the open dialog").main_foot(14, "quit", When::Always),
     bind(P::Main, ESC, "Esc", A::Dismiss, "dismiss the message, or clear the filter").unlisted(),
     // The filter.
@@ -472,6 +489,15 @@ pub static BINDINGS: &[Binding] = &[
     bind(P::Audit, &[Key(K::End)], "End", A::Bottom, "the oldest event shown"),
     bind(P::Audit, &[Key(K::Char('r'))], "r", A::Reload, "read the log again").foot("r", "reload"),
     bind(P::Audit, &[Key(K::Esc), Key(K::Char('q')), Key(K::Char('l')), Key(K::Char('L'))], "Esc/q", A::Close, "close the log").foot("Esc/q", "close"),
+    // The command palette.
+    bind(P::Palette, TEXT, "type", A::Type, "a command or an application's name").foot("type", "command"),
+    bind(P::Palette, BACKSPACE, "Backspace", A::DeleteChar, "delete the last character"),
+    bind(P::Palette, CTRL_U, "Ctrl-U", A::ClearText, "clear the prompt"),
+    bind(P::Palette, TAB, "Tab", A::Complete, "complete the chosen candidate").foot("Tab", "complete"),
+    bind(P::Palette, &[Key(K::Up)], "↑", A::Up, "choose a candidate").foot("↑↓", "choose"),
+    bind(P::Palette, &[Key(K::Down)], "↓", A::Down, "choose a candidate"),
+    bind(P::Palette, ENTER, "Enter", A::RunCommand, "run the chosen command").foot("Enter", "run"),
+    bind(P::Palette, ESC, "Esc", A::Cancel, "close the palette").foot("Esc", "close"),
 ];
 
 /// What `key` does at `place`: the first binding there that takes it.
@@ -625,6 +651,8 @@ mod tests {
         assert_eq!(rows[1].0, "↑ ↓ PgUp PgDn Home End");
         assert_eq!(rows.len(), 18);
         assert!(rows.iter().any(|r| r.0 == "l L"), "{rows:?}");
+        assert!(rows.iter().any(|r| r.0 == "/ o"), "{rows:?}");
+        assert!(rows.iter().any(|r| r.0 == "? :"), "{rows:?}");
         assert_eq!(rows.last().map(|r| r.0.as_str()), Some("Ctrl-C"));
     }
 }

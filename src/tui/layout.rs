@@ -136,3 +136,51 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         h,
     )
 }
+
+/// Most candidates the command palette lists at once: it fits 80x24 with
+/// the list behind it still in view.
+pub const PALETTE_ROWS: usize = 6;
+
+/// The command palette's box, holding `lines` lines (the prompt, an error,
+/// the candidates): near the top, where the eye is after pressing `:`.
+pub fn palette_area(area: Rect, lines: u16) -> Rect {
+    let w = area.width.saturating_sub(4).min(76);
+    let h = (lines + 2).min(area.height.saturating_sub(2));
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + 2.min(area.height),
+        w,
+        h,
+    )
+}
+
+/// The quit confirmation's box: fixed, so a click can be told from its size.
+pub fn quit_dialog(area: Rect) -> Rect {
+    centered(area, 62, 9)
+}
+
+/// The quit confirmation's buttons, `[ y Quit ]` and `[ N Stay ]`:
+/// right-aligned on the row above the bottom margin.
+pub fn quit_buttons(area: Rect) -> [Rect; 2] {
+    buttons(quit_dialog(area), &[10, 10])
+}
+
+/// Buttons `widths` wide, two columns apart, ending three columns inside
+/// `dialog`'s right border, on its last row but one inside the border.
+fn buttons<const N: usize>(dialog: Rect, widths: &[u16; N]) -> [Rect; N] {
+    let row = (dialog.y + dialog.height).saturating_sub(3).max(dialog.y);
+    let total: u16 = widths.iter().sum::<u16>() + 2 * (N as u16).saturating_sub(1);
+    let mut x = (dialog.x + dialog.width)
+        .saturating_sub(4 + total)
+        .max(dialog.x);
+    widths.map(|w| {
+        let r = Rect::new(x, row, w, 1).intersection(dialog);
+        x += w + 2;
+        r
+    })
+}
+
+/// Whether the screen cell (`column`, `row`) is inside `r`.
+pub fn hits(r: Rect, column: u16, row: u16) -> bool {
+    column >= r.x && column < r.x + r.width && row >= r.y && row < r.y + r.height
+}

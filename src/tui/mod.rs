@@ -15,6 +15,7 @@ pub mod filter;
 pub mod keys;
 pub mod layout;
 pub mod msg;
+pub mod palette;
 pub mod state;
 mod terminal;
 pub mod token;

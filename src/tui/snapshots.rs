@@ -798,3 +798,28 @@ fn quit_confirm() {
         assert!(!s.quit);
     });
 }
+
+#[test]
+fn palette_empty_lists_the_commands() {
+    check("palette_empty", |s| send(s, [ch(':')]));
+}
+
+#[test]
+fn palette_with_candidates_and_an_error() {
+    check("palette_candidates", |s| {
+        send(s, [ch(':'), ch('a'), ch('p'), ch('p'), ch(' '), ch('s')]);
+        send(s, [key(KeyCode::Down)]);
+    });
+    check("palette_unknown", |s| {
+        send(s, [ch(':'), ch('z'), ch('z'), key(KeyCode::Enter)]);
+    });
+}
+
+#[test]
+fn sorted_list_says_its_order() {
+    check("sorted_by_last_used", |s| {
+        s.regions[0].apps[2].last_used_at = Some(t0() - Duration::hours(2));
+        s.refilter(None);
+        send(s, [ch('o'), ch('o'), ch('o'), ch('o')]);
+    });
+}

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::catalog::Catalog;
 use crate::model::{
-    Access, Application, ClientId, Grant, Region, ScopeId, SecretInfo, SecretReveal,
+    Access, AppOrder, Application, ClientId, Grant, Region, ScopeId, SecretInfo, SecretReveal,
 };
 
 /// One region tab and what is known of its applications.
@@ -218,6 +218,18 @@ pub enum Popup {
     Browser(Browser),
     Token(TokenPanel),
     Audit(AuditLog),
+    /// The command palette (`:`).
+    Palette(Palette),
+}
+
+/// The command palette: the prompt, the chosen candidate, and why the last
+/// Enter ran nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Palette {
+    pub input: Input,
+    /// Index into the prompt's candidates (`tui::palette::candidates`).
+    pub selected: usize,
+    pub error: Option<String>,
 }
 
 /// The audit log (`l`: the selected application's, `L`: the region's).
@@ -360,6 +372,8 @@ pub struct State {
     pub catalog: Arc<Catalog>,
     pub list: ListCursor,
     pub filter: Filter,
+    /// The list's order (`o`); the filter keeps it for ties.
+    pub order: AppOrder,
     /// Secrets still inside their window, by client ID. Dropping one wipes it.
     pub reveals: HashMap<ClientId, SecretReveal>,
     /// What is known of each secret in `reveals` that this session made.
@@ -436,6 +450,7 @@ impl State {
             catalog,
             list: ListCursor::default(),
             filter: Filter::default(),
+            order: AppOrder::Name,
             reveals: HashMap::new(),
             fresh: HashMap::new(),
             copying_secrets: VecDeque::new(),
@@ -548,10 +563,16 @@ impl State {
     pub fn refilter(&mut self, keep: Option<ClientId>) {
         let keep = keep.or_else(|| self.selected_app().map(|a| a.client_id.clone()));
         let apps = self.apps();
-        self.list.visible = if self.filter.query.trim().is_empty() {
+        self.list.visible = if self.filter.query.trim().is_empty() && self.order == AppOrder::Name {
             (0..apps.len()).collect()
         } else {
-            super::filter::matching(apps, &self.filter.query, self.now)
+            super::filter::matching(
+                apps,
+                &self.filter.query,
+                self.order,
+                &self.catalog,
+                self.now,
+            )
         };
         self.list.selected = keep
             .and_then(|id| {

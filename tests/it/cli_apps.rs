@@ -450,6 +450,100 @@ fn list_json_is_an_array_filtered_by_region() {
     assert_eq!(s(&uk[0], "region"), "uk");
 }
 
+fn listed_names(env: &Env, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["apps", "list", "--json"];
+    all.extend(args);
+    match env.ok_json(&all) {
+        Value::Array(a) => a.iter().map(|v| s(v, "client_name").to_owned()).collect(),
+        other => panic!("not an array: {other}"),
+    }
+}
+
+#[test]
+fn list_sort_orders_by_name_created_or_secret_age() {
+    let env = Env::new();
+    // Times are kept to the second: a pause makes them differ (no duration
+    // is asserted).
+    let pause = || std::thread::sleep(Duration::from_millis(1100));
+    let beta = env.add("us", "Beta", &[]);
+    pause();
+    env.add("us", "alpha", &[]);
+    assert_eq!(listed_names(&env, &[]), ["alpha", "Beta"]);
+    assert_eq!(listed_names(&env, &["--sort", "name"]), ["alpha", "Beta"]);
+    assert_eq!(
+        listed_names(&env, &["--sort", "created"]),
+        ["alpha", "Beta"]
+    );
+    assert_eq!(
+        listed_names(&env, &["--sort", "secret-age"]),
+        ["Beta", "alpha"]
+    );
+    pause();
+    env.ok(&[
+        "apps",
+        "reset-secret",
+        s(&beta, "client_id"),
+        "--yes",
+        "--json",
+    ]);
+    assert_eq!(
+        listed_names(&env, &["--sort", "secret-age"]),
+        ["alpha", "Beta"]
+    );
+    // Across regions too, and in the table.
+    env.add("uk", "Gamma", &[]);
+    let table = env.ok(&["apps", "list", "--sort", "created"]);
+    let first = table.lines().nth(1).unwrap_or_default();
+    assert!(first.starts_with("Gamma"), "{table}");
+    let e = env.err(&["apps", "list", "--sort", "size"]);
+    assert!(e.contains("secret-age"), "{e}");
+}
+
+#[test]
+fn list_scope_keeps_what_holds_the_scope_write_holding_read() {
+    let env = Env::new();
+    env.add("us", "Reader", &["forensics:account=read"]);
+    env.add(
+        "us",
+        "Writer",
+        &["forensics:account=write", "ess:account=read"],
+    );
+    env.add("uk", "Other", &["ess:account=read"]);
+    let names = |args: &[&str]| listed_names(&env, args);
+    assert_eq!(names(&["--scope", "forensics:account=write"]), ["Writer"]);
+    assert_eq!(names(&["--scope", "forensics:account:write"]), ["Writer"]);
+    assert_eq!(
+        names(&["--scope", "forensics:account:read"]),
+        ["Reader", "Writer"]
+    );
+    assert_eq!(
+        names(&["--scope", "forensics:account"]),
+        ["Reader", "Writer"]
+    );
+    assert_eq!(
+        names(&["--scope", "ess:account", "--scope", "forensics:account"]),
+        ["Writer"]
+    );
+    assert_eq!(
+        names(&["--scope", "ess:account", "--region", "uk"]),
+        ["Other"]
+    );
+    assert!(names(&["--scope", "ess:account=write"]).is_empty());
+    let e = env.err(&["apps", "list", "--scope", "forensics:acount"]);
+    assert!(
+        e.contains("not in the scope catalog") && e.contains("forensics:account"),
+        "{e}"
+    );
+    let e = env.err(&["apps", "list", "--scope", "ess:account=none"]);
+    assert!(e.contains("read or write"), "{e}");
+    let out = env.run(&["apps", "list", "--scope", "backup:jobs"]);
+    assert!(out.status.success());
+    assert!(
+        text(&out.stderr).contains("No application matches"),
+        "{out:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // show
 

@@ -1007,3 +1007,45 @@ fn closing_the_terminal_ends_the_ui_even_without_a_hangup_signal() {
         assert!(gone, "{wrapper}keyward outlived its terminal by 20 s");
     }
 }
+
+#[test]
+fn the_palette_switches_region_selects_an_app_and_names_an_unknown_command() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let t = Tmux::start_with("palette", false);
+    t.wait_for("No applications in US yet");
+    add_by_cli(&t, "Alpha export");
+    add_by_cli(&t, "Payroll sync");
+    assert!(line_with(&t.screen(), "▶").contains("Alpha export"));
+
+    // `:app` with part of a name selects that application.
+    t.keys(&[":"]);
+    t.wait_for(" Command ");
+    t.text("app payr");
+    t.wait_for("application ");
+    t.keys(&["Enter"]);
+    t.wait_gone(" Command ");
+    let screen = t.screen();
+    assert!(line_with(&screen, "▶").contains("Payroll sync"), "{screen}");
+
+    // `o` orders the list, and the title says how.
+    t.keys(&["o"]);
+    t.wait_for("Applications (2) · by created");
+
+    // An unknown command says so, and the palette stays open.
+    t.keys(&[":"]);
+    t.wait_for(" Command ");
+    t.text("frobnicate");
+    t.keys(&["Enter"]);
+    t.wait_for("Unknown command :frobnicate");
+    t.keys(&["C-u"]);
+
+    // `:region uk` switches the tab.
+    t.text("region uk");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("No applications in UK yet");
+    assert!(screen.contains("[2 UK"), "{screen}");
+    t.keys(&["q"]);
+    t.wait_closed();
+}

@@ -9,10 +9,12 @@ use super::{
     ensure_visible, error, guard, info, makes_a_new_one, page, results, select, start_call, token,
 };
 use crate::clipboard::Kind;
-use crate::model::{Application, ClientSecret};
+use crate::model::{AppOrder, Application, ClientSecret};
 use crate::text::clock;
 use crate::tui::effect::Effect;
-use crate::tui::state::{AddFocus, AddForm, Browser, BrowserFocus, Input, Popup, ScopeGrid, State};
+use crate::tui::state::{
+    AddFocus, AddForm, Browser, BrowserFocus, Input, Palette, Popup, ScopeGrid, State,
+};
 
 /// What the status line says when a key needs a selected application.
 fn nothing_selected() -> String {
@@ -68,6 +70,8 @@ pub(super) fn on_key(
             }));
         }
         Action::Help => state.popup = Some(Popup::Help),
+        Action::Palette => state.popup = Some(Popup::Palette(Palette::default())),
+        Action::CycleOrder => set_order(state, state.order.next()),
         Action::RegionLog => super::audit::open(state, None, effects),
         Action::AppLog => match state.selected_app() {
             Some(app) => {
@@ -84,15 +88,7 @@ pub(super) fn on_key(
                 start_call(state, effects, Effect::Load { region });
             }
         }
-        Action::Browse => {
-            state.popup = Some(Popup::Browser(Browser {
-                scope: 0,
-                app: 0,
-                focus: BrowserFocus::Scopes,
-                matrix: false,
-                column: 0,
-            }))
-        }
+        Action::Browse => open_browser(state, false),
         Action::Rename
         | Action::EditScopes
         | Action::NewSecret
@@ -111,6 +107,24 @@ pub(super) fn on_key(
         // Bound elsewhere only.
         _ => state.dirty = false,
     }
+}
+
+/// Opens the scope browser, on its list or its matrix.
+pub(super) fn open_browser(state: &mut State, matrix: bool) {
+    state.popup = Some(Popup::Browser(Browser {
+        scope: 0,
+        app: 0,
+        focus: BrowserFocus::Scopes,
+        matrix,
+        column: 0,
+    }))
+}
+
+/// Orders the list by `order`, keeping the same application selected.
+pub(super) fn set_order(state: &mut State, order: AppOrder) {
+    state.order = order;
+    state.refilter(None);
+    ensure_visible(state);
 }
 
 /// Quits, unless that would lose a secret made in this session that was

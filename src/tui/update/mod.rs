@@ -15,7 +15,9 @@ mod edit;
 mod filter;
 mod help;
 mod main_screen;
+mod mouse;
 mod new_secret;
+mod palette;
 mod paste;
 mod quit;
 mod rename;
@@ -27,7 +29,7 @@ mod token;
 #[cfg(test)]
 mod tests;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::effect::Effect;
 use super::keys::{self, Action, Place};
@@ -63,7 +65,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             paste::on_paste(state, &text);
         }
-        Msg::Mouse(m) => on_mouse(state, m, &mut effects),
+        Msg::Mouse(m) => mouse::on_mouse(state, m, &mut effects),
         Msg::Resize(w, h) => {
             state.size = (w, h);
             ensure_visible(state);
@@ -175,6 +177,7 @@ fn on_popup_key(
         Popup::Browser(b) => browser::on_key(state, b, action),
         Popup::Token(panel) => token::on_key(state, panel, action, effects),
         Popup::Audit(log) => audit::on_key(state, log, action, effects),
+        Popup::Palette(p) => palette::on_key(state, p, pressed, effects),
     };
 }
 
@@ -193,48 +196,6 @@ fn on_tick(state: &mut State, effects: &mut Vec<Effect>) {
         // A countdown on screen moved on by a second (or a retiring secret's
         // ran out, and it leaves the screen).
         state.dirty = true;
-    }
-}
-
-fn on_mouse(state: &mut State, m: MouseEvent, effects: &mut Vec<Effect>) {
-    if state.popup.is_some() {
-        return;
-    }
-    match m.kind {
-        MouseEventKind::ScrollDown => {
-            select(state, state.list.selected as isize + 3);
-            state.dirty = true;
-        }
-        MouseEventKind::ScrollUp => {
-            select(state, state.list.selected as isize - 3);
-            state.dirty = true;
-        }
-        MouseEventKind::Down(MouseButton::Left) => {
-            if m.row == 0 {
-                let spans = layout::tab_spans(state, state.size.0);
-                if let Some(i) = spans
-                    .iter()
-                    .position(|&(a, b)| m.column >= a && m.column < b)
-                {
-                    main_screen::switch_region(state, i, effects);
-                    state.dirty = true;
-                }
-                return;
-            }
-            let rows = layout::list_first_row(state.size);
-            if m.column >= rows.x
-                && m.column < rows.x + rows.width
-                && m.row >= rows.y
-                && m.row < rows.y + rows.height
-            {
-                let i = state.list.offset + (m.row - rows.y) as usize;
-                if i < state.list.visible.len() {
-                    select(state, i as isize);
-                    state.dirty = true;
-                }
-            }
-        }
-        _ => {}
     }
 }
 

@@ -18,6 +18,11 @@ pub(super) fn on_paste(state: &mut State, text: &str) {
             insert_text(input, &line);
             *error = None;
         }
+        Some(Popup::Palette(p)) => {
+            insert_text(&mut p.input, &line);
+            p.selected = 0;
+            p.error = None;
+        }
         Some(Popup::NewSecret { name, .. }) => {
             let text =
                 format!("New secret cancelled by a paste; the secret of {name} is unchanged");

@@ -3,8 +3,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+use unicode_width::UnicodeWidthStr;
+
 use super::text::{fit, right};
 use super::theme::Theme;
+use crate::model::AppOrder;
 use crate::tui::state::State;
 
 /// The width of the last-used column: `never`, `59m`, `364d`.
@@ -29,13 +32,30 @@ fn draw_nothing_shown(state: &State, total: usize, frame: &mut Frame, inner: Rec
     frame.render_widget(text, inner);
 }
 
+/// `Applications (4)`, `Applications (2 of 4)`, with the order when it is
+/// not by name (`· by last used`); `Apps` when the list is too narrow.
+fn title(state: &State, total: usize, width: usize) -> String {
+    let count = if state.list.visible.len() == total {
+        total.to_string()
+    } else {
+        format!("{} of {total}", state.list.visible.len())
+    };
+    let order = if state.order == AppOrder::Name {
+        String::new()
+    } else {
+        format!(" · {}", state.order.words())
+    };
+    let full = format!(" Applications ({count}){order} ");
+    if full.width() + 2 <= width || order.is_empty() {
+        full
+    } else {
+        format!(" Apps ({count}){order} ")
+    }
+}
+
 pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     let total = state.apps().len();
-    let title = if state.list.visible.len() == total {
-        format!(" Applications ({total}) ")
-    } else {
-        format!(" Applications ({} of {total}) ", state.list.visible.len())
-    };
+    let title = title(state, total, area.width as usize);
     let mut block = Block::bordered().title(Span::styled(title, t.title()));
     if state.filter.editing || !state.filter.query.is_empty() {
         let cursor = if state.filter.editing { "█" } else { "" };

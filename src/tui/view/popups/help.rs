@@ -32,7 +32,15 @@ pub fn draw(window_secs: u64, frame: &mut Frame, area: Rect, t: Theme) {
         .unwrap_or(0)
         .max(NOTE_W)
         + 2;
-    let r = centered(body, want_w as u16, rows.len() as u16 + 3);
+    // The palette's commands, below the keys, when the screen has room for
+    // them all (at 80x24 the palette lists them itself).
+    let commands: Vec<(String, &str)> = crate::tui::palette::COMMANDS
+        .iter()
+        .map(|c| (c.usage(), c.help))
+        .collect();
+    let with_commands = rows.len() + commands.len() + 5 <= body.height as usize;
+    let extra = if with_commands { commands.len() + 2 } else { 0 };
+    let r = centered(body, want_w as u16, (rows.len() + extra) as u16 + 3);
     let block = dialog(frame, r, " Keys ", t);
     let inner = block.inner(r);
     frame.render_widget(block, r);
@@ -47,6 +55,19 @@ pub fn draw(window_secs: u64, frame: &mut Frame, area: Rect, t: Theme) {
             ])
         })
         .collect();
+    if with_commands {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            truncate("Commands: press :, type, Tab completes, Enter runs", w),
+            t.bold(),
+        )));
+        lines.extend(commands.iter().map(|(usage, what)| {
+            Line::from(vec![
+                Span::styled(fit(usage, KEYS_W), t.key()),
+                Span::raw(truncate(what, desc_w)),
+            ])
+        }));
+    }
     // The blank line before the note goes first when the screen is short.
     if lines.len() + 2 <= inner.height as usize {
         lines.push(Line::from(""));

@@ -6,6 +6,7 @@ mod audit;
 mod browser;
 mod confirm;
 mod help;
+mod palette;
 mod quit;
 mod scopes;
 mod secret;
@@ -43,6 +44,7 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
         Popup::Browser(b) => browser::draw(state, b, frame, area, t),
         Popup::Token(p) => token::draw(state, p, frame, area, t),
         Popup::Audit(log) => audit::draw(log, frame, area, t),
+        Popup::Palette(p) => palette::draw(state, p, frame, area, t),
     }
 }
 
