@@ -32,6 +32,7 @@ mod serve_logs;
 mod server_admin;
 mod server_audit;
 mod server_connections;
+mod server_metrics;
 mod server_oauth;
 mod server_proxy;
 mod server_ready;
