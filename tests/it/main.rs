@@ -39,5 +39,6 @@ mod server_ready;
 mod server_rotation;
 mod server_throttle;
 mod server_tls;
+mod systemd_unit;
 mod token_cli;
 mod tui_tmux;
