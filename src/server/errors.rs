@@ -132,6 +132,7 @@ impl From<RegistryError> for ApiError {
                     "the server cannot reach its store right now; try again shortly",
                 );
                 reply.retry_after = Some(UNAVAILABLE_RETRY_AFTER_SECS);
+                reply.store = true;
                 return reply;
             }
             RegistryError::Storage { .. } => {
