@@ -172,9 +172,18 @@ pub enum Command {
         /// certificate first); SIGHUP reloads it and the key
         #[arg(long, value_name = "FILE", requires = "tls_key")]
         tls_cert: Option<PathBuf>,
-        /// The PEM private key of --tls-cert
+        /// The PEM private key of --tls-cert (mode 0600: a key file group or
+        /// others can read is refused)
         #[arg(long, value_name = "FILE", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Serve Prometheus metrics at /metrics on this address, a listener
+        /// of its own (keep it off the public network)
+        #[arg(long, value_name = "ADDR")]
+        metrics_listen: Option<std::net::SocketAddr>,
+        /// The log's format: text for people, json for log shippers (one
+        /// JSON object per line)
+        #[arg(long, value_enum, default_value_t = serve::LogFormat::Text)]
+        log_format: serve::LogFormat,
     },
     /// Check the data dir, the config, each region's backend and the way a
     /// copy would take here; say what to change
@@ -462,6 +471,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             trusted_proxy,
             tls_cert,
             tls_key,
+            metrics_listen,
+            log_format,
         }) => runtime.block_on(serve::run(
             &ctx,
             &region,
@@ -469,7 +480,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 listen,
                 issuer,
                 log_requests,
-                trusted_proxies: crate::server::proxy::TrustedProxies::new(trusted_proxy),
+                log_format,
+                metrics_listen,
+                // The command line's list replaces the config file's.
+                trusted_proxies: crate::server::proxy::TrustedProxies::new(
+                    if trusted_proxy.is_empty() {
+                        ctx.config.trusted_proxies.clone()
+                    } else {
+                        trusted_proxy
+                    },
+                ),
                 tls: tls_cert
                     .zip(tls_key)
                     .map(|(cert, key)| crate::server::tls::TlsFiles { cert, key }),

@@ -9,8 +9,19 @@ use crate::config::Backend;
 use crate::model::Region;
 use crate::server::log_buffer::{FlushGuard, LogBuffer};
 use crate::server::{Server, shutdown_signal};
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 
 use super::Context;
+
+/// `--log-format`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people.
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
 
 /// What `keyward serve` was given besides the region.
 pub struct ServeArgs {
@@ -18,6 +29,9 @@ pub struct ServeArgs {
     pub issuer: Option<String>,
     /// A line per request, token and refusal (`--log-requests`).
     pub log_requests: bool,
+    pub log_format: LogFormat,
+    /// Where to serve `/metrics` (`--metrics-listen`).
+    pub metrics_listen: Option<SocketAddr>,
     /// Peers whose forwarding headers count (`--trusted-proxy`).
     pub trusted_proxies: crate::server::proxy::TrustedProxies,
     /// Serve HTTPS with these (`--tls-cert`, `--tls-key`).
@@ -29,10 +43,12 @@ pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Res
         listen,
         issuer,
         log_requests,
+        log_format,
+        metrics_listen,
         trusted_proxies,
         tls,
     } = args;
-    let _log_guard = init_logging(log_requests);
+    let _log_guard = init_logging(log_requests, log_format);
     let rc = ctx.region_config(region)?;
     if let Backend::Remote(_) = rc.backend {
         anyhow::bail!(
@@ -46,7 +62,7 @@ pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Res
     // reached, its schema is newer than this build, or this data dir's
     // secret.key is not the region's.
     registry.fingerprint().await?;
-    let server = Server::bind_tls(
+    let mut server = Server::bind_tls(
         listen,
         issuer,
         &ctx.paths.data_dir,
@@ -62,6 +78,9 @@ pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Res
     .with_publish_delay(ctx.config.signing_key_publish_delay)
     .with_request_log(ctx.config.request_log)
     .with_trusted_proxies(trusted_proxies);
+    if let Some(metrics_listen) = metrics_listen {
+        server = server.with_metrics(metrics_listen).await?;
+    }
     let addr = server.local_addr()?;
     let scheme = if server.is_tls() { "https" } else { "http" };
     tracing::info!(%region, %addr, issuer = server.issuer(), "keyward serve listening");
@@ -69,7 +88,12 @@ pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Res
     // Best effort: the server is what matters, and nothing secret is lost
     // if nobody reads this line.
     let mut out = super::output::Stdout::new();
-    if let Err(e) = writeln!(out, "listening on {scheme}://{addr}").and_then(|()| out.finish()) {
+    let mut said = format!("listening on {scheme}://{addr}\n");
+    if let Some(metrics) = server.metrics_addr() {
+        tracing::info!(addr = %metrics, "serving metrics at /metrics");
+        said.push_str(&format!("metrics on http://{metrics}/metrics\n"));
+    }
+    if let Err(e) = out.write_all(said.as_bytes()).and_then(|()| out.finish()) {
         tracing::warn!(error = %e, "could not print the listening address");
     }
     server.run(shutdown_signal()).await?;
@@ -87,7 +111,11 @@ pub async fn run(ctx: &Context, region: &Region, args: ServeArgs) -> anyhow::Res
 /// busy server pays no wake-up per line. Nothing is dropped, and the guard
 /// writes what is left when dropped. Without a thread to write, logs go
 /// straight to standard error.
-fn init_logging(log_requests: bool) -> Option<FlushGuard<std::io::Stderr>> {
+///
+/// `LogFormat::Json` writes one JSON object per line: `timestamp`, `level`,
+/// `target`, the event's fields at the top level (`message` among them), and
+/// `span` with the request's `request_id` for lines made inside a request.
+fn init_logging(log_requests: bool, format: LogFormat) -> Option<FlushGuard<std::io::Stderr>> {
     let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     if log_requests {
@@ -100,17 +128,21 @@ fn init_logging(log_requests: bool) -> Option<FlushGuard<std::io::Stderr>> {
     // plain lines (and formatting them is cheaper on the token path).
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let (writer, guard) = match LogBuffer::new(std::io::stderr()) {
+        Ok((writer, guard)) => (BoxMakeWriter::new(writer), Some(guard)),
+        Err(_) => (BoxMakeWriter::new(std::io::stderr), None),
+    };
     let builder = tracing_subscriber::fmt()
-        .with_ansi(colour)
-        .with_env_filter(filter);
-    match LogBuffer::new(std::io::stderr()) {
-        Ok((writer, guard)) => {
-            let _ = builder.with_writer(writer).try_init();
-            Some(guard)
-        }
-        Err(_) => {
-            let _ = builder.with_writer(std::io::stderr).try_init();
-            None
-        }
-    }
+        .with_env_filter(filter)
+        .with_writer(writer);
+    let _ = match format {
+        LogFormat::Text => builder.with_ansi(colour).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
+    guard
 }

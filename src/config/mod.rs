@@ -14,8 +14,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use settings::{
-    ClipboardMode, ClipboardSettings, ConnectionSettings, DEFAULT_CLEAR_AFTER,
-    MAX_CONNECTIONS_LIMIT, RequestLogSettings, ThrottleSettings,
+    BadCidr, ClipboardMode, ClipboardSettings, ConnectionSettings, DEFAULT_CLEAR_AFTER,
+    MAX_CONNECTIONS_LIMIT, RequestLogSettings, ThrottleSettings, parse_cidr,
 };
 
 use crate::catalog::line_column;
@@ -166,6 +166,9 @@ pub struct Config {
     /// How long a new token-signing key is published before it signs
     /// (`signing_key_publish_delay_seconds`; see `oauth::ring`).
     pub signing_key_publish_delay: Duration,
+    /// The proxies `keyward serve` trusts (`trusted_proxy`), used when the
+    /// command line names none with `--trusted-proxy`.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// How often `keyward serve` writes what it noted of secret usage, unless
@@ -190,6 +193,7 @@ impl Default for Config {
             usage_flush: Some(DEFAULT_USAGE_FLUSH),
             request_log: RequestLogSettings::default(),
             signing_key_publish_delay: crate::oauth::ring::DEFAULT_PUBLISH_DELAY,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -211,8 +215,17 @@ struct RawConfig {
     usage_flush_seconds: Option<u64>,
     log_summary_seconds: Option<u64>,
     signing_key_publish_delay_seconds: Option<u64>,
+    trusted_proxy: Option<OneOrMany>,
     #[serde(default)]
     region: Vec<RawRegion>,
+}
+
+/// A key that takes one string or a list of them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Deserialize)]
@@ -482,6 +495,7 @@ impl Config {
         config.apply_numbers(&raw, &source)?;
         config.apply_rotation(&raw, &source)?;
         config.apply_switches(&raw);
+        config.apply_trusted_proxies(&raw, &source)?;
         if !raw.region.is_empty() {
             config.regions = parse_regions(raw.region, &source)?;
         }
@@ -585,6 +599,31 @@ impl Config {
             }
             self.usage_flush = (secs > 0).then(|| Duration::from_secs(secs));
         }
+        Ok(())
+    }
+
+    /// `trusted_proxy = ["10.0.0.0/8", …]` (or one string): each must be a
+    /// CIDR or an address, as for `--trusted-proxy`.
+    fn apply_trusted_proxies(
+        &mut self,
+        raw: &RawConfig,
+        source: &Source,
+    ) -> Result<(), ConfigError> {
+        let texts: &[String] = match &raw.trusted_proxy {
+            None => return Ok(()),
+            Some(OneOrMany::One(one)) => std::slice::from_ref(one),
+            Some(OneOrMany::Many(many)) => many,
+        };
+        self.trusted_proxies = texts
+            .iter()
+            .map(|text| {
+                parse_cidr(text).map_err(|e| {
+                    source.semantic(format!(
+                        "trusted_proxy: {e} (list the CIDRs of the proxies in front of keyward serve)"
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(())
     }
 
@@ -891,6 +930,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("1 to 86400"), "{e}");
+    }
+
+    #[test]
+    fn trusted_proxies_from_file_and_bad_cidrs_name_the_key() {
+        let c = Config::parse("trusted_proxy = [\"10.0.0.0/8\", \"fd00::1\"]\n", "c.toml").unwrap();
+        assert_eq!(
+            c.trusted_proxies,
+            vec![
+                "10.0.0.0/8".parse::<ipnet::IpNet>().unwrap(),
+                "fd00::1/128".parse().unwrap()
+            ]
+        );
+        let one = Config::parse("trusted_proxy = \"192.0.2.7\"\n", "c.toml").unwrap();
+        assert_eq!(
+            one.trusted_proxies,
+            vec!["192.0.2.7/32".parse::<ipnet::IpNet>().unwrap()]
+        );
+        assert!(Config::default().trusted_proxies.is_empty());
+        let err = Config::parse(
+            "trusted_proxy = [\"10.0.0.0/8\", \"10.0.0.0/33\"]\n",
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("c.toml")
+                && err.contains("trusted_proxy: '10.0.0.0/33' is not an address or a CIDR"),
+            "{err}"
+        );
     }
 
     #[test]

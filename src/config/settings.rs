@@ -3,7 +3,11 @@
 //! beside the parser that fills them, and `clipboard` and `server` take them
 //! from here, so `config` depends on neither.
 
+use std::net::IpAddr;
+use std::str::FromStr;
 use std::time::Duration;
+
+use ipnet::IpNet;
 
 use serde::Deserialize;
 
@@ -112,4 +116,17 @@ impl Default for RequestLogSettings {
             summary_every: Duration::from_secs(10),
         }
     }
+}
+
+/// A CIDR that could not be read (`--trusted-proxy`, `trusted_proxy`).
+#[derive(Debug, thiserror::Error)]
+#[error("'{0}' is not an address or a CIDR such as 10.0.0.0/8 or fd00::/8")]
+pub struct BadCidr(String);
+
+/// Parses `10.0.0.0/8`, `fd00::/8`, or a single address.
+pub fn parse_cidr(s: &str) -> Result<IpNet, BadCidr> {
+    let s = s.trim();
+    IpNet::from_str(s)
+        .or_else(|_| IpAddr::from_str(s).map(IpNet::from))
+        .map_err(|_| BadCidr(crate::text::printable_truncated(s, 60)))
 }

@@ -249,6 +249,26 @@ pub trait Registry: Send + Sync {
     async fn fingerprint(&self) -> Result<Option<String>> {
         Ok(None)
     }
+
+    /// How often the token path's cache of credentials answered
+    /// ([`Registry::authenticate`] and its kin) without reading the store,
+    /// and how often it had to read, since the store was opened. Read at each
+    /// scrape of `keyward serve --metrics-listen`, so it must be cheap: a
+    /// store keeps two monotonic counters (atomics) and returns them. `None`:
+    /// this registry has no such cache.
+    fn auth_cache_counts(&self) -> Option<AuthCacheCounts> {
+        None
+    }
+}
+
+/// What [`Registry::auth_cache_counts`] returns: counts that only grow, for
+/// the whole store behind the registry (every region it holds).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AuthCacheCounts {
+    /// Lookups answered from the cache.
+    pub hits: u64,
+    /// Lookups that read the store (nothing cached, or the cache was stale).
+    pub misses: u64,
 }
 
 /// The actor for a change made on this machine through `via`: the OS user

@@ -72,6 +72,7 @@ fn unauthorized(error: &'static str, description: &str) -> ApiError {
         description: description.to_owned(),
         www_authenticate: Some(challenge),
         retry_after: None,
+        store: false,
     }
 }
 
@@ -168,6 +169,7 @@ async fn check_admin(
                         r#"Bearer realm="keyward", error="insufficient_scope", scope="keyward:admin""#,
                     ),
                     retry_after: None,
+                    store: false,
                 },
                 who,
             ));

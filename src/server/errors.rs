@@ -34,6 +34,8 @@ pub struct ApiError {
     pub www_authenticate: Option<&'static str>,
     /// Seconds for `Retry-After` (429, 503).
     pub retry_after: Option<u64>,
+    /// The store failed (counted by the metrics as a store error).
+    pub store: bool,
 }
 
 impl ApiError {
@@ -44,6 +46,7 @@ impl ApiError {
             description: description.into(),
             www_authenticate: None,
             retry_after: None,
+            store: false,
         }
     }
 
@@ -59,6 +62,12 @@ impl IntoResponse for ApiError {
             "error_description": self.description,
         });
         let mut response = (self.status, Json(body)).into_response();
+        // For the metrics: the code and whether the store failed, without
+        // parsing the body back.
+        response.extensions_mut().insert(super::metrics::Failure {
+            code: self.error,
+            store: self.store,
+        });
         let headers = response.headers_mut();
         if let Some(secs) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
@@ -91,6 +100,7 @@ impl From<OAuthError> for ApiError {
             www_authenticate: (status == StatusCode::UNAUTHORIZED && e.challenge)
                 .then_some(r#"Basic realm="keyward", charset="UTF-8""#),
             retry_after: None,
+            store: false,
         }
     }
 }
@@ -122,6 +132,7 @@ impl From<RegistryError> for ApiError {
                     "the server cannot reach its store right now; try again shortly",
                 );
                 reply.retry_after = Some(UNAVAILABLE_RETRY_AFTER_SECS);
+                reply.store = true;
                 return reply;
             }
             RegistryError::KeysElsewhere { .. } => (StatusCode::BAD_REQUEST, "invalid_request"),
@@ -129,11 +140,14 @@ impl From<RegistryError> for ApiError {
             RegistryError::Storage { .. } => {
                 // The message names files on the server: log it, tell the client less.
                 tracing::error!(error = %e, "storage error");
-                return ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "server_error",
-                    "the server could not reach its store; see the server's log",
-                );
+                return ApiError {
+                    store: true,
+                    ..ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "server_error",
+                        "the server could not reach its store; see the server's log",
+                    )
+                };
             }
         };
         ApiError::new(status, error, e.to_string())

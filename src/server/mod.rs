@@ -6,6 +6,9 @@
 //! - `GET /healthz` (liveness), `GET /readyz` (the store answers; `ready.rs`),
 //!   `GET /openapi.json`.
 //!
+//! With `--metrics-listen`, Prometheus metrics on a listener of their own
+//! (`metrics.rs`). Every reply carries an `X-Request-Id` (`request_id.rs`).
+//!
 //! Every request goes to the registry, so a reset or delete made by another
 //! process on the same data dir takes effect on the very next request. The
 //! region's signing keys are re-read every `oauth::ring::RELOAD_EVERY`, so a
@@ -16,9 +19,11 @@ mod admin_audit;
 pub mod connections;
 mod errors;
 pub mod log_buffer;
+pub mod metrics;
 pub mod openapi;
 pub mod proxy;
 pub mod ready;
+pub mod request_id;
 pub mod request_log;
 pub mod security_events;
 pub mod throttle;
@@ -73,6 +78,9 @@ pub struct AppState {
     pub trusted_proxies: proxy::TrustedProxies,
     /// `Cache-Control` of the JWKS and the metadata, from the publish delay.
     pub public_cache: axum::http::HeaderValue,
+    /// Counters for `/metrics`; `None` without `--metrics-listen`, and then
+    /// nothing is counted.
+    pub metrics: Option<Arc<metrics::Metrics>>,
 }
 
 /// `public, max-age=N` for a publish delay (see `oauth::ring::cache_max_age`).
@@ -95,6 +103,8 @@ pub struct Server {
     tls: Option<Arc<tls::Tls>>,
     /// Whether the registry keeps the signing keys, so they are re-read.
     reload_keys: bool,
+    /// Where `/metrics` is served (`--metrics-listen`), bound already.
+    metrics_listener: Option<tokio::net::TcpListener>,
 }
 
 impl Server {
@@ -150,7 +160,9 @@ impl Server {
             usage_every: Some(usage::DEFAULT_FLUSH_EVERY),
             tls,
             reload_keys,
+            metrics_listener: None,
             state: Arc::new(AppState {
+                metrics: None,
                 usage: Some(Arc::new(usage::UsageRecorder::default())),
                 rotation_grace: crate::model::DEFAULT_ROTATION_GRACE,
                 readiness: ready::Readiness::default(),
@@ -236,6 +248,28 @@ impl Server {
         self
     }
 
+    /// Serves Prometheus metrics at `/metrics` on `listen`, a listener of
+    /// its own (see `metrics.rs`); binds it now, so a busy address fails
+    /// before serving starts.
+    pub async fn with_metrics(mut self, listen: SocketAddr) -> anyhow::Result<Self> {
+        let listener = metrics::bind(listen).await?;
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.metrics = Some(Arc::new(metrics::Metrics::new(
+                &state.region,
+                state.registry.clone(),
+            )));
+            self.metrics_listener = Some(listener);
+        }
+        Ok(self)
+    }
+
+    /// Where `/metrics` is served, if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
     /// The grace of a rotation that names none.
     pub fn with_rotation_grace(mut self, grace: chrono::Duration) -> Self {
         if let Some(state) = Arc::get_mut(&mut self.state) {
@@ -283,6 +317,14 @@ impl Server {
         let key_reloads = self
             .reload_keys
             .then(|| tokio::spawn(reload_keys_every_period(state.clone())));
+        let metrics = match (self.metrics_listener, &state.metrics) {
+            (Some(listener), Some(m)) => Some(tokio::spawn(metrics::serve(
+                listener,
+                m.clone(),
+                std::future::pending(),
+            ))),
+            _ => None,
+        };
         let reloads = match &self.tls {
             // Made here, before serving: from now on a SIGHUP reloads.
             Some(tls) => Some(tokio::spawn(tls::reload_on_hangup(
@@ -301,6 +343,10 @@ impl Server {
         .await;
         if let Some(reloads) = reloads {
             reloads.abort();
+        }
+        // A scrape in flight is cut: the process is going away.
+        if let Some(metrics) = metrics {
+            metrics.abort();
         }
         // The last uses are written on the way out; a killed server loses
         // only what it noted since the last write.
@@ -403,24 +449,44 @@ async fn healthz(State(_): State<SharedState>) -> impl IntoResponse {
     "ok\n"
 }
 
-/// Counts every request for the log's summary (see `request_log.rs`). A line
-/// per request (method, path, status, time) only when per-request lines are
-/// on, and for server errors within their budget. Never the query, which a
-/// careless client could fill with credentials; no headers, no bodies.
+/// Counts every request for the log's summary (see `request_log.rs`) and the
+/// metrics (`metrics.rs`), and gives it its request ID (`request_id.rs`),
+/// returned in `X-Request-Id`. A line per request (method, path, status,
+/// time, request ID) only when per-request lines are on, and for server
+/// errors within their budget; the request's other lines carry its ID
+/// through a span, also only when per-request lines are on. Never the query,
+/// which a careless client could fill with credentials; no headers, no bodies.
 async fn access_log(State(state): State<SharedState>, req: Request, next: Next) -> Response {
+    use tracing::Instrument as _;
     let started = Instant::now();
     let method = req.method().clone();
     // A cheap clone (shared bytes); the printable path is only built when the
     // line is logged.
     let uri = req.uri().clone();
-    let response = next.run(req).await;
+    let request_id = match req.extensions().get::<request_id::Forwarded>() {
+        Some(request_id::Forwarded(id)) => id.clone(),
+        None => request_id::generate(),
+    };
+    // Both checked by `request_id`: plain ASCII.
+    let id = request_id.to_str().unwrap_or("-");
+    let span =
+        tracing::debug_span!(target: request_log::REQUESTS_TARGET, "request", request_id = id);
+    let mut response = next.run(req).instrument(span).await;
     let status = response.status().as_u16();
-    let micros = started.elapsed().as_micros() as u64;
-    let path = || crate::text::printable_truncated(uri.path(), 120);
-    tracing::debug!(target: request_log::REQUESTS_TARGET, %method, path = %path(), status, micros, "request");
-    if state.request_log.request_done(status) {
-        tracing::warn!(%method, path = %path(), status, micros, "request failed on the server's side");
+    let took = started.elapsed();
+    let micros = took.as_micros() as u64;
+    if let Some(m) = &state.metrics {
+        let failure = response.extensions().get::<metrics::Failure>().copied();
+        m.record(metrics::Endpoint::of(uri.path()), status, failure, took);
     }
+    let path = || crate::text::printable_truncated(uri.path(), 120);
+    tracing::debug!(target: request_log::REQUESTS_TARGET, %method, path = %path(), status, micros, request_id = id, "request");
+    if state.request_log.request_done(status) {
+        tracing::warn!(%method, path = %path(), status, micros, request_id = id, "request failed on the server's side");
+    }
+    response
+        .headers_mut()
+        .insert(request_id::HEADER, request_id.clone());
     response
 }
 

@@ -32,10 +32,7 @@ use super::SharedState;
 /// The most chain entries read: a longer chain is a client padding it.
 const MAX_HOPS: usize = 32;
 
-/// A CIDR that could not be read.
-#[derive(Debug, thiserror::Error)]
-#[error("'{0}' is not an address or a CIDR such as 10.0.0.0/8 or fd00::/8")]
-pub struct BadCidr(String);
+pub use crate::config::BadCidr;
 
 /// The proxies whose forwarding headers count.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -49,18 +46,17 @@ impl TrustedProxies {
     }
 
     /// Parses `10.0.0.0/8`, `fd00::/8`, or a single address.
+    /// The config file's `trusted_proxy` is read by the same function.
     pub fn parse_cidr(s: &str) -> Result<IpNet, BadCidr> {
-        let s = s.trim();
-        IpNet::from_str(s)
-            .or_else(|_| IpAddr::from_str(s).map(IpNet::from))
-            .map_err(|_| BadCidr(crate::text::printable_truncated(s, 60)))
+        crate::config::parse_cidr(s)
     }
 
     pub fn is_empty(&self) -> bool {
         self.nets.is_empty()
     }
 
-    fn trusts(&self, addr: IpAddr) -> bool {
+    /// Whether `addr` is one of the trusted proxies.
+    pub fn trusts(&self, addr: IpAddr) -> bool {
         let addr = addr.to_canonical();
         self.nets.iter().any(|n| n.contains(&addr))
     }
@@ -137,6 +133,14 @@ pub(super) async fn real_client(
         if client != peer.ip() {
             req.extensions_mut()
                 .insert(ConnectInfo(SocketAddr::new(client, 0)));
+        }
+        // The proxy's request ID, when it is the proxy's (see `request_id.rs`).
+        if state.trusted_proxies.trusts(peer.ip())
+            && let Some(id) = req.headers().get(super::request_id::HEADER)
+            && super::request_id::acceptable(id)
+        {
+            let forwarded = super::request_id::Forwarded(id.clone());
+            req.extensions_mut().insert(forwarded);
         }
     }
     next.run(req).await

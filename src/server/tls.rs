@@ -10,6 +10,9 @@
 //!   line, and the old pair stays in use.
 //!
 //! Errors name the files, never their contents: the key file is a secret.
+//! A key file that group or others can read or write is refused, at start
+//! and on reload, like the data dir's key files (`fs.rs`): whoever could read
+//! it may hold a copy, so tightening the mode quietly would hide that.
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -32,6 +35,9 @@ pub enum TlsError {
     Certificate { path: String, message: String },
     #[error("cannot read a PEM private key from {path}: {message}")]
     Key { path: String, message: String },
+    /// The key file is open to group or others (see `fs::ExposedError`).
+    #[error("{0}")]
+    KeyExposed(String),
     #[error("the certificate in {cert} and the key in {key} cannot be used together: {message}")]
     Pair {
         cert: String,
@@ -55,6 +61,7 @@ pub fn load(files: &TlsFiles) -> Result<Arc<ServerConfig>, TlsError> {
     if chain.is_empty() {
         return Err(cert_error("it holds no certificate".to_owned()));
     }
+    refuse_exposed_key(files, &key_path)?;
     // The error of a key file never quotes it.
     let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| TlsError::Key {
         path: key_path.clone(),
@@ -74,6 +81,20 @@ pub fn load(files: &TlsFiles) -> Result<Arc<ServerConfig>, TlsError> {
         .map_err(pair)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// What to do about a TLS key others could read.
+const KEY_ADVICE: &str =
+    "Anyone who could read it may hold a copy: if in doubt, make a new key and certificate. ";
+
+/// Fails when group or others may read or write the key file, before it is read.
+fn refuse_exposed_key(files: &TlsFiles, key_path: &str) -> Result<(), TlsError> {
+    let meta = std::fs::metadata(&files.key).map_err(|e| TlsError::Key {
+        path: key_path.to_owned(),
+        message: e.to_string(),
+    })?;
+    crate::fs::refuse_exposed(&files.key, &meta, "the TLS key file", KEY_ADVICE)
+        .map_err(|e| TlsError::KeyExposed(e.to_string()))
 }
 
 /// What went wrong reading a PEM key, in words that quote none of it.

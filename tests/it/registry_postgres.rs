@@ -163,6 +163,11 @@ async fn the_token_path_keeps_answers_until_any_change_is_heard() {
     })
     .await;
     assert!(warm, "the token path never answered from memory");
+    // The same counts through the trait, as `keyward serve`'s metrics read them.
+    let through_trait = (&r as &dyn Registry)
+        .auth_cache_counts()
+        .map(|c| (c.hits, c.misses));
+    assert_eq!(through_trait, Some(r.auth_cache_counts()));
     execute(
         &url_text,
         &format!("DELETE FROM keyward.applications WHERE client_id = '{id}'"),

@@ -18,6 +18,8 @@ const LOG_BOUND: u64 = 64 * 1024;
 struct Serving {
     child: Child,
     url: String,
+    /// `http://ADDR/metrics` with `--metrics-listen`.
+    metrics: Option<String>,
     log: PathBuf,
 }
 
@@ -37,15 +39,26 @@ impl Serving {
             .spawn()
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
-        let url = loop {
+        // Both lines come in one write.
+        let (url, metrics) = loop {
             let text = std::fs::read_to_string(&out).unwrap();
-            if let Some(url) = text.trim().strip_prefix("listening on ") {
-                break url.to_owned();
+            let said = |prefix: &str| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix(prefix))
+                    .map(str::to_owned)
+            };
+            if let Some(url) = said("listening on ") {
+                break (url, said("metrics on "));
             }
             assert!(Instant::now() < deadline, "the server did not start");
             std::thread::sleep(Duration::from_millis(20));
         };
-        Serving { child, url, log }
+        Serving {
+            child,
+            url,
+            metrics,
+            log,
+        }
     }
 
     fn log_text(&self) -> String {
@@ -234,4 +247,141 @@ async fn tokens_are_summarised_unless_each_is_asked_for() {
         assert!(log.contains("region us issued 20 tokens"), "{log}");
         assert!(!log.contains(&secret), "never the secret");
     }
+}
+
+/// `--log-format json`: every line of the log is one JSON object; each reply's
+/// `X-Request-Id` is the `request_id` of its request's lines (with
+/// `--log-requests`); a trusted proxy's own short ID is kept (the proxy comes
+/// from the config file's `trusted_proxy`), an odd one is replaced; and no
+/// secret or token reaches the log. The metrics port counts the same tokens.
+#[allow(clippy::too_many_lines)] // One scenario, checked line by line.
+#[tokio::test]
+async fn json_lines_carry_the_request_id_of_the_reply_and_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let (id, secret) = app(dir.path(), "Shipped");
+    let server = Serving::start(
+        dir.path(),
+        "trusted_proxy = [\"127.0.0.1/32\"]\n",
+        &[
+            "--log-format",
+            "json",
+            "--log-requests",
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ],
+    );
+    let http = reqwest::Client::new();
+    let token = |proxy_id: Option<&str>, secret: &str| {
+        let mut request = http
+            .post(format!("{}/oauth2/token", server.url))
+            .basic_auth(&id, Some(secret))
+            .form(&[("grant_type", "client_credentials")]);
+        if let Some(proxy_id) = proxy_id {
+            request = request.header("x-request-id", proxy_id);
+        }
+        request.send()
+    };
+    let reply = token(None, &secret).await.unwrap();
+    assert_eq!(reply.status(), 200);
+    let issued_id = reply.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body: Value = reply.json().await.unwrap();
+    let access_token = body["access_token"].as_str().unwrap().to_owned();
+    let reply = token(None, "not-the-secret").await.unwrap();
+    assert_eq!(reply.status(), 401);
+    let refused_id = reply.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_ne!(issued_id, refused_id);
+    let reply = token(Some("edge-7f3a9c"), &secret).await.unwrap();
+    assert_eq!(
+        reply.headers()["x-request-id"],
+        "edge-7f3a9c",
+        "the proxy's ID is kept"
+    );
+    let reply = token(Some("x\"}, {\"forged\": 1"), &secret).await.unwrap();
+    let replaced = reply.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(
+        replaced.len() == 16 && replaced.chars().all(|c| c.is_ascii_alphanumeric()),
+        "an odd ID is replaced: {replaced}"
+    );
+
+    let scrape = http
+        .get(server.metrics.clone().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        scrape
+            .lines()
+            .any(|l| l == r#"keyward_tokens_issued_total{region="us"} 3"#),
+        "{scrape}"
+    );
+
+    let log = server.stop();
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(lines.iter().all(Value::is_object), "{log}");
+    let request_line = |request_id: &str| {
+        lines
+            .iter()
+            .find(|l| l["message"] == "request" && l["request_id"] == request_id)
+            .unwrap_or_else(|| panic!("no request line for {request_id}: {log}"))
+    };
+    let issued = request_line(&issued_id);
+    assert_eq!(issued["path"], "/oauth2/token");
+    assert_eq!(issued["status"], 200);
+    assert_eq!(request_line(&refused_id)["status"], 401);
+    assert_eq!(request_line("edge-7f3a9c")["status"], 200);
+    assert_eq!(request_line(&replaced)["status"], 200);
+    // Lines made inside the request carry its ID in their span.
+    let token_line = lines
+        .iter()
+        .find(|l| l["message"] == "token issued" && l["span"]["request_id"] == issued_id.as_str())
+        .unwrap_or_else(|| panic!("no token line for {issued_id}: {log}"));
+    assert_eq!(token_line["client_id"], id.as_str());
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["span"]["request_id"] == refused_id.as_str()
+                && l["message"] == "client authentication refused"),
+        "{log}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["requests"] == 4 && l["tokens_issued"] == 3),
+        "the summary, as JSON fields: {log}"
+    );
+    assert!(!log.contains("forged"), "{log}");
+    // Never a secret, never a token (nor its signature).
+    let signature = access_token.rsplit('.').next().unwrap();
+    for leak in [secret.as_str(), "not-the-secret", &access_token, signature] {
+        assert!(!log.contains(leak), "{leak} in the log: {log}");
+    }
+}
+
+/// A `trusted_proxy` in the config that is not a CIDR stops the server at
+/// start, naming the key and the value.
+#[test]
+fn a_bad_trusted_proxy_in_the_config_is_refused_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "trusted_proxy = [\"10.0.0.0/8\", \"10.0.0.300\"]\n",
+    )
+    .unwrap();
+    let out = keyward(dir.path())
+        .args(["serve", "--region", "us", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("trusted_proxy: '10.0.0.300' is not an address or a CIDR"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "nothing was served");
 }

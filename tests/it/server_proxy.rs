@@ -175,3 +175,22 @@ fn a_bad_cidr_is_refused_at_start() {
         "{stderr}"
     );
 }
+
+/// A trusted proxy's short, plain `X-Request-Id` is the reply's; from any
+/// other peer the header is ignored and the server makes its own, so a
+/// client cannot choose what the log says about its request.
+#[tokio::test]
+async fn only_a_trusted_proxy_chooses_the_request_id() {
+    for (trusted, kept) in [(&["127.0.0.1"][..], true), (&[][..], false)] {
+        let r = start(trusted).await;
+        let reply = reqwest::Client::new()
+            .get(format!("{}/healthz", r.url))
+            .header("x-request-id", "lb-4f2a9c")
+            .send()
+            .await
+            .unwrap();
+        let id = reply.headers()["x-request-id"].to_str().unwrap();
+        assert_eq!(id == "lb-4f2a9c", kept, "{trusted:?}: {id}");
+        assert!(!id.is_empty());
+    }
+}

@@ -123,9 +123,12 @@ fn serve(dir: &Path) -> Serving {
     Serving { child, url, log }
 }
 
+/// The key file is made 0600, as `keyward serve` requires.
 fn write_pair(dir: &Path, chain: &str, key: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
     std::fs::write(dir.join("cert.pem"), chain).unwrap();
     std::fs::write(dir.join("key.pem"), key).unwrap();
+    std::fs::set_permissions(dir.join("key.pem"), std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
 fn client(ca: &Ca) -> reqwest::Client {
@@ -348,4 +351,47 @@ fn a_bad_pair_at_start_is_refused_and_names_the_files() {
         "{stderr}"
     );
     assert!(!stderr.contains("PRIVATE KEY"), "{stderr}");
+}
+
+/// A key file that group or others can read is refused before it is read,
+/// with its mode and the `chmod` to run, like the data dir's key files; at
+/// 0600 the same pair serves.
+#[test]
+fn a_key_file_others_can_read_is_refused_with_the_chmod_to_run() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let ca = Ca::new();
+    let (chain, key, _) = ca.leaf(7);
+    write_pair(dir, &chain, &key);
+    let key_file = dir.join("key.pem");
+    for mode in [0o640, 0o604] {
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = keyward(dir)
+            .args(["serve", "--region", "us", "--listen", "127.0.0.1:0"])
+            .arg("--tls-cert")
+            .arg(dir.join("cert.pem"))
+            .arg("--tls-key")
+            .arg(&key_file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{mode:o}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "the TLS key file {} has mode {mode:o}",
+                key_file.display()
+            )) && stderr.contains(&format!("chmod 600 {}", key_file.display())),
+            "{mode:o}: {stderr}"
+        );
+        assert!(!stderr.contains("PRIVATE KEY"), "{stderr}");
+        assert!(out.stdout.is_empty(), "nothing was served");
+    }
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let server = serve(dir);
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
 }

@@ -12,6 +12,7 @@
 //! one answer in the same time.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::model::{Application, ClientId, Region};
@@ -41,6 +42,10 @@ struct Entries {
 #[derive(Default)]
 pub struct AuthCache {
     entries: Mutex<Entries>,
+    /// Lookups answered here, and lookups that had to read the store; for
+    /// `Registry::auth_cache_counts` (metrics). Relaxed: counts, not order.
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 impl AuthCache {
@@ -51,8 +56,19 @@ impl AuthCache {
     }
 
     /// What was read about `id` at `generation`, if anything was. The outer
-    /// `None` means "not kept: read the store".
+    /// `None` means "not kept: read the store". Counts a hit or a miss.
     pub fn get(
+        &self,
+        generation: u64,
+        region: &Region,
+        id: &ClientId,
+    ) -> Option<Option<KnownClient>> {
+        let found = self.lookup(generation, region, id);
+        self.count(found.is_some());
+        found
+    }
+
+    fn lookup(
         &self,
         generation: u64,
         region: &Region,
@@ -63,6 +79,20 @@ impl AuthCache {
             return None;
         }
         entries.by_region.get(region)?.get(id).cloned()
+    }
+
+    /// Counts one lookup: answered here (`hit`) or by reading the store.
+    pub fn count(&self, hit: bool) {
+        let counter = if hit { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// (hits, misses) since the cache was made.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     /// Keeps what was read about `id` at `generation`. The caller has checked
@@ -141,6 +171,20 @@ mod tests {
         cache.put(4, &us, &a, Some(known("A")));
         assert!(cache.get(6, &us, &a).is_none());
         assert!(cache.get(4, &us, &a).is_none());
+    }
+
+    #[test]
+    fn hits_and_misses_are_counted() {
+        let cache = AuthCache::default();
+        let us = Region::new("us").unwrap();
+        let id = ClientId::generate();
+        assert!(cache.get(4, &us, &id).is_none());
+        cache.put(4, &us, &id, None);
+        assert!(cache.get(4, &us, &id).is_some());
+        assert!(cache.get(4, &us, &id).is_some());
+        assert!(cache.get(6, &us, &id).is_none(), "stale");
+        cache.count(false);
+        assert_eq!(cache.counts(), (2, 3));
     }
 
     #[test]

@@ -442,8 +442,15 @@ impl EmbeddedRegistry {
     fn known_client(&self, id: &ClientId) -> Result<Option<KnownClient>> {
         let inner = &*self.inner;
         let seen = inner.generation.stable();
-        if let Some(known) = seen.and_then(|g| inner.auth_cache.get(g, &self.region, id)) {
-            return Ok(known);
+        match seen {
+            Some(g) => {
+                // Counts a hit or a miss itself.
+                if let Some(known) = inner.auth_cache.get(g, &self.region, id) {
+                    return Ok(known);
+                }
+            }
+            // A write under way: the store is read, a miss.
+            None => inner.auth_cache.count(false),
         }
         let known =
             self.with_reader_inline(|conn, _, region| Ok(read_known_client(conn, region, id)?))?;
@@ -859,6 +866,13 @@ impl Registry for EmbeddedRegistry {
 
     fn catalog(&self) -> Option<Arc<Catalog>> {
         Some(self.inner.catalog.clone())
+    }
+
+    /// The token path's cache (`auth_cache.rs`), shared by every region of
+    /// this store.
+    fn auth_cache_counts(&self) -> Option<crate::registry::AuthCacheCounts> {
+        let (hits, misses) = self.inner.auth_cache.counts();
+        Some(crate::registry::AuthCacheCounts { hits, misses })
     }
 
     /// The count and the latest `updated_at` of the region's applications:

@@ -555,6 +555,13 @@ impl Registry for PostgresRegistry {
         &self.region
     }
 
+    /// The token path's cache (`known_client`), for metrics.
+    fn auth_cache_counts(&self) -> Option<crate::registry::AuthCacheCounts> {
+        // The inherent method of the same name.
+        let (hits, misses) = PostgresRegistry::auth_cache_counts(self);
+        Some(crate::registry::AuthCacheCounts { hits, misses })
+    }
+
     fn location(&self) -> String {
         self.inner.url.display()
     }
