@@ -45,7 +45,8 @@ fn copy_next_step(e: &CopyError) -> Option<String> {
         CopyError::NotEmpty { region, .. } => Some(format!(
             ". If the region there is an earlier copy, keep it (check it with `keyward apps list --region {region}` on a config that points at the database); to copy again, empty region {region} in the database first"
         )),
-        CopyError::AuditLogNotEmpty { region, .. } => Some(format!(
+        CopyError::AuditLogNotEmpty { region, .. }
+        | CopyError::SigningKeysPresent { region, .. } => Some(format!(
             ". Copy into a database where region {region} is new"
         )),
         CopyError::Registry(r) => registry_next_step(r),

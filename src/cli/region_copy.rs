@@ -198,7 +198,7 @@ fn print_summary(out: &mut Stdout, r: &CopyRecord<'_>, args: &CopyArgs) -> anyho
     let region = r.region;
     writeln!(
         out,
-        "Copied region {region} to {}: {} application{}, {} grant{}, {} previous secret{}, {} retiring secret{}, usage of {} secret{}, {} audit event{}.",
+        "Copied region {region} to {}: {} application{}, {} grant{}, {} previous secret{}, {} retiring secret{}, usage of {} secret{}, {} audit event{}, {} signing key{}.",
         r.to,
         c.applications,
         plural(c.applications),
@@ -212,6 +212,8 @@ fn print_summary(out: &mut Stdout, r: &CopyRecord<'_>, args: &CopyArgs) -> anyho
         plural(c.secret_usage),
         c.audit_events,
         plural(c.audit_events),
+        c.signing_keys,
+        plural(c.signing_keys),
     )?;
     writeln!(
         out,

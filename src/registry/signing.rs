@@ -17,9 +17,20 @@ use crate::oauth::sealing::KeySealer;
 use crate::oauth::{KeyError, SigningKeys};
 
 /// A key as a store keeps it: its times and its sealed private half.
+#[derive(Clone, PartialEq, Eq)]
 pub struct StoredKey {
     pub info: KeyInfo,
     pub sealed: Vec<u8>,
+}
+
+/// Sealed or not, a private key's bytes are never printed.
+impl std::fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredKey")
+            .field("info", &self.info)
+            .field("sealed", &"<redacted>")
+            .finish()
+    }
 }
 
 /// The ring of `stored`, each key decrypted and checked against its kid;

@@ -113,6 +113,11 @@ pub struct RegionSnapshot {
     /// The region's audit log, oldest first, and its prune checkpoint.
     pub audit_events: Vec<AuditEventRow>,
     pub audit_checkpoint: Option<AuditCheckpointRow>,
+    /// The region's token-signing keys, sealed under a key derived from the
+    /// same `secret.key` (and bound to the region and kid), so they open in
+    /// the target as they did here: tokens signed before the move keep
+    /// verifying, and the target signs with the same key.
+    pub signing_keys: Vec<crate::registry::signing::StoredKey>,
 }
 
 /// How many rows of each kind a copy wrote.
@@ -125,6 +130,7 @@ pub struct CopyReport {
     pub secret_usage: usize,
     pub app_usage: usize,
     pub audit_events: usize,
+    pub signing_keys: usize,
 }
 
 impl RegionSnapshot {
@@ -138,6 +144,7 @@ impl RegionSnapshot {
             secret_usage: self.secret_usage.len(),
             app_usage: self.app_usage.len(),
             audit_events: self.audit_events.len(),
+            signing_keys: self.signing_keys.len(),
         }
     }
 }
@@ -181,6 +188,10 @@ mod tests {
             app_usage: Vec::new(),
             audit_events: Vec::new(),
             audit_checkpoint: None,
+            signing_keys: vec![crate::registry::signing::StoredKey {
+                info: crate::oauth::ring::KeyInfo::first("k".into(), chrono::Utc::now()),
+                sealed: vec![0xab; 48],
+            }],
         };
         let shown = format!("{snapshot:?}");
         assert!(shown.contains("SecretHash(<redacted>)"), "{shown}");

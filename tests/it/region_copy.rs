@@ -565,3 +565,62 @@ async fn a_region_with_an_audit_log_in_the_database_is_refused() {
         "nothing was written"
     );
 }
+
+/// The region's signing keys go too: the database serves the same JWKS, and
+/// the key that signed before the move still signs after it.
+#[tokio::test]
+async fn the_signing_keys_move_with_the_region() {
+    let env = Env::new().await;
+    populate(&env);
+    // Keys are made on first use: a rotation makes the first and a second.
+    let rotated = env.embedded(&["keys", "rotate", "--region", "us", "--yes", "--json"]);
+    assert!(rotated.status.success(), "{}", text(&rotated));
+    let before = json(&env.embedded(&["keys", "list", "--region", "us", "--json"]));
+    assert_eq!(before.as_array().unwrap().len(), 2, "{before}");
+    let out = env.copy(true);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(json(&out)["copied"]["signing_keys"], 2, "{}", text(&out));
+    let after = json(&env.postgres(&["keys", "list", "--region", "us", "--json"]));
+    assert_eq!(before, after);
+    let (mut server, base) = env.serve_postgres();
+    let jwks: Value = reqwest::get(format!("{base}/.well-known/jwks.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut served: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    let mut listed: Vec<&str> = before
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    served.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(served, listed);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+/// A server that ran on the database before the copy made the region a key
+/// of its own: the copied keys cannot join it, so nothing is copied.
+#[tokio::test]
+async fn a_region_with_signing_keys_of_its_own_is_refused() {
+    let env = Env::new().await;
+    populate(&env);
+    let rotated = env.embedded(&["keys", "rotate", "--region", "us", "--yes"]);
+    assert!(rotated.status.success(), "{}", text(&rotated));
+    let listed = env.postgres(&["keys", "list", "--region", "us", "--json"]);
+    assert!(listed.status.success(), "{}", text(&listed));
+    let out = env.copy(false);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("signing key"), "{}", text(&out));
+    let apps = json(&env.postgres(&["apps", "list", "--json"]));
+    assert_eq!(apps.as_array().unwrap().len(), 0, "nothing was copied");
+}

@@ -180,6 +180,7 @@ impl EmbeddedRegistry {
                 app_usage: read_app_usage(&tx, region)?,
                 audit_events: read_audit_events(&tx, region)?,
                 audit_checkpoint: read_audit_checkpoint(&tx, region)?,
+                signing_keys: super::signing_keys::read(&tx, region)?,
             };
             tx.commit()?;
             Ok(snapshot)

@@ -48,6 +48,14 @@ pub enum CopyError {
         location: String,
         events: i64,
     },
+    #[error(
+        "region {region} in {location} already has {keys} token-signing key(s) (a server ran there before the copy), and the copied keys cannot join them; nothing was copied"
+    )]
+    SigningKeysPresent {
+        region: Region,
+        location: String,
+        keys: i64,
+    },
     #[error(transparent)]
     Registry(#[from] RegistryError),
 }
@@ -113,7 +121,13 @@ impl PostgresRegistry {
             })?;
             let tx = self.begin_write(&mut client).await?;
             self.claim_region(&tx, &ours).await?;
+            if !snapshot.signing_keys.is_empty() {
+                self.claim_signing_keys(&tx).await?;
+            }
             write_snapshot(&tx, snapshot, &mut progress).await?;
+            for key in &snapshot.signing_keys {
+                super::signing_keys::insert(&tx, &self.region, key).await?;
+            }
             self.commit_change(tx).await?;
             Ok(snapshot.counts())
         }
@@ -123,6 +137,26 @@ impl PostgresRegistry {
             Step::Db(DbError::Domain(d)) => d.into(),
             Step::Db(other) => storage_error(&self.inner.url, &describe(&other)).into(),
         })
+    }
+
+    /// Inside the write lock: refuses a region that has signing keys of its
+    /// own already, which the copied ones could not join (two rings).
+    async fn claim_signing_keys(&self, tx: &Transaction<'_>) -> Result<(), Step> {
+        let keys: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM keyward.signing_keys WHERE region = $1",
+                &[&self.region.as_str()],
+            )
+            .await?
+            .try_get(0)?;
+        if keys > 0 {
+            return Err(Step::Refused(CopyError::SigningKeysPresent {
+                region: self.region.clone(),
+                location: self.inner.url.display(),
+                keys,
+            }));
+        }
+        Ok(())
     }
 
     /// Inside the write lock: records this data dir's key for the region if
