@@ -242,7 +242,11 @@ const POLL: Duration = Duration::from_secs(10);
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod screenshots;
+#[cfg(test)]
 mod snapshots;
+#[cfg(test)]
+mod svg;
 
 #[cfg(test)]
 mod burst_tests {
