@@ -214,7 +214,7 @@ fn the_committed_screenshots_are_what_the_ui_draws() {
     }
     assert!(
         stale.is_empty(),
-        "{} no longer match the UI: run scripts/screenshots and commit the result",
+        "stale screenshots, not what the UI draws now: {}. Run scripts/screenshots and commit the result",
         stale.join(", ")
     );
 }
