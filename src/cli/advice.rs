@@ -75,7 +75,7 @@ fn registry_next_step(e: &RegistryError) -> Option<String> {
         | RegistryError::InvalidInput(_)
         | RegistryError::Storage { .. } => None,
         RegistryError::Unavailable { .. } => Some(
-            "check that the store is running and reachable (`keyward doctor` checks every region), then run the command again".to_owned(),
+            ": check that the store is running and reachable (`keyward doctor` checks every region), then run the command again".to_owned(),
         ),
     }
 }

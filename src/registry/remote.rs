@@ -235,6 +235,12 @@ impl RemoteRegistry {
             .map_err(|e| self.unreachable(e))?;
         let status = reply.status();
         let bytes = reply.bytes().await.map_err(|e| self.unreachable(e))?;
+        if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            return Err(RegistryError::Unavailable {
+                location: self.shown.clone(),
+                message: "the server cannot reach its own store right now".into(),
+            });
+        }
         if !status.is_success() {
             let e: ErrorReply = serde_json::from_slice(&bytes).unwrap_or_default();
             return Err(self.storage(format!(
@@ -336,6 +342,16 @@ impl RemoteRegistry {
                 region: self.region.clone(),
             },
             (StatusCode::BAD_REQUEST, _, _) => RegistryError::InvalidInput(description),
+            (
+                StatusCode::SERVICE_UNAVAILABLE
+                | StatusCode::BAD_GATEWAY
+                | StatusCode::GATEWAY_TIMEOUT,
+                _,
+                _,
+            ) => RegistryError::Unavailable {
+                location: self.shown.clone(),
+                message: format!("the server answered {}: {description}", status.as_u16()),
+            },
             (StatusCode::FORBIDDEN, _, _) => self.storage(format!(
                 "the admin client {} lacks the {ADMIN_SCOPE} scope on that server ({description})",
                 self.client_id

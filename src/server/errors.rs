@@ -25,6 +25,36 @@ pub async fn no_store(mut response: Response) -> Response {
 /// restart takes seconds, and clients should not wait longer than that.
 pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 1;
 
+/// At most one log line a second while the store is unavailable, however
+/// many requests fail: an outage must not fill the log disk.
+static UNAVAILABLE_LOG: OncePerSecond = OncePerSecond::new();
+
+/// Lets one event a second through and counts the rest.
+struct OncePerSecond {
+    second: std::sync::atomic::AtomicI64,
+    held_back: std::sync::atomic::AtomicU64,
+}
+
+impl OncePerSecond {
+    const fn new() -> Self {
+        OncePerSecond {
+            second: std::sync::atomic::AtomicI64::new(i64::MIN),
+            held_back: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// `Some(n)`: log now, `n` events were held back since the last line.
+    fn allow(&self) -> Option<u64> {
+        use std::sync::atomic::Ordering;
+        let now = chrono::Utc::now().timestamp();
+        if self.second.swap(now, Ordering::AcqRel) == now {
+            self.held_back.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        Some(self.held_back.swap(0, Ordering::Relaxed))
+    }
+}
+
 /// An error reply.
 #[derive(Debug)]
 pub struct ApiError {
@@ -124,8 +154,11 @@ impl From<RegistryError> for ApiError {
             RegistryError::NothingToRetire { .. } => (StatusCode::CONFLICT, "nothing_to_retire"),
             RegistryError::Unavailable { .. } => {
                 // Where the store is stays in the log; the client learns
-                // only to come back shortly.
-                tracing::warn!(error = %e, "store unavailable");
+                // only to come back shortly. Every request fails the same
+                // way during an outage: one line a second says so.
+                if let Some(more) = UNAVAILABLE_LOG.allow() {
+                    tracing::warn!(error = %e, refused_since_last_line = more, "store unavailable");
+                }
                 let mut reply = ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "temporarily_unavailable",
@@ -200,5 +233,23 @@ mod tests {
             e.description
         );
         assert!(!e.description.contains("keyward "), "{}", e.description);
+    }
+}
+
+#[cfg(test)]
+mod once_per_second_tests {
+    use super::OncePerSecond;
+
+    #[test]
+    fn a_burst_in_one_second_gives_one_line() {
+        let limit = OncePerSecond::new();
+        let mut lines = 0;
+        for _ in 0..1000 {
+            if limit.allow().is_some() {
+                lines += 1;
+            }
+        }
+        // The loop may straddle a second's edge: two lines at most.
+        assert!((1..=2).contains(&lines), "{lines}");
     }
 }

@@ -213,12 +213,25 @@ fn read_burst(first: Event) -> std::io::Result<Vec<Event>> {
 
 /// The messages of one burst: its first key starts a new input burst, the
 /// keys after it are marked as its own, so they never confirm a dialog it
-/// opened.
+/// opened. A click that is not the burst's first event is dropped for the
+/// same reason (a click read together with the `q` that opened the quit
+/// dialog must not answer it); the wheel stays, as it answers nothing.
 fn burst_msgs(events: Vec<Event>) -> Vec<Msg> {
+    use crossterm::event::MouseEventKind;
     let mut first_key = true;
     events
         .into_iter()
-        .filter_map(|ev| match ev {
+        .enumerate()
+        .filter_map(|(i, ev)| match ev {
+            Event::Mouse(m)
+                if i > 0
+                    && matches!(
+                        m.kind,
+                        MouseEventKind::Down(_) | MouseEventKind::Up(_) | MouseEventKind::Drag(_)
+                    ) =>
+            {
+                None
+            }
             Event::Key(k) if k.kind != KeyEventKind::Release => {
                 let msg = if first_key {
                     Msg::Key(k)
@@ -275,5 +288,39 @@ mod burst_tests {
             })
             .collect();
         assert_eq!(kinds, ["key", "paste", "burst", "resize", "burst"]);
+    }
+}
+
+#[cfg(test)]
+mod click_burst_tests {
+    use super::*;
+    use crossterm::event::{
+        KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+    };
+
+    fn click(kind: MouseEventKind) -> Event {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: 10,
+            row: 10,
+            modifiers: KeyModifiers::NONE,
+        })
+    }
+
+    /// A click read together with the key that opened a dialog never
+    /// answers it; the wheel, which answers nothing, still scrolls.
+    #[test]
+    fn a_click_after_the_first_event_of_a_read_is_dropped() {
+        let q = Event::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
+        let msgs = burst_msgs(vec![
+            q,
+            click(MouseEventKind::Down(MouseButton::Left)),
+            click(MouseEventKind::ScrollDown),
+        ]);
+        assert!(
+            matches!(msgs.as_slice(), [Msg::Key(_), Msg::Mouse(m)] if m.kind == MouseEventKind::ScrollDown)
+        );
+        let alone = burst_msgs(vec![click(MouseEventKind::Down(MouseButton::Left))]);
+        assert!(matches!(alone.as_slice(), [Msg::Mouse(_)]));
     }
 }

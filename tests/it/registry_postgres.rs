@@ -434,3 +434,87 @@ async fn sslmode_require_insists_on_tls_and_prefer_falls_back() {
         assert!(r.list().await.unwrap().is_empty());
     }
 }
+
+/// A change whose NOTIFY never comes (here: made with the triggers off,
+/// moving the counter by hand, as a pooler in transaction mode would lose
+/// the notification) is seen through the heartbeat, which reads the counter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_without_its_notification_is_seen_through_the_heartbeat() {
+    let url_text = fresh_database_url().await;
+    let url = DatabaseUrl::parse(&url_text).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let r = open(&url, dir.path(), "us").await;
+    let issued = r.create(app("Quiet")).await.unwrap();
+    let (id, secret) = (
+        issued.application.client_id.clone(),
+        issued.reveal.secret.clone(),
+    );
+    let warm = poll_until(|| async {
+        r.authenticate(&id, &secret).await.unwrap();
+        let before = r.auth_cache_counts();
+        r.authenticate(&id, &secret).await.unwrap();
+        r.auth_cache_counts().0 > before.0
+    })
+    .await;
+    assert!(warm, "the token path never answered from memory");
+    execute(
+        &url_text,
+        &format!(
+            "BEGIN; SET LOCAL session_replication_role = replica;
+             UPDATE keyward.applications SET secret_hash = sha256('other') WHERE client_id = '{id}';
+             UPDATE keyward.changes SET generation = generation + 1;
+             COMMIT;"
+        ),
+    )
+    .await;
+    let refused =
+        poll_until(|| async { r.authenticate(&id, &secret).await.unwrap().is_none() }).await;
+    assert!(refused, "a change without a notification was never seen");
+}
+
+/// Anyone may NOTIFY the channel: a forged payload must not turn the cache
+/// off for good (nor on for a stale answer).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_notification_does_not_turn_the_cache_off_for_good() {
+    let url_text = fresh_database_url().await;
+    let url = DatabaseUrl::parse(&url_text).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let r = open(&url, dir.path(), "us").await;
+    let issued = r.create(app("Forged")).await.unwrap();
+    let (id, secret) = (
+        issued.application.client_id.clone(),
+        issued.reveal.secret.clone(),
+    );
+    let hits = || async {
+        r.authenticate(&id, &secret).await.unwrap();
+        let before = r.auth_cache_counts();
+        r.authenticate(&id, &secret).await.unwrap();
+        r.auth_cache_counts().0 > before.0
+    };
+    assert!(poll_until(hits).await);
+    execute(&url_text, "NOTIFY keyward_changes, '18446744073709551615'").await;
+    execute(&url_text, "NOTIFY keyward_changes, '999999999'").await;
+    assert!(poll_until(hits).await, "the cache never came back");
+    assert!(r.authenticate(&id, &secret).await.unwrap().is_some());
+}
+
+/// A database that answers, but not as Keyward expects (here its change
+/// counter's row deleted), is a storage error: a 500 that says so, not a
+/// 503 that tells clients to wait for an outage that is not one.
+#[tokio::test]
+async fn a_database_that_answers_wrongly_is_a_storage_error_not_unavailable() {
+    let url_text = fresh_database_url().await;
+    let url = DatabaseUrl::parse(&url_text).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let r = open(&url, dir.path(), "us").await;
+    let issued = r.create(app("Odd")).await.unwrap();
+    execute(&url_text, "DELETE FROM keyward.changes").await;
+    let e = r
+        .authenticate(&issued.application.client_id, &issued.reveal.secret)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, keyward::registry::RegistryError::Storage { .. }),
+        "{e:?}"
+    );
+}

@@ -55,6 +55,11 @@ impl AuthCache {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Drops everything kept.
+    pub fn clear(&self) {
+        *self.lock() = Entries::default();
+    }
+
     /// What was read about `id` at `generation`, if anything was. The outer
     /// `None` means "not kept: read the store". Counts a hit or a miss.
     pub fn get(

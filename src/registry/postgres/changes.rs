@@ -14,9 +14,17 @@
 //!   vouches for nothing, and every request reads the database.
 //! - Another replica's change reaches this one when its NOTIFY does: a
 //!   round trip, well under the contract's one second.
+//! - The heartbeat reads the counter itself, so a notification that never
+//!   comes (a LISTEN through a pooler in transaction mode, a lost message)
+//!   delays a change by one heartbeat at most. A counter that went back (a
+//!   restored or replaced database) empties the cache.
+//! - A change made with the triggers switched off (`session_replication_role
+//!   = replica`, as `pg_restore` and logical replication run) moves no
+//!   counter: the cache is emptied every `REFRESH_EVERY`, which bounds how
+//!   long such a change goes unseen.
 
+use std::sync::Weak;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
@@ -33,6 +41,11 @@ const NOT_LISTENING: u64 = u64::MAX;
 /// the cache off within about a second.
 const HEARTBEAT_EVERY: Duration = Duration::from_millis(500);
 const HEARTBEAT_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long a connection attempt may take before it counts as failed.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often everything kept is dropped whatever the counter says: the bound
+/// on a change that moved no counter (triggers switched off).
+pub const REFRESH_EVERY: Duration = Duration::from_secs(30);
 /// Waits between reconnects, doubling up to the last.
 const RECONNECT_WAITS: [Duration; 3] = [
     Duration::from_millis(100),
@@ -74,8 +87,12 @@ impl ChangeWatch {
         self.floor.fetch_max(generation, Ordering::SeqCst);
     }
 
-    /// The listener heard of (or read) `generation`.
+    /// The listener heard of (or read) `generation`. A payload no counter
+    /// could have (anyone may NOTIFY the channel) is ignored.
     fn heard(&self, generation: u64) {
+        if generation == NOT_LISTENING {
+            return;
+        }
         // Only forward, and never while not listening: a connection that
         // (re)starts reads the counter itself.
         let _ = self
@@ -87,7 +104,14 @@ impl ChangeWatch {
 
     /// Starts from `generation` after a (re)connect.
     fn listening_from(&self, generation: u64) {
-        self.confirmed.store(generation, Ordering::SeqCst);
+        self.confirmed
+            .store(generation.min(NOT_LISTENING - 1), Ordering::SeqCst);
+    }
+
+    /// What the listener vouches for now, `None` while not listening.
+    fn confirmed(&self) -> Option<u64> {
+        let c = self.confirmed.load(Ordering::SeqCst);
+        (c != NOT_LISTENING).then_some(c)
     }
 
     fn deaf(&self) {
@@ -95,50 +119,119 @@ impl ChangeWatch {
     }
 }
 
-/// Keeps a LISTEN connection to `url` for `watch` until the watch is
+/// What the listener looks after: the watch it vouches through, and the
+/// cache it empties when the counter cannot be trusted to have moved.
+pub struct Watched {
+    pub watch: Weak<ChangeWatch>,
+    pub cache: Weak<super::AuthCache>,
+}
+
+/// Keeps a LISTEN connection to `url` for `watched` until the registry is
 /// dropped, reconnecting after every failure. Spawn it once per registry.
-pub async fn listen(url: DatabaseUrl, watch: Weak<ChangeWatch>) {
+pub async fn listen(url: DatabaseUrl, watched: Watched) {
     let mut failures = 0usize;
+    // The highest counter seen: a lower one later is another timeline.
+    let mut highest: Option<u64> = None;
     loop {
-        let Some(w) = watch.upgrade() else { return };
-        let outcome = listen_once(&url, &w).await;
-        w.deaf();
-        drop(w);
+        let outcome = listen_once(&url, &watched, &mut highest).await;
+        match watched.watch.upgrade() {
+            Some(w) => w.deaf(),
+            None => return,
+        }
         failures = match outcome {
-            // It had been listening: try again at once.
-            Ok(()) => 0,
-            Err(_) => failures + 1,
+            Outcome::WasListening => 0,
+            Outcome::Failed => failures + 1,
+            Outcome::Dropped => return,
         };
         let wait = RECONNECT_WAITS[failures.min(RECONNECT_WAITS.len() - 1)];
         tokio::time::sleep(wait).await;
     }
 }
 
-/// One connection's life: LISTEN, read the counter, then follow it until
-/// the connection fails. `Ok` if it got as far as listening.
-async fn listen_once(url: &DatabaseUrl, watch: &Arc<ChangeWatch>) -> Result<(), String> {
-    let (client, mut heard) = connect(url).await?;
-    client
-        .batch_execute(&format!("LISTEN {CHANNEL}"))
-        .await
-        .map_err(|e| e.to_string())?;
+enum Outcome {
+    /// It got as far as listening, then the connection failed.
+    WasListening,
+    Failed,
+    /// The registry is gone: stop.
+    Dropped,
+}
+
+/// Reads the counter on `client`.
+async fn read_generation(client: &tokio_postgres::Client) -> Result<u64, tokio_postgres::Error> {
     let generation: i64 = client
         .query_one("SELECT generation FROM keyward.changes", &[])
+        .await?
+        .try_get(0)?;
+    Ok(u64::try_from(generation).unwrap_or(0))
+}
+
+/// Empties the cache when `generation` is below the highest seen (another
+/// timeline: a restore, a failover that lost commits, a new database).
+fn check_timeline(watched: &Watched, highest: &mut Option<u64>, generation: u64) {
+    if highest.is_some_and(|h| generation < h)
+        && let Some(cache) = watched.cache.upgrade()
+    {
+        cache.clear();
+    }
+    *highest = Some(highest.map_or(generation, |h| h.max(generation)));
+}
+
+/// One connection's life: LISTEN, read the counter, then follow it (by
+/// notification, and by reading it at every heartbeat) until the connection
+/// fails or the registry is dropped.
+async fn listen_once(url: &DatabaseUrl, watched: &Watched, highest: &mut Option<u64>) -> Outcome {
+    let Ok((client, mut heard)) = connect(url).await else {
+        return Outcome::Failed;
+    };
+    if client
+        .batch_execute(&format!("LISTEN {CHANNEL}"))
         .await
-        .and_then(|row| row.try_get(0))
-        .map_err(|e| e.to_string())?;
-    watch.listening_from(u64::try_from(generation).unwrap_or(0));
+        .is_err()
+    {
+        return Outcome::Failed;
+    }
+    let Ok(generation) = read_generation(&client).await else {
+        return Outcome::Failed;
+    };
+    check_timeline(watched, highest, generation);
+    match watched.watch.upgrade() {
+        Some(w) => w.listening_from(generation),
+        None => return Outcome::Dropped,
+    }
+    let mut beat = tokio::time::interval(HEARTBEAT_EVERY);
+    let mut refresh = tokio::time::interval(REFRESH_EVERY);
+    refresh.tick().await;
     loop {
         tokio::select! {
-            payload = heard.recv() => match payload.and_then(|p| p.parse::<u64>().ok()) {
-                Some(generation) => watch.heard(generation),
+            payload = heard.recv() => {
                 // The connection closed, or said something unreadable.
-                None => return Ok(()),
-            },
-            () = tokio::time::sleep(HEARTBEAT_EVERY) => {
-                let alive = tokio::time::timeout(HEARTBEAT_TIMEOUT, client.simple_query("")).await;
-                if !matches!(alive, Ok(Ok(_))) {
-                    return Ok(());
+                let Some(generation) = payload.and_then(|p| p.parse::<u64>().ok()) else {
+                    return Outcome::WasListening;
+                };
+                match watched.watch.upgrade() {
+                    Some(w) => w.heard(generation),
+                    None => return Outcome::Dropped,
+                }
+            }
+            _ = beat.tick() => {
+                let read = tokio::time::timeout(HEARTBEAT_TIMEOUT, read_generation(&client)).await;
+                let Ok(Ok(generation)) = read else {
+                    return Outcome::WasListening;
+                };
+                let Some(w) = watched.watch.upgrade() else {
+                    return Outcome::Dropped;
+                };
+                // Above what the database holds: a forged notification, or
+                // another timeline. Start again from what it holds.
+                if w.confirmed().is_some_and(|c| c > generation) {
+                    check_timeline(watched, highest, generation);
+                    return Outcome::WasListening;
+                }
+                w.heard(generation);
+            }
+            _ = refresh.tick() => {
+                if let Some(cache) = watched.cache.upgrade() {
+                    cache.clear();
                 }
             }
         }
@@ -158,10 +251,11 @@ async fn connect(
     String,
 > {
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let mut config = url.config().clone();
+    config.connect_timeout(CONNECT_TIMEOUT);
     let client = match url.ssl_mode() {
         tokio_postgres::config::SslMode::Disable => {
-            let (client, connection) = url
-                .config()
+            let (client, connection) = config
                 .connect(tokio_postgres::NoTls)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -217,6 +311,16 @@ mod tests {
         assert_eq!(w.trusted(), None);
         w.listening_from(7);
         assert_eq!(w.trusted(), Some(7));
+    }
+
+    #[test]
+    fn a_forged_notification_of_the_sentinel_changes_nothing() {
+        let w = ChangeWatch::default();
+        w.listening_from(5);
+        w.heard(u64::MAX);
+        assert_eq!(w.trusted(), Some(5));
+        w.heard(6);
+        assert_eq!(w.trusted(), Some(6));
     }
 
     #[test]

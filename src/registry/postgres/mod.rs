@@ -68,7 +68,7 @@ struct Inner {
     catalog: Arc<Catalog>,
     window: chrono::Duration,
     /// What the token path read, kept while `watch` vouches for it.
-    cache: AuthCache,
+    cache: Arc<AuthCache>,
     watch: Arc<changes::ChangeWatch>,
     /// Whether the LISTEN connection was started.
     listening: AtomicBool,
@@ -146,14 +146,24 @@ fn is_unavailable(e: &DbError) -> bool {
             return true;
         }
         match p.code() {
-            // Class 08: connection exceptions; 57P01-57P03: the server is
-            // shutting down, crashed, or not accepting connections yet.
+            // Class 08: connection exceptions; 53300: too many connections
+            // (replicas reconnecting at once); 57P01-57P03: the server is
+            // shutting down, crashed, or not accepting connections yet;
+            // 25006: read-only after a failover; 40001/40P01: a
+            // serialization failure or deadlock, worth one more try.
             Some(code) => {
                 let code = code.code();
-                code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+                code.starts_with("08")
+                    || matches!(
+                        code,
+                        "53300" | "57P01" | "57P02" | "57P03" | "25006" | "40001" | "40P01"
+                    )
             }
-            // No SQLSTATE: the socket failed (refused, reset, closed).
-            None => p.as_db_error().is_none(),
+            // No SQLSTATE: unavailable only when the socket failed (refused,
+            // reset, timed out). The driver's own errors (a row count or a
+            // type it did not expect) are storage errors: retrying will not
+            // help, and a 503 would hide them.
+            None => std::error::Error::source(p).is_some_and(|s| s.is::<std::io::Error>()),
         }
     }
     match e {
@@ -246,7 +256,7 @@ impl PostgresRegistry {
                 reveals: RevealCache::default(),
                 catalog,
                 window,
-                cache: AuthCache::default(),
+                cache: Arc::default(),
                 watch: Arc::default(),
                 listening: AtomicBool::new(false),
                 cache_hits: AtomicU64::new(0),
@@ -408,6 +418,34 @@ async fn read_snapshot(client: &mut Object) -> DbResult<deadpool_postgres::Trans
         .await?)
 }
 
+/// How far this machine's clock may be from the database's for a signing
+/// key rotation, whose times every replica then acts on.
+const MAX_CLOCK_SKEW: chrono::Duration = chrono::Duration::seconds(30);
+
+/// The database's clock, for times every replica acts on (a signing key's
+/// `signs_from`, `published_until`): a rotation run from a machine whose
+/// clock is off must not make a key sign before caches know it, or drop one
+/// whose tokens still live. A local clock far from it is refused.
+async fn database_now(tx: &deadpool_postgres::Transaction<'_>) -> DbResult<DateTime<Utc>> {
+    let ms: i64 = tx
+        .query_one(
+            "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT",
+            &[],
+        )
+        .await?
+        .try_get(0)?;
+    let theirs = from_millis(ms)?;
+    let skew = Utc::now() - theirs;
+    if skew.abs() > MAX_CLOCK_SKEW {
+        return Err(RegistryError::InvalidInput(format!(
+            "this machine's clock is {} s off the database's; a key rotation's times must agree on every replica: set the clock right (NTP) and rotate again",
+            skew.num_seconds()
+        ))
+        .into());
+    }
+    Ok(theirs)
+}
+
 /// Now, truncated to milliseconds as stored, so what a write returns equals
 /// what a later read gives.
 fn now_ms() -> DateTime<Utc> {
@@ -493,8 +531,11 @@ impl PostgresRegistry {
         if inner.listening.swap(true, Ordering::SeqCst) {
             return;
         }
-        let watch = Arc::downgrade(&inner.watch);
-        tokio::spawn(changes::listen(inner.url.clone(), watch));
+        let watched = changes::Watched {
+            watch: Arc::downgrade(&inner.watch),
+            cache: Arc::downgrade(&inner.cache),
+        };
+        tokio::spawn(changes::listen(inner.url.clone(), watched));
     }
 
     /// Commits a write that changed credentials, and raises this process's
@@ -888,7 +929,7 @@ impl Registry for PostgresRegistry {
                 .into_iter()
                 .map(|k| k.info)
                 .collect();
-            let now = now_ms();
+            let now = database_now(&tx).await?;
             let (kid, sealed) = signing::new_key(&self.region, sealer)?;
             let rotation = crate::oauth::ring::plan_rotation(
                 &before,
