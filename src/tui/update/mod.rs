@@ -268,7 +268,7 @@ fn refuse_read_only(state: &mut State, why: crate::model::ReadOnly) {
     let name = state.region().map_or("", |r| r.name.as_str()).to_owned();
     info(
         state,
-        format!("read-only: region {name} takes no changes ({why}); nothing was changed"),
+        format!("read-only: region {name} takes no changes ({why})"),
     );
 }
 

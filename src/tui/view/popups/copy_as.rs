@@ -48,7 +48,7 @@ pub fn draw(state: &State, name: &str, frame: &mut Frame, area: Rect, t: Theme) 
         Line::from(""),
         Line::from(Span::styled(
             truncate(
-                "Cleared from the clipboard like the secret; any other key cancels.",
+                "Cleared from the clipboard as a copied secret is. Esc cancels.",
                 w,
             ),
             t.dim(),
