@@ -142,6 +142,12 @@ async fn a_read_token_reads_the_admin_api_and_every_write_is_403() {
     )
     .await;
     assert_eq!(st, 200);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn only_admin_clients_hold_the_read_scope_and_the_metadata_lists_it() {
+    let s = TestServer::start().await;
     let user = s.app("User", &["ess:account=read"], false).await;
     let reply = reqwest::Client::new()
         .post(s.url("/oauth2/token"))

@@ -85,7 +85,7 @@ fn the_format_names_the_regions_token_url_and_a_closed_window_copies_nothing() {
     }
     send(&mut s, [ch('Y')]);
     // The window closes while the chooser is open.
-    s.now = s.now + Duration::seconds(120);
+    s.now += Duration::seconds(120);
     let fx = send(&mut s, [ch('e')]);
     assert!(fx.is_empty() && s.popup.is_none());
     assert!(status_text(&s).contains("can no longer be copied"));
