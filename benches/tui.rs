@@ -60,6 +60,7 @@ fn state() -> State {
         fingerprint: None,
         apps,
         loaded: true,
+        read_only: None,
     };
     let mut s = State::new(
         vec![tab("us", apps()), tab("uk", Vec::new())],

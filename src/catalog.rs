@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::model::{ADMIN_SCOPE, Access, Application, Grant, ScopeId};
+use crate::model::{ADMIN_READ_SCOPE, ADMIN_SCOPE, Access, Application, Grant, ScopeId};
 
 /// The catalog compiled into the binary.
 pub const BUILTIN_TOML: &str = include_str!("../assets/scopes.toml");
@@ -266,8 +266,8 @@ impl Catalog {
     }
 
     /// The OAuth scope strings `app` may have in a token now: its grants as far
-    /// as this catalog still offers them, plus `keyward:admin` for an admin
-    /// client. A token never carries a scope the current catalog does not offer.
+    /// as this catalog still offers them, plus `keyward:admin` and `keyward:admin:read`
+    /// for an admin client. A token never carries a scope the current catalog does not offer.
     pub fn oauth_scopes(&self, app: &Application) -> Vec<String> {
         let offered: Vec<Grant> = app
             .grants
@@ -277,6 +277,7 @@ impl Catalog {
         let mut scopes = crate::model::oauth_scopes(&offered);
         if app.admin {
             scopes.push(ADMIN_SCOPE.to_owned());
+            scopes.push(ADMIN_READ_SCOPE.to_owned());
             scopes.sort();
         }
         scopes
@@ -417,7 +418,10 @@ mod tests {
             last_used_at: None,
             secrets: Vec::new(),
         };
-        assert_eq!(c.oauth_scopes(&app), vec!["a:kept:read", ADMIN_SCOPE]);
+        assert_eq!(
+            c.oauth_scopes(&app),
+            vec!["a:kept:read", ADMIN_SCOPE, ADMIN_READ_SCOPE]
+        );
     }
 
     #[test]

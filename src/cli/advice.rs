@@ -2,7 +2,7 @@
 //! what happened; only the CLI knows which command helps, so the advice that
 //! names one is here (the admin API and the UI word their own).
 
-use crate::model::ClientIdError;
+use crate::model::{ClientIdError, ReadOnly};
 use crate::registry::RegistryError;
 use crate::registry::postgres::CopyError;
 
@@ -53,6 +53,19 @@ fn copy_next_step(e: &CopyError) -> Option<String> {
     }
 }
 
+/// How to make a change where the region only reads.
+fn read_only_next_step(region: &crate::model::Region, why: ReadOnly) -> String {
+    match why {
+        ReadOnly::Flag => ". Run the command without --read-only to make the change".to_owned(),
+        ReadOnly::Config => format!(
+            ". To change it, remove read_only from region {region}'s [[region]] table in the config"
+        ),
+        ReadOnly::AdminScope => format!(
+            ". Changes need an admin client whose token holds keyward:admin: set region {region}'s client_id and secret to one, made with `keyward apps add --admin` on the server's data dir"
+        ),
+    }
+}
+
 fn registry_next_step(e: &RegistryError) -> Option<String> {
     match e {
         RegistryError::NotFound { region, .. } => {
@@ -70,6 +83,7 @@ fn registry_next_step(e: &RegistryError) -> Option<String> {
         RegistryError::KeyWaiting { region, .. } => {
             Some(format!(" (see `keyward keys list --region {region}`)"))
         }
+        RegistryError::ReadOnly { region, why } => Some(read_only_next_step(region, *why)),
         RegistryError::NothingToRetire { .. }
         | RegistryError::DuplicateName { .. }
         | RegistryError::InvalidInput(_)

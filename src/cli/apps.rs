@@ -107,7 +107,7 @@ async fn rename(
     out: &mut Stdout,
 ) -> anyhow::Result<ExitCode> {
     let name = AppName::parse(name)?;
-    let registry = ctx.find(client_id).await?;
+    let registry = ctx.find_to_change(client_id).await?;
     let old = registry.get(client_id).await?;
     let app = registry.rename(client_id, name).await?;
     let done = format!(
@@ -125,7 +125,7 @@ async fn set_scopes(
     out: &mut Stdout,
 ) -> anyhow::Result<ExitCode> {
     let changes = parse_grants(ctx, set)?;
-    let registry = ctx.find(client_id).await?;
+    let registry = ctx.find_to_change(client_id).await?;
     let app = registry.set_access(client_id, changes).await?;
     let printed = show(ctx, &app, None, json, out).and_then(|()| Ok(out.finish()?));
     printed.map_err(|e| {
@@ -143,7 +143,7 @@ async fn delete(
     yes: bool,
     out: &mut Stdout,
 ) -> anyhow::Result<ExitCode> {
-    let registry = ctx.find(client_id).await?;
+    let registry = ctx.find_to_change(client_id).await?;
     let app = registry.get(client_id).await?;
     let question = format!(
         "Delete '{}' ({}) from region {}?\nIts credentials stop working at once for every platform that uses them. This cannot be undone.",
@@ -195,7 +195,7 @@ async fn reset_secret(
     if !output.copy {
         refuse_if_stdout_goes_nowhere()?;
     }
-    let registry = ctx.find(client_id).await?;
+    let registry = ctx.find_to_change(client_id).await?;
     let app = registry.get(client_id).await?;
     let question = format!(
         "Reset the client secret of '{}' ({}) in region {}?\nThe current secret stops working at once for every platform that uses it. The client ID stays the same.",
@@ -220,7 +220,7 @@ async fn rotate_secret(
     if !output.copy {
         refuse_if_stdout_goes_nowhere()?;
     }
-    let registry = ctx.find(client_id).await?;
+    let registry = ctx.find_to_change(client_id).await?;
     let app = registry.get(client_id).await?;
     if let Some(retiring) = app.retiring_secret() {
         // Said before asking, as the store would refuse anyway.
@@ -254,7 +254,7 @@ async fn retire_secret(
     yes: bool,
     out: &mut Stdout,
 ) -> anyhow::Result<ExitCode> {
-    let registry = ctx.find(client_id).await?;
+    let registry = ctx.find_to_change(client_id).await?;
     let app = registry.get(client_id).await?;
     let Some(retiring) = app.retiring_secret() else {
         return Err(crate::registry::RegistryError::NothingToRetire {
@@ -441,7 +441,7 @@ async fn add(
     if !output.copy {
         refuse_if_stdout_goes_nowhere()?;
     }
-    let registry = ctx.registry(&region)?;
+    let registry = ctx.registry_to_change(&region).await?;
     let issued = registry.create(new).await?;
     issued_output(ctx, &issued, output, Change::Created, out).await
 }
@@ -755,7 +755,7 @@ async fn import(
     out: &mut Stdout,
 ) -> anyhow::Result<ExitCode> {
     refuse_if_stdout_goes_nowhere()?;
-    let registry = ctx.registry(&region)?;
+    let registry = ctx.registry_to_change(&region).await?;
     let new = read_import(ctx, file)?;
     // Refuse up front if a name exists already, so no batch is half-imported.
     let existing: HashMap<String, String> = registry

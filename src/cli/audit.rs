@@ -130,7 +130,12 @@ pub async fn run(
                 );
             }
             let mut out = Stdout::new();
-            for registry in registries(ctx, region.as_ref())? {
+            let registries = registries(ctx, region.as_ref())?;
+            // Every region is checked before any is pruned.
+            for registry in &registries {
+                ctx.refuse_if_read_only(registry.as_ref()).await?;
+            }
+            for registry in registries {
                 let removed = registry.prune_audit(before).await?;
                 writeln!(
                     out,

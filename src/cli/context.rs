@@ -8,7 +8,7 @@ use anyhow::Context as _;
 
 use crate::catalog::Catalog;
 use crate::config::{Backend, Config, Paths, RegionConfig};
-use crate::model::{ClientId, Region, Via};
+use crate::model::{ClientId, ReadOnly, Region, Via};
 use crate::registry::embedded::EmbeddedStore;
 use crate::registry::postgres::{PostgresRegistry, load_database_url};
 use crate::registry::remote::RemoteRegistry;
@@ -18,6 +18,8 @@ pub struct Context {
     pub paths: Paths,
     pub config: Config,
     pub catalog: Arc<Catalog>,
+    /// `keyward --read-only`: every region only reads, for this run.
+    pub read_only: bool,
     store: OnceLock<EmbeddedStore>,
 }
 
@@ -31,6 +33,7 @@ impl Context {
             paths,
             config,
             catalog,
+            read_only: false,
             store: OnceLock::new(),
         })
     }
@@ -73,10 +76,18 @@ impl Context {
                 self.store()?
                     .registry_as(rc.region.clone(), crate::registry::local_actor(via)),
             )),
-            Backend::Remote(remote) => Ok(Box::new(RemoteRegistry::from_config(
-                rc.region.clone(),
-                remote,
-            )?)),
+            Backend::Remote(remote) => {
+                let registry = RemoteRegistry::from_config(rc.region.clone(), remote)?;
+                // Least privilege: a region that only reads asks for a token
+                // that only reads.
+                Ok(Box::new(
+                    if self.read_only_by_config(&rc.region).is_some() {
+                        registry.reading_only()
+                    } else {
+                        registry
+                    },
+                ))
+            }
             // Connects on first use; the secret hashes' key is this data
             // dir's, as for an embedded region.
             Backend::Postgres(pg) => {
@@ -93,6 +104,56 @@ impl Context {
                 ))
             }
         }
+    }
+
+    /// Why `region` only reads as far as the command line and the config
+    /// say (a remote region's admin client may say so too: see
+    /// [`Context::refuse_if_read_only`]).
+    pub fn read_only_by_config(&self, region: &Region) -> Option<ReadOnly> {
+        if self.read_only {
+            Some(ReadOnly::Flag)
+        } else {
+            self.config
+                .region(region)
+                .is_some_and(|rc| rc.read_only)
+                .then_some(ReadOnly::Config)
+        }
+    }
+
+    /// Refuses a change to `registry`'s region, before anything is touched,
+    /// when the region only reads: `--read-only`, `read_only = true` in the
+    /// config, or a remote admin client whose token only reads. The one check
+    /// every command that changes applications or keys goes through.
+    pub async fn refuse_if_read_only(&self, registry: &dyn Registry) -> anyhow::Result<()> {
+        let region = registry.region();
+        let why = match self.read_only_by_config(region) {
+            Some(why) => Some(why),
+            None => registry.read_only_reason().await?,
+        };
+        match why {
+            Some(why) => Err(RegistryError::ReadOnly {
+                region: region.clone(),
+                why,
+            }
+            .into()),
+            None => Ok(()),
+        }
+    }
+
+    /// The registry of `region`, for a command that changes it: refused
+    /// when the region only reads.
+    pub async fn registry_to_change(&self, region: &Region) -> anyhow::Result<Box<dyn Registry>> {
+        let registry = self.registry(region)?;
+        self.refuse_if_read_only(registry.as_ref()).await?;
+        Ok(registry)
+    }
+
+    /// The registry that holds `id`, for a command that changes it: refused
+    /// when its region only reads.
+    pub async fn find_to_change(&self, id: &ClientId) -> anyhow::Result<Box<dyn Registry>> {
+        let registry = self.find(id).await?;
+        self.refuse_if_read_only(registry.as_ref()).await?;
+        Ok(registry)
     }
 
     /// Every configured region's registry, in config order.
@@ -136,6 +197,8 @@ impl Context {
             secret_visible_for: self.config.secret_visible_for,
             rotation_grace: self.config.rotation_grace,
             clipboard: self.config.clipboard.clone(),
+            read_only: self.read_only,
+            copy: self.config.copy.clone(),
         })
     }
 

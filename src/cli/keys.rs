@@ -157,7 +157,7 @@ async fn rotate(
 ) -> anyhow::Result<ExitCode> {
     let configured = ctx.config.signing_key_publish_delay;
     let delay = publish_delay.unwrap_or(configured);
-    let registry = ctx.registry(region)?;
+    let registry = ctx.registry_to_change(region).await?;
     // Read first: a remote region or a wrong secret.key is refused before
     // anyone is asked anything.
     let ring = registry.signing_keys().await?;

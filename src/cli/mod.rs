@@ -69,6 +69,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "KEYWARD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Change nothing: the UI's and the command line's changes are refused
+    /// in every region; lists, details, the audit log and token tests work
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -357,6 +362,55 @@ pub enum AppsCommand {
     },
 }
 
+impl Command {
+    /// The command's name when it changes applications, keys, the audit log
+    /// or a database: what `--read-only` refuses before anything is opened.
+    /// Every command is named here, so a new one must say.
+    fn changes(&self) -> Option<&'static str> {
+        match self {
+            Command::Apps(cmd) => cmd.changes(),
+            Command::Audit {
+                command: Some(audit::AuditCommand::Prune { .. }),
+                ..
+            } => Some("audit prune"),
+            Command::Keys(keys::KeysCommand::Rotate { .. }) => Some("keys rotate"),
+            Command::Regions {
+                command: Some(region_copy::RegionsCommand::Copy(_)),
+                ..
+            } => Some("regions copy"),
+            // It issues tokens, records usage and serves the admin API's changes.
+            Command::Serve { .. } => Some("serve"),
+            Command::Tui { .. }
+            | Command::Regions { command: None, .. }
+            | Command::Scopes { .. }
+            | Command::Audit { .. }
+            | Command::Keys(keys::KeysCommand::List { .. })
+            | Command::Token { .. }
+            | Command::Doctor { .. }
+            | Command::Completions { .. }
+            | Command::Man { .. } => None,
+        }
+    }
+}
+
+impl AppsCommand {
+    fn changes(&self) -> Option<&'static str> {
+        match self {
+            AppsCommand::Add { .. } => Some("apps add"),
+            AppsCommand::Rename { .. } => Some("apps rename"),
+            AppsCommand::Scopes { .. } => Some("apps scopes"),
+            AppsCommand::ResetSecret { .. } => Some("apps reset-secret"),
+            AppsCommand::Rotate { .. } => Some("apps rotate"),
+            AppsCommand::Retire { .. } => Some("apps retire"),
+            AppsCommand::Delete { .. } => Some("apps delete"),
+            AppsCommand::Import { .. } => Some("apps import"),
+            AppsCommand::List { .. } | AppsCommand::Show { .. } | AppsCommand::Export { .. } => {
+                None
+            }
+        }
+    }
+}
+
 /// A duration argument (`30s`, `15m`, `24h`, `7d`).
 fn parse_duration_arg(s: &str) -> Result<chrono::Duration, String> {
     crate::model::parse_duration(s).map_err(|e| e.to_string())
@@ -416,7 +470,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(code) = run_without_context(&cli)? {
         return Ok(code);
     }
-    let ctx = Context::load(cli.data_dir, cli.config)?;
+    refuse_changes_if_read_only(&cli)?;
+    let mut ctx = Context::load(cli.data_dir, cli.config)?;
+    ctx.read_only = cli.read_only;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -507,6 +563,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clipboard_test,
         }),
     }
+}
+
+/// With `--read-only`, a command that changes anything is refused before
+/// the config or the data dir is opened.
+fn refuse_changes_if_read_only(cli: &Cli) -> anyhow::Result<()> {
+    if cli.read_only
+        && let Some(what) = cli.command.as_ref().and_then(Command::changes)
+    {
+        anyhow::bail!(
+            "`keyward {what}` makes changes, and keyward runs with --read-only: nothing was changed. Run it without --read-only to make the change"
+        );
+    }
+    Ok(())
 }
 
 /// The commands that need neither the config nor the data dir, run before

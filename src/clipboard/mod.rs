@@ -108,6 +108,10 @@ pub fn passthrough(settings: &Settings, env: &Environment) -> Option<Multiplexer
 pub enum Kind {
     ClientId,
     ClientSecret,
+    /// Both credentials as environment lines (`KEYWARD_CLIENT_ID=…`).
+    EnvLines,
+    /// A curl command for the token endpoint, with both credentials.
+    CurlCommand,
 }
 
 impl Kind {
@@ -115,7 +119,14 @@ impl Kind {
         match self {
             Kind::ClientId => "Client ID",
             Kind::ClientSecret => "Client secret",
+            Kind::EnvLines => "Environment lines",
+            Kind::CurlCommand => "curl command",
         }
+    }
+
+    /// Whether the copied text holds a secret: it is then always cleared.
+    pub fn holds_secret(self) -> bool {
+        self != Kind::ClientId
     }
 }
 
@@ -293,7 +304,7 @@ impl Clipboard {
                 Err(why) => return Err(ClipboardError::System(why)),
             },
         };
-        let clears = kind == Kind::ClientSecret || self.settings.clear_client_id;
+        let clears = kind.holds_secret() || self.settings.clear_client_id;
         let clear_at = clears.then(|| Instant::now() + self.settings.clear_after);
         // A new copy replaces the previous one's pending clear.
         *self.pending.lock().unwrap_or_else(|p| p.into_inner()) =

@@ -14,8 +14,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use settings::{
-    BadCidr, ClipboardMode, ClipboardSettings, ConnectionSettings, DEFAULT_CLEAR_AFTER,
-    MAX_CONNECTIONS_LIMIT, RequestLogSettings, ThrottleSettings, parse_cidr,
+    BadCidr, ClipboardMode, ClipboardSettings, ConnectionSettings, CopySettings,
+    DEFAULT_CLEAR_AFTER, MAX_CONNECTIONS_LIMIT, RequestLogSettings, ThrottleSettings,
+    is_shell_variable, parse_cidr,
 };
 
 use crate::catalog::line_column;
@@ -143,6 +144,8 @@ pub struct RegionConfig {
     /// remote server's `/oauth2/token`, or for an embedded region a token minted
     /// in-process on the data dir's key.
     pub token_url: Option<String>,
+    /// `read_only = true`: the CLI and the UI refuse every change here.
+    pub read_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -169,6 +172,8 @@ pub struct Config {
     /// The proxies `keyward serve` trusts (`trusted_proxy`), used when the
     /// command line names none with `--trusted-proxy`.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The variable names of the UI's copy formats (`[copy]`).
+    pub copy: CopySettings,
 }
 
 /// How often `keyward serve` writes what it noted of secret usage, unless
@@ -182,6 +187,7 @@ impl Default for Config {
             name: id.to_ascii_uppercase(),
             backend: Backend::Embedded,
             token_url: None,
+            read_only: false,
         };
         Config {
             regions: vec![region("us"), region("uk")],
@@ -194,6 +200,7 @@ impl Default for Config {
             request_log: RequestLogSettings::default(),
             signing_key_publish_delay: crate::oauth::ring::DEFAULT_PUBLISH_DELAY,
             trusted_proxies: Vec::new(),
+            copy: CopySettings::default(),
         }
     }
 }
@@ -216,8 +223,17 @@ struct RawConfig {
     log_summary_seconds: Option<u64>,
     signing_key_publish_delay_seconds: Option<u64>,
     trusted_proxy: Option<OneOrMany>,
+    copy: Option<RawCopy>,
     #[serde(default)]
     region: Vec<RawRegion>,
+}
+
+/// `[copy]`: the variable names of the UI's copy formats.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCopy {
+    client_id_env: Option<String>,
+    client_secret_env: Option<String>,
 }
 
 /// A key that takes one string or a list of them.
@@ -238,6 +254,7 @@ struct RawRegion {
     client_secret_env: Option<String>,
     client_secret_file: Option<PathBuf>,
     token_url: Option<toml::Spanned<String>>,
+    read_only: Option<bool>,
     database_url_env: Option<String>,
     database_url_file: Option<PathBuf>,
     /// Refused with advice: the URL holds the database password.
@@ -351,6 +368,7 @@ fn parse_region(
     }
     // A table with several mistakes reports the backend's first.
     let token_url = r.token_url.take();
+    let read_only = r.read_only.unwrap_or(false);
     let backend = backend(r, &region, source)?;
     let token_url = match &token_url {
         None => None,
@@ -361,6 +379,7 @@ fn parse_region(
         name,
         backend,
         token_url,
+        read_only,
     })
 }
 
@@ -496,6 +515,7 @@ impl Config {
         config.apply_rotation(&raw, &source)?;
         config.apply_switches(&raw);
         config.apply_trusted_proxies(&raw, &source)?;
+        config.apply_copy(&raw, &source)?;
         if !raw.region.is_empty() {
             config.regions = parse_regions(raw.region, &source)?;
         }
@@ -627,6 +647,39 @@ impl Config {
         Ok(())
     }
 
+    /// `[copy]`: each name must be a shell variable's, so a copied line is
+    /// one assignment and nothing else.
+    fn apply_copy(&mut self, raw: &RawConfig, source: &Source) -> Result<(), ConfigError> {
+        let Some(copy) = &raw.copy else {
+            return Ok(());
+        };
+        let defaults = CopySettings::default();
+        for (key, value, slot, default) in [
+            (
+                "client_id_env",
+                &copy.client_id_env,
+                &mut self.copy.client_id_env,
+                &defaults.client_id_env,
+            ),
+            (
+                "client_secret_env",
+                &copy.client_secret_env,
+                &mut self.copy.client_secret_env,
+                &defaults.client_secret_env,
+            ),
+        ] {
+            let Some(name) = value else { continue };
+            if !settings::is_shell_variable(name) {
+                return Err(source.semantic(format!(
+                    "[copy] {key} = \"{}\": not a shell variable name; use letters, digits and _, not starting with a digit (the default is {default})",
+                    crate::text::printable_truncated(name, 64)
+                )));
+            }
+            *slot = name.clone();
+        }
+        Ok(())
+    }
+
     /// The settings any value of their type is right for.
     fn apply_switches(&mut self, raw: &RawConfig) {
         if let Some(mode) = raw.clipboard {
@@ -674,6 +727,31 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_only_regions_and_copy_names() {
+        let c = Config::parse(
+            "[copy]\nclient_id_env = \"PAY_ID\"\nclient_secret_env = \"_PAY_SECRET2\"\n[[region]]\nid = \"us\"\nread_only = true\n[[region]]\nid = \"uk\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert!(c.regions[0].read_only);
+        assert!(!c.regions[1].read_only);
+        assert_eq!(c.copy.client_id_env, "PAY_ID");
+        assert_eq!(c.copy.client_secret_env, "_PAY_SECRET2");
+        assert_eq!(Config::default().copy.client_id_env, "KEYWARD_CLIENT_ID");
+        assert!(!Config::default().regions[0].read_only);
+        for bad in ["1ID", "ID;rm -rf ~", "A B", "", "ID=x", "Ü"] {
+            let text = format!("[copy]\nclient_secret_env = {bad:?}\n");
+            let e = Config::parse(&text, "c.toml").unwrap_err().to_string();
+            assert!(
+                e.contains("client_secret_env") && e.contains("not a shell variable name"),
+                "{bad:?}: {e}"
+            );
+        }
+        let e = Config::parse("[copy]\nclient_env = \"X\"\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("client_env"), "{e}");
+    }
 
     #[test]
     fn defaults_are_us_and_uk_embedded() {

@@ -41,6 +41,35 @@ impl std::str::FromStr for ClipboardMode {
     }
 }
 
+/// What the UI's copy formats (`Y`) name the credentials: the `[copy]`
+/// table's `client_id_env` and `client_secret_env`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopySettings {
+    pub client_id_env: String,
+    pub client_secret_env: String,
+}
+
+impl Default for CopySettings {
+    fn default() -> Self {
+        CopySettings {
+            client_id_env: "KEYWARD_CLIENT_ID".to_owned(),
+            client_secret_env: "KEYWARD_CLIENT_SECRET".to_owned(),
+        }
+    }
+}
+
+/// Whether `name` can be a shell variable's name (POSIX: a letter or `_`,
+/// then letters, digits and `_`), so an environment line made with it is
+/// one assignment and nothing else.
+pub fn is_shell_variable(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 64
+}
+
 /// Clipboard settings from the config file (and `KEYWARD_CLIPBOARD`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClipboardSettings {

@@ -3,7 +3,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ADMIN_SCOPE, ClientId, Grant, Region, oauth_scopes};
+use super::{ADMIN_READ_SCOPE, ADMIN_SCOPE, ClientId, Grant, Region, oauth_scopes};
 
 /// Longest name, in characters, after trimming.
 pub const NAME_MAX_CHARS: usize = 64;
@@ -214,6 +214,7 @@ impl Application {
         let mut scopes = oauth_scopes(&self.grants);
         if self.admin {
             scopes.push(ADMIN_SCOPE.to_owned());
+            scopes.push(ADMIN_READ_SCOPE.to_owned());
             scopes.sort();
         }
         scopes

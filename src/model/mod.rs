@@ -5,6 +5,7 @@ mod application;
 pub mod audit;
 mod client_id;
 mod order;
+mod read_only;
 mod region;
 mod rotation;
 mod scope;
@@ -20,14 +21,15 @@ pub use audit::{
 };
 pub use client_id::{ClientId, ClientIdError};
 pub use order::{AppOrder, secret_made};
+pub use read_only::ReadOnly;
 pub use region::{Region, RegionError};
 pub use rotation::{
     DEFAULT_ROTATION_GRACE, DurationError, MAX_ROTATION_GRACE, SECRET_ID_LEN, SecretInfo,
     SecretState, SecretUsage, check_grace, new_secret_id, parse_duration,
 };
 pub use scope::{
-    ADMIN_SCOPE, Access, AccessError, ConflictingGrants, Grant, INTROSPECT_SCOPE, ScopeId,
-    ScopeIdError, check_no_conflicts, oauth_scopes,
+    ADMIN_READ_SCOPE, ADMIN_SCOPE, Access, AccessError, ConflictingGrants, Grant, INTROSPECT_SCOPE,
+    ScopeId, ScopeIdError, check_no_conflicts, oauth_scopes,
 };
 pub use secret::{ClientSecret, SECRET_LEN, SecretReveal};
 

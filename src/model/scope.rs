@@ -7,6 +7,13 @@ use serde::{Deserialize, Serialize};
 /// granted only with `keyward apps add --admin` on the server's data dir.
 pub const ADMIN_SCOPE: &str = "keyward:admin";
 
+/// The admin API's read-only scope: list and show applications, the scope
+/// catalog and the audit log; every change and a secret's reveal are 403.
+/// Every admin client holds it beside [`ADMIN_SCOPE`]; a token asked for with
+/// `scope=keyward:admin:read` carries it alone, for whatever only reads (a
+/// dashboard, an auditor's read-only region).
+pub const ADMIN_READ_SCOPE: &str = "keyward:admin:read";
+
 /// The catalog scope whose `read` grant lets a client introspect other clients'
 /// tokens (a resource server). It is not in the built-in catalog: a deployment
 /// that wants it adds it to its `scopes.toml`. Without it a client may

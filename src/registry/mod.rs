@@ -11,7 +11,8 @@ use async_trait::async_trait;
 
 use crate::model::{
     Actor, AppName, Application, AuditEvent, AuditQuery, ChainBreak, ChainHead, ClientId,
-    ClientSecret, Grant, NewApplication, NewAuditEvent, Region, SecretReveal, SecretUsage,
+    ClientSecret, Grant, NewApplication, NewAuditEvent, ReadOnly, Region, SecretReveal,
+    SecretUsage,
 };
 
 /// An application together with its freshly generated secret.
@@ -54,6 +55,9 @@ pub enum RegistryError {
         kid: String,
         signs_from: String,
     },
+    /// Refused before anything was touched: the region only reads.
+    #[error("region {region} is read-only ({why}): nothing was changed")]
+    ReadOnly { region: Region, why: ReadOnly },
     #[error("storage error in {location}: {message}")]
     Storage { location: String, message: String },
     /// The store cannot be reached right now (a database restarting, a
@@ -81,6 +85,14 @@ pub trait Registry: Send + Sync {
     /// (an embedded region does; a remote one asks its server).
     fn catalog(&self) -> Option<std::sync::Arc<crate::catalog::Catalog>> {
         None
+    }
+
+    /// Why this registry takes no changes, if it does not: a remote region
+    /// whose admin client's token carries only `keyward:admin:read` (a
+    /// remote registry gets a token to tell). `--read-only` and the config's
+    /// `read_only` are its callers' to add.
+    async fn read_only_reason(&self) -> Result<Option<ReadOnly>> {
+        Ok(None)
     }
 
     /// All applications of the region, sorted by name (case-insensitive).

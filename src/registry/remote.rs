@@ -16,8 +16,8 @@ use super::{Issued, RegistryError, Result};
 use crate::config::{RemoteConfig, SecretSource};
 use crate::model::wire::ApplicationRecord;
 use crate::model::{
-    ADMIN_SCOPE, AppName, Application, ClientId, ClientSecret, Grant, NewApplication, Region,
-    SecretReveal,
+    ADMIN_READ_SCOPE, ADMIN_SCOPE, AppName, Application, ClientId, ClientSecret, Grant,
+    NewApplication, ReadOnly, Region, SecretReveal,
 };
 use crate::registry::Registry;
 
@@ -34,6 +34,12 @@ pub struct RemoteRegistry {
     http: reqwest::Client,
     /// The current admin token and when to get a new one.
     token: tokio::sync::Mutex<Option<(String, Instant)>>,
+    /// The admin scope its tokens are asked for: `keyward:admin`, or only
+    /// `keyward:admin:read` for a region configured read-only.
+    asks: &'static str,
+    /// Set from each token reply: the token carries `keyward:admin:read`
+    /// but not `keyward:admin`, so this region only reads.
+    reads_only: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for RemoteRegistry {
@@ -88,6 +94,16 @@ struct TokenReply {
     access_token: String,
     #[serde(default)]
     expires_in: Option<i64>,
+    /// The scopes granted (RFC 6749 §5.1), when the server says.
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+/// Whether a token granted `scope` (space-separated) can only read the
+/// admin API.
+fn only_reads(scope: &str) -> bool {
+    let has = |wanted: &str| scope.split_ascii_whitespace().any(|held| held == wanted);
+    !has(ADMIN_SCOPE) && has(ADMIN_READ_SCOPE)
 }
 
 #[derive(Deserialize, Default)]
@@ -177,7 +193,22 @@ impl RemoteRegistry {
             secret,
             http,
             token: tokio::sync::Mutex::new(None),
+            asks: ADMIN_SCOPE,
+            reads_only: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Asks for tokens with only `keyward:admin:read`: for a region
+    /// configured `read_only`, so even a bug here could not change it.
+    #[must_use]
+    pub fn reading_only(mut self) -> Self {
+        self.asks = ADMIN_READ_SCOPE;
+        self
+    }
+
+    /// Whether the last token this registry got only reads.
+    fn token_reads_only(&self) -> bool {
+        self.reads_only.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn storage(&self, message: impl std::fmt::Display) -> RegistryError {
@@ -226,7 +257,7 @@ impl RemoteRegistry {
             .post(format!("{}/oauth2/token", self.base))
             .form(&[
                 ("grant_type", "client_credentials"),
-                ("scope", ADMIN_SCOPE),
+                ("scope", self.asks),
                 ("client_id", self.client_id.as_str()),
                 ("client_secret", self.secret.expose()),
             ])
@@ -244,16 +275,21 @@ impl RemoteRegistry {
         if !status.is_success() {
             let e: ErrorReply = serde_json::from_slice(&bytes).unwrap_or_default();
             return Err(self.storage(format!(
-                "the server refused the admin client {} ({} {}: {}); check client_id and its secret, and that it holds {ADMIN_SCOPE}",
+                "the server refused the admin client {} ({} {}: {}); check client_id and its secret, and that it holds {}",
                 self.client_id,
                 status.as_u16(),
                 crate::text::printable_truncated(&e.error, 40),
-                crate::text::printable_truncated(&e.error_description, 200)
+                crate::text::printable_truncated(&e.error_description, 200),
+                self.asks
             )));
         }
         let t: TokenReply = serde_json::from_slice(&bytes).map_err(|e| {
             self.storage(format!("the token endpoint sent an unexpected reply: {e}"))
         })?;
+        // A reply without `scope` was granted what was asked (RFC 6749 §5.1).
+        let granted = t.scope.as_deref().unwrap_or(self.asks);
+        self.reads_only
+            .store(only_reads(granted), std::sync::atomic::Ordering::Relaxed);
         // Renew a minute early so a token never expires mid-request.
         let life = t.expires_in.unwrap_or(300).clamp(10, 86_400) as u64;
         let until = started + Duration::from_secs(life.saturating_sub(60).max(5));
@@ -352,6 +388,12 @@ impl RemoteRegistry {
                 location: self.shown.clone(),
                 message: format!("the server answered {}: {description}", status.as_u16()),
             },
+            (StatusCode::FORBIDDEN, "insufficient_scope", _) if self.token_reads_only() => {
+                RegistryError::ReadOnly {
+                    region: self.region.clone(),
+                    why: ReadOnly::AdminScope,
+                }
+            }
             (StatusCode::FORBIDDEN, _, _) => self.storage(format!(
                 "the admin client {} lacks the {ADMIN_SCOPE} scope on that server ({description})",
                 self.client_id
@@ -456,6 +498,11 @@ impl Registry for RemoteRegistry {
 
     /// Every page: the server sends at most a page of applications and a
     /// `Link: <…&cursor=C>; rel="next"` header while more follow.
+    async fn read_only_reason(&self) -> Result<Option<ReadOnly>> {
+        self.token(false).await?;
+        Ok(self.token_reads_only().then_some(ReadOnly::AdminScope))
+    }
+
     async fn list(&self) -> Result<Vec<Application>> {
         let mut apps = Vec::new();
         let mut path = "/applications".to_owned();

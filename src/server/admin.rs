@@ -1,5 +1,9 @@
 //! The admin API, `/admin/v1/`: applications, secrets and the scope catalog,
 //! for bearer tokens from this service whose client holds `keyward:admin`.
+//! A token that carries only `keyward:admin:read` may read (handlers that take
+//! [`AdminReader`]: the list, one application, the scope catalog, the audit
+//! log) and nothing else: every other handler takes [`Admin`], so a new route
+//! is closed to it unless it says otherwise.
 //! Bodies and replies use the JSON of `model::wire::ApplicationRecord`.
 //!
 //! Admin clients themselves are out of the API's reach: they are not listed,
@@ -23,7 +27,9 @@ use serde::Deserialize;
 use super::SharedState;
 use super::errors::ApiError;
 use crate::model::wire::{ApplicationRecord, rfc3339};
-use crate::model::{ADMIN_SCOPE, AppName, Application, ClientId, Grant, NewApplication};
+use crate::model::{
+    ADMIN_READ_SCOPE, ADMIN_SCOPE, AppName, Application, ClientId, Grant, NewApplication,
+};
 use crate::registry::RegistryError;
 
 pub(super) fn routes() -> Router<SharedState> {
@@ -47,7 +53,8 @@ pub(super) fn routes() -> Router<SharedState> {
         .route("/audit", get(super::admin_audit::list))
 }
 
-/// A caller that presented a valid admin token.
+/// A caller that presented a valid admin token carrying `keyward:admin`:
+/// it may change applications and reveal secrets.
 pub(super) struct Admin {
     pub client_id: String,
     /// The registry, recording changes as made by this caller (the admin
@@ -76,38 +83,62 @@ fn unauthorized(error: &'static str, description: &str) -> ApiError {
     }
 }
 
+/// A caller that presented a valid admin token carrying `keyward:admin` or
+/// only `keyward:admin:read`: it may read.
+pub(super) struct AdminReader;
+
+/// What a handler needs of the caller's token.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    Read,
+    Write,
+}
+
 impl FromRequestParts<SharedState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
-        let address = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip());
-        let outcome = check_admin(parts, state).await;
-        match outcome {
-            Ok(client_id) => {
-                let actor = crate::model::Actor::api(&client_id, address.map(|a| a.to_string()));
-                let registry = state
-                    .registry
-                    .acting_as(actor)
-                    .unwrap_or_else(|| state.registry.clone());
-                Ok(Admin {
-                    client_id,
-                    registry,
-                })
+        admit(parts, state, Need::Write).await
+    }
+}
+
+impl FromRequestParts<SharedState> for AdminReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &SharedState) -> Result<Self, ApiError> {
+        admit(parts, state, Need::Read).await.map(|_| AdminReader)
+    }
+}
+
+/// The caller if its token holds what `need` asks; a refusal is recorded as
+/// a security event.
+async fn admit(parts: &Parts, state: &SharedState, need: Need) -> Result<Admin, ApiError> {
+    let address = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    match check_admin(parts, state, need).await {
+        Ok(client_id) => {
+            let actor = crate::model::Actor::api(&client_id, address.map(|a| a.to_string()));
+            let registry = state
+                .registry
+                .acting_as(actor)
+                .unwrap_or_else(|| state.registry.clone());
+            Ok(Admin {
+                client_id,
+                registry,
+            })
+        }
+        Err((e, client_id)) => {
+            if matches!(e.status.as_u16(), 401 | 403) {
+                state.security_events.admin_denied(
+                    state,
+                    address,
+                    e.status.as_u16(),
+                    client_id.as_deref(),
+                );
             }
-            Err((e, client_id)) => {
-                if matches!(e.status.as_u16(), 401 | 403) {
-                    state.security_events.admin_denied(
-                        state,
-                        address,
-                        e.status.as_u16(),
-                        client_id.as_deref(),
-                    );
-                }
-                Err(e)
-            }
+            Err(e)
         }
     }
 }
@@ -117,6 +148,7 @@ impl FromRequestParts<SharedState> for Admin {
 async fn check_admin(
     parts: &Parts,
     state: &SharedState,
+    need: Need,
 ) -> Result<String, (ApiError, Option<String>)> {
     {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
@@ -159,22 +191,36 @@ async fn check_admin(
                 who,
             ));
         }
-        if !claims.has_scope(ADMIN_SCOPE) {
+        let full = claims.has_scope(ADMIN_SCOPE);
+        let reads = full || claims.has_scope(ADMIN_READ_SCOPE);
+        if !reads {
             return Err((
-                ApiError {
-                    status: StatusCode::FORBIDDEN,
-                    error: "insufficient_scope",
-                    description: format!("the admin API needs the {ADMIN_SCOPE} scope"),
-                    www_authenticate: Some(
-                        r#"Bearer realm="keyward", error="insufficient_scope", scope="keyward:admin""#,
-                    ),
-                    retry_after: None,
-                    store: false,
-                },
+                insufficient_scope(format!("the admin API needs the {ADMIN_SCOPE} scope")),
+                who,
+            ));
+        }
+        if need == Need::Write && !full {
+            return Err((
+                insufficient_scope(format!(
+                    "this token carries {ADMIN_READ_SCOPE}, which only reads; changes and secrets need a token with {ADMIN_SCOPE}"
+                )),
                 who,
             ));
         }
         Ok(claims.client_id)
+    }
+}
+
+fn insufficient_scope(description: String) -> ApiError {
+    ApiError {
+        status: StatusCode::FORBIDDEN,
+        error: "insufficient_scope",
+        description,
+        www_authenticate: Some(
+            r#"Bearer realm="keyward", error="insufficient_scope", scope="keyward:admin""#,
+        ),
+        retry_after: None,
+        store: false,
     }
 }
 
@@ -324,7 +370,7 @@ fn decode_cursor(cursor: &str) -> Result<PageKey, ApiError> {
 }
 
 async fn list(
-    _: Admin,
+    _: AdminReader,
     State(state): State<SharedState>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -369,7 +415,7 @@ async fn list(
 }
 
 async fn show(
-    _: Admin,
+    _: AdminReader,
     State(state): State<SharedState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -516,6 +562,6 @@ async fn reveal(
     Ok(Json(body).into_response())
 }
 
-async fn scopes(_: Admin, State(state): State<SharedState>) -> Response {
+async fn scopes(_: AdminReader, State(state): State<SharedState>) -> Response {
     Json(state.catalog.groups()).into_response()
 }

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::SharedState;
-use super::admin::{Admin, PAGE_DEFAULT, PAGE_MAX};
+use super::admin::{AdminReader, PAGE_DEFAULT, PAGE_MAX};
 use super::errors::ApiError;
 use crate::model::{AuditAction, AuditQuery};
 
@@ -88,7 +88,7 @@ impl AuditParams {
 }
 
 pub(super) async fn list(
-    _: Admin,
+    _: AdminReader,
     State(state): State<SharedState>,
     params: Result<Query<AuditParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {

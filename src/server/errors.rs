@@ -170,6 +170,7 @@ impl From<RegistryError> for ApiError {
             }
             RegistryError::KeysElsewhere { .. } => (StatusCode::BAD_REQUEST, "invalid_request"),
             RegistryError::KeyWaiting { .. } => (StatusCode::CONFLICT, "key_waiting"),
+            RegistryError::ReadOnly { .. } => (StatusCode::FORBIDDEN, "read_only"),
             RegistryError::Storage { .. } => {
                 // The message names files on the server: log it, tell the client less.
                 tracing::error!(error = %e, "storage error");

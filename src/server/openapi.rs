@@ -128,7 +128,7 @@ fn admin_errors(extra: &[(&str, &str)]) -> Value {
     let mut r = json!({
         "400": err("Malformed client ID or body"),
         "401": err("No bearer token, or not a valid one"),
-        "403": err("The token lacks the keyward:admin scope"),
+        "403": err("insufficient_scope: the token lacks keyward:admin (reading needs keyward:admin or keyward:admin:read; everything else, a secret's reveal included, needs keyward:admin)"),
     });
     for (code, d) in extra {
         r[*code] = err(d);
@@ -147,7 +147,8 @@ fn json_body(schema: Value) -> Value {
     json!({"required": true, "content": {"application/json": {"schema": schema}}})
 }
 
-/// `/admin/v1/`, for bearer tokens with `keyward:admin`.
+/// `/admin/v1/`, for bearer tokens with `keyward:admin` (`keyward:admin:read`
+/// for the reads).
 fn admin_paths() -> Value {
     let admin = json!([{"bearer": []}]);
     // What the server accepts as a client ID; anything else is a 400.

@@ -333,6 +333,7 @@ fn scopes_supported(state: &SharedState) -> Vec<String> {
         })
         .collect();
     out.push(crate::model::ADMIN_SCOPE.to_owned());
+    out.push(crate::model::ADMIN_READ_SCOPE.to_owned());
     out.sort();
     out.dedup();
     out

@@ -32,10 +32,20 @@ pub struct Effects {
 impl Effects {
     pub fn run(&self, effect: Effect) {
         match effect {
-            Effect::Load { region } => self.call(region, move |r| async move {
-                let result = r.list().await.map_err(CallError::from);
-                Msg::Loaded { region, result }
-            }),
+            Effect::Load { region } => {
+                let tx = self.tx.clone();
+                self.call(region, move |r| async move {
+                    let result = r.list().await.map_err(CallError::from);
+                    // The list got a remote region its token, which says
+                    // whether it only reads; told before the list lands.
+                    if result.is_ok()
+                        && let Ok(Some(why)) = r.read_only_reason().await
+                    {
+                        let _ = tx.send(Msg::ReadOnly { region, why });
+                    }
+                    Msg::Loaded { region, result }
+                })
+            }
             Effect::Refresh { region, known } => {
                 self.call(region, move |r| refresh(r, region, known))
             }

@@ -134,6 +134,7 @@ pub fn sample_apps() -> Vec<Application> {
 
 fn tab(id: &str, apps: Vec<Application>, loaded: bool) -> RegionTab {
     RegionTab {
+        read_only: None,
         region: Region::new(id).unwrap(),
         name: id.to_ascii_uppercase(),
         location: if id == "uk" {

@@ -58,6 +58,14 @@ actions! {
     Delete,
     CopyId,
     CopySecret,
+    /// `Y`: the copy formats (environment lines, a curl command).
+    CopyAs,
+    /// In the copy formats: environment lines.
+    CopyEnv,
+    /// In the copy formats: a curl command with `-u id:secret`.
+    CopyCurlBasic,
+    /// In the copy formats: a curl command with the credentials in the body.
+    CopyCurlForm,
     ShowSecret,
     TestToken,
     Reload,
@@ -117,6 +125,25 @@ actions! {
     RunCommand,
 }
 
+impl Action {
+    /// Whether the action changes applications (it opens a dialog that
+    /// does). In a region that only reads (`--read-only`, `read_only` in the
+    /// config, a remote admin client that only reads) the main screen
+    /// refuses these, saying why, wherever they come from (a key, the
+    /// palette, a click), and the footer leaves them out.
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            Action::Add
+                | Action::Rename
+                | Action::EditScopes
+                | Action::NewSecret
+                | Action::Retire
+                | Action::Delete
+        )
+    }
+}
+
 /// Where a binding applies: each place has its own keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Place {
@@ -133,6 +160,8 @@ pub enum Place {
     RetireConfirm,
     DeleteConfirm,
     QuitConfirm,
+    /// The copy formats (`Y`).
+    CopyAs,
     Help,
     Token,
     BrowserScopes,
@@ -158,6 +187,7 @@ impl Place {
             Some(Popup::RetireConfirm { .. }) => Place::RetireConfirm,
             Some(Popup::DeleteConfirm { .. }) => Place::DeleteConfirm,
             Some(Popup::QuitConfirm { .. }) => Place::QuitConfirm,
+            Some(Popup::CopyAs { .. }) => Place::CopyAs,
             Some(Popup::Help) => Place::Help,
             Some(Popup::Token(_)) => Place::Token,
             Some(Popup::Audit(_)) => Place::Audit,
@@ -344,8 +374,8 @@ const FIND: &str = "fuzzy filter (unused:90d, scope:ess:account); o sorts";
 /// One help row for help and the palette.
 const HELP: &str = "this help; : command palette (Tab lists commands)";
 const AUDIT_LOG: &str = "audit log: l this application's, L the whole region's";
-/// One help row for both copy keys.
-const COPY: &str = "copy: c the client ID, y the secret while it is visible";
+/// One help row for the copy keys.
+const COPY: &str = "copy: c ID; while visible y secret, Y env lines or curl";
 
 /// Every binding. Within a place, the first row whose keys match wins.
 #[rustfmt::skip]
@@ -372,6 +402,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(P::Main, &[Key(K::Char('d'))], "d", A::Delete, "delete (type the name to confirm)").main_foot(8, "delete", When::Selected),
     bind(P::Main, &[Key(K::Char('c'))], "c", A::CopyId, COPY).main_foot(9, "copy ID", When::Selected),
     bind(P::Main, &[Key(K::Char('y'))], "y", A::CopySecret, COPY).main_foot(5, "copy", When::SecretVisible),
+    bind(P::Main, &[Key(K::Char('Y'))], "Y", A::CopyAs, COPY).main_foot(15, "copy as", When::SecretVisible),
     bind(P::Main, &[Key(K::Char('v'))], "v", A::ShowSecret, "show or mask the visible secret").main_foot(4, "show", When::SecretVisible),
     bind(P::Main, &[Key(K::Char('t'))], "t", A::TestToken, "test: get a token with the visible secret").main_foot(6, "token", When::SecretVisible),
     bind(P::Main, &[Key(K::Char('r'))], "r", A::Reload, "reload (others' changes also show within 10 s)").main_foot(12, "reload", When::Always),
@@ -445,6 +476,11 @@ pub static BINDINGS: &[Binding] = &[
     // The quit confirmation.
     bind(P::QuitConfirm, YES, "y", A::Yes, "quit, losing the new secret").foot("y", "quit"),
     bind(P::QuitConfirm, ANY, "any other key", A::Cancel, "stay").foot("any other key", "stays"),
+    // The copy formats.
+    bind(P::CopyAs, &[Plain(K::Char('e'))], "e", A::CopyEnv, "environment lines").foot("e", "env lines"),
+    bind(P::CopyAs, &[Plain(K::Char('u'))], "u", A::CopyCurlBasic, "curl, -u id:secret (HTTP Basic)").foot("u", "curl -u"),
+    bind(P::CopyAs, &[Plain(K::Char('f'))], "f", A::CopyCurlForm, "curl, the credentials in the form body").foot("f", "curl form"),
+    bind(P::CopyAs, ANY, "any other key", A::Cancel, "cancel: nothing is copied").foot("any other key", "cancels"),
     // Help.
     bind(P::Help, &[Key(K::Esc), Key(K::Char('q')), Key(K::Char('?')), Key(K::Enter)], "Esc/q", A::Close, "close help").foot("Esc/q", "close"),
     // The token panel.
@@ -546,9 +582,11 @@ fn holds(state: &State, when: When) -> bool {
 /// The footer: the keys that do something right now, most useful first.
 pub fn footer(state: &State) -> Vec<(&'static str, &'static str)> {
     let place = Place::of(state);
+    let read_only = state.read_only().is_some();
     let mut shown: Vec<Footer> = BINDINGS
         .iter()
         .filter(|b| b.place == place)
+        .filter(|b| !(read_only && b.action.writes()))
         .filter_map(|b| b.footer)
         .filter(|f| holds(state, f.when))
         .collect();
@@ -598,6 +636,34 @@ mod tests {
                 b.action,
                 b.place
             );
+        }
+    }
+
+    #[test]
+    fn the_actions_that_write_are_the_dialogs_that_change_applications() {
+        let writes: Vec<Action> = Action::ALL.iter().copied().filter(|a| a.writes()).collect();
+        assert_eq!(
+            writes,
+            [
+                Action::Add,
+                Action::Rename,
+                Action::EditScopes,
+                Action::NewSecret,
+                Action::Retire,
+                Action::Delete
+            ]
+        );
+        // Every palette command that runs a key runs one the check sees.
+        for c in crate::tui::palette::COMMANDS {
+            if let crate::tui::palette::Run::Key(a) = c.run
+                && matches!(c.name, "add" | "rotate" | "reset" | "scopes")
+            {
+                assert!(
+                    a.writes(),
+                    ":{} must be refused in a read-only region",
+                    c.name
+                );
+            }
         }
     }
 
@@ -653,6 +719,7 @@ mod tests {
         assert!(rows.iter().any(|r| r.0 == "l L"), "{rows:?}");
         assert!(rows.iter().any(|r| r.0 == "/ o"), "{rows:?}");
         assert!(rows.iter().any(|r| r.0 == "? :"), "{rows:?}");
+        assert!(rows.iter().any(|r| r.0 == "c y Y"), "{rows:?}");
         assert_eq!(rows.last().map(|r| r.0.as_str()), Some("Ctrl-C"));
     }
 }

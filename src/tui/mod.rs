@@ -12,6 +12,7 @@ pub mod copy;
 pub mod effect;
 mod effects;
 pub mod filter;
+pub mod formats;
 pub mod keys;
 pub mod layout;
 pub mod msg;
@@ -59,6 +60,10 @@ pub struct Setup {
     /// How long a rotation lets the previous secret work (`rotation_grace`).
     pub rotation_grace: chrono::Duration,
     pub clipboard: crate::clipboard::Settings,
+    /// `keyward --read-only`: every region only reads.
+    pub read_only: bool,
+    /// The variable names of the copy formats' environment lines.
+    pub copy: crate::config::CopySettings,
 }
 
 /// Runs the UI until the user quits or the terminal goes away.
@@ -166,6 +171,11 @@ fn initial_state(setup: &Setup) -> (State, Vec<token::TokenVia>) {
             loaded: false,
             token_via: via.label(),
             fingerprint: None,
+            read_only: if setup.read_only {
+                Some(crate::model::ReadOnly::Flag)
+            } else {
+                rc.read_only.then_some(crate::model::ReadOnly::Config)
+            },
         })
         .collect();
     let mut state = State::new(
@@ -177,6 +187,7 @@ fn initial_state(setup: &Setup) -> (State, Vec<token::TokenVia>) {
     );
     state.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     state.rotation_grace = setup.rotation_grace;
+    state.copy_names = setup.copy.clone();
     state.utc_offset = chrono::Local::now().offset().fix();
     (state, vias)
 }

@@ -67,9 +67,9 @@ impl From<RegistryError> for CallError {
                 "the secret of '{client_id}' can no longer be shown: its window has closed"
             ))),
             RegistryError::InvalidInput(message) => CallError::Refused(line(message)),
-            e @ (RegistryError::KeysElsewhere { .. } | RegistryError::KeyWaiting { .. }) => {
-                CallError::Refused(line(e.to_string()))
-            }
+            e @ (RegistryError::KeysElsewhere { .. }
+            | RegistryError::KeyWaiting { .. }
+            | RegistryError::ReadOnly { .. }) => CallError::Refused(line(e.to_string())),
             RegistryError::AlreadyRetiring { until, .. } => CallError::AlreadyRetiring(
                 chrono::DateTime::parse_from_rfc3339(&until)
                     .ok()
@@ -141,6 +141,12 @@ pub enum Msg {
         id: ClientId,
         name: String,
         result: CallResult<()>,
+    },
+    /// A region turned out to only read (a remote admin client whose token
+    /// carries only `keyward:admin:read`), learnt with its first list.
+    ReadOnly {
+        region: usize,
+        why: crate::model::ReadOnly,
     },
     /// A copy finished (or failed) in the clipboard.
     Copied {

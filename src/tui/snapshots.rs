@@ -54,6 +54,22 @@ fn main_secret_shown() {
 }
 
 #[test]
+fn copy_formats() {
+    check("copy_formats", |s| {
+        s.reveals.insert(id(0), reveal(0, 61));
+        send(s, [key(KeyCode::Down), ch('Y')]);
+    });
+}
+
+#[test]
+fn read_only_region() {
+    check("read_only", |s| {
+        s.regions[0].read_only = Some(crate::model::ReadOnly::Flag);
+        send(s, [key(KeyCode::Down), ch('a')]);
+    });
+}
+
+#[test]
 fn main_secret_hidden() {
     check("main_secret_hidden", |s| {
         send(s, [key(KeyCode::End)]);

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::catalog::Catalog;
 use crate::model::{
-    Access, AppOrder, Application, ClientId, Grant, Region, ScopeId, SecretInfo, SecretReveal,
+    Access, AppOrder, Application, ClientId, Grant, ReadOnly, Region, ScopeId, SecretInfo,
+    SecretReveal,
 };
 
 /// One region tab and what is known of its applications.
@@ -28,6 +29,8 @@ pub struct RegionTab {
     /// The registry's fingerprint of `apps` when they were last listed by the
     /// quiet reload, to skip the list when nothing changed.
     pub fingerprint: Option<String>,
+    /// Why the region only reads, if it does: every write key is refused.
+    pub read_only: Option<ReadOnly>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -220,6 +223,11 @@ pub enum Popup {
     Audit(AuditLog),
     /// The command palette (`:`).
     Palette(Palette),
+    /// `Y`: which format to copy the visible credentials in.
+    CopyAs {
+        id: ClientId,
+        name: String,
+    },
 }
 
 /// The command palette: the prompt, the chosen candidate, and why the last
@@ -414,6 +422,8 @@ pub struct State {
     pub copied: Option<CopyNote>,
     /// A quiet reload is in flight: the next poll waits for it.
     pub refreshing: bool,
+    /// The variable names of the environment-lines format (`[copy]`).
+    pub copy_names: crate::config::CopySettings,
 }
 
 /// A copy whose clipboard clear is due at `clears_at`.
@@ -471,6 +481,7 @@ impl State {
             quit: false,
             copied: None,
             refreshing: false,
+            copy_names: crate::config::CopySettings::default(),
             dirty: true,
         };
         s.refilter(None);
@@ -479,6 +490,11 @@ impl State {
 
     pub fn region(&self) -> Option<&RegionTab> {
         self.regions.get(self.active)
+    }
+
+    /// Why the active region only reads, if it does.
+    pub fn read_only(&self) -> Option<ReadOnly> {
+        self.region().and_then(|r| r.read_only)
     }
 
     pub fn apps(&self) -> &[Application] {

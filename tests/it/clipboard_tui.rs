@@ -47,12 +47,17 @@ impl std::ops::Deref for Ui {
 
 impl Ui {
     fn start(name: &str, clear_after: u64, env: &[&str]) -> Ui {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("config.toml"),
-            format!("clipboard_clear_after = {clear_after}\n"),
+        Ui::start_with(
+            name,
+            &format!("clipboard_clear_after = {clear_after}\n"),
+            env,
         )
-        .unwrap();
+    }
+
+    /// Like [`Ui::start`], with `config` as the whole config file.
+    fn start_with(name: &str, config: &str, env: &[&str]) -> Ui {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
         let cmd = format!(
             "env -u DISPLAY -u WAYLAND_DISPLAY -u SSH_TTY -u SSH_CONNECTION -u KEYWARD_CLIPBOARD {} '{BIN}' --data-dir '{}' --config '{}' tui --region us",
             env.join(" "),
@@ -244,5 +249,94 @@ fn a_system_clipboard_that_never_answers_fails_clearly_and_the_ui_stays_responsi
     ui.keys(&["Escape"]);
     let screen = ui.wait_for("Cannot copy the client secret");
     assert!(screen.contains("no answer within 1.5 s"), "{screen}");
+    ui.quit();
+}
+
+/// The secret in `lines`, the environment lines `Y e` copies with the
+/// config's names, after checking that they name `id` and nothing else.
+fn secret_of_env_lines(lines: &str, id: &ClientId) -> String {
+    let lines: Vec<&str> = lines.lines().collect();
+    assert_eq!(lines.len(), 2, "{} lines", lines.len());
+    assert_eq!(lines[0], format!("PAY_ID={id}"));
+    lines[1].strip_prefix("PAY_SECRET=").unwrap().to_owned()
+}
+
+#[test]
+fn on_x11_y_copies_the_credentials_as_env_lines_or_curl_then_clears() {
+    let x = Xvfb::start();
+    let ui = Ui::start_with(
+        "x11-formats",
+        "clipboard_clear_after = 3\n[copy]\nclient_id_env = \"PAY_ID\"\nclient_secret_env = \"PAY_SECRET\"\n",
+        &[&format!("DISPLAY={}", x.display)],
+    );
+    let id = ui.add("Formats");
+    ui.keys(&["Y"]);
+    ui.wait_for("Copy the credentials of Formats as");
+    ui.keys(&["e"]);
+    let lines = poll("the X clipboard", || {
+        x.clipboard().filter(|c| c.starts_with("PAY_ID="))
+    });
+    let secret = secret_of_env_lines(&lines, &id);
+    assert!(verifies(&ui.data_dir(), &id, &secret));
+    ui.wait_for("Environment lines copied (system clipboard)");
+
+    ui.keys(&["Y"]);
+    ui.wait_for("Copy the credentials of Formats as");
+    ui.keys(&["u"]);
+    let curl = poll("the X clipboard", || {
+        x.clipboard().filter(|c| c.contains("curl"))
+    });
+    assert_eq!(
+        curl,
+        format!(
+            " curl -sS -u '{id}:{secret}' -d grant_type=client_credentials 'http://127.0.0.1:8080/oauth2/token'"
+        )
+    );
+    ui.wait_for("curl command copied (system clipboard)");
+    // Cleared like a copied secret.
+    poll("the clear", || {
+        (x.clipboard().as_deref() != Some(curl.as_str())).then_some(())
+    });
+    ui.wait_for("Clipboard cleared");
+    assert!(
+        !ui.scrollback().contains(&secret) && !ui.screen().contains(&secret),
+        "the copied text never reaches the terminal"
+    );
+    ui.quit();
+}
+
+#[test]
+fn over_ssh_in_tmux_y_sends_the_env_lines_and_the_curl_command_by_osc52() {
+    let ui = Ui::start_with(
+        "ssh-formats",
+        "clipboard_clear_after = 30\n[copy]\nclient_id_env = \"PAY_ID\"\nclient_secret_env = \"PAY_SECRET\"\n",
+        &["SSH_TTY=/dev/pts/99"],
+    );
+    let id = ui.add("Formats over SSH");
+    ui.keys(&["Y"]);
+    ui.wait_for("Copy the credentials of Formats over SSH as");
+    ui.keys(&["e"]);
+    let lines = poll("the paste buffer", || {
+        ui.tmux(&["show-buffer"])
+            .filter(|b| b.starts_with("PAY_ID="))
+    });
+    let secret = secret_of_env_lines(&lines, &id);
+    assert!(verifies(&ui.data_dir(), &id, &secret));
+    ui.wait_for("Environment lines sent to your terminal (OSC 52)");
+
+    ui.keys(&["Y"]);
+    ui.wait_for("Copy the credentials of Formats over SSH as");
+    ui.keys(&["f"]);
+    let curl = poll("the paste buffer", || {
+        ui.tmux(&["show-buffer"]).filter(|b| b.contains("curl"))
+    });
+    assert_eq!(
+        curl,
+        format!(
+            " curl -sS -d grant_type=client_credentials -d 'client_id={id}' -d 'client_secret={secret}' 'http://127.0.0.1:8080/oauth2/token'"
+        )
+    );
+    ui.wait_for("curl command sent to your terminal (OSC 52)");
+    assert!(!ui.scrollback().contains(&secret));
     ui.quit();
 }

@@ -24,6 +24,8 @@ mod postgres_audit;
 mod postgres_cli;
 mod postgres_faults;
 mod properties;
+mod read_only;
+mod read_only_tui;
 mod region_copy;
 mod registry_embedded;
 mod registry_postgres;

@@ -42,9 +42,9 @@ pub(super) fn on_cleared(state: &mut State, result: Result<String, String>) {
 }
 
 /// A copy finished: a secret copied without failure is delivered, so quitting
-/// no longer loses it. Copies finish in the order `y` asked for them.
+/// no longer loses it. Copies finish in the order `y` and `Y` asked for them.
 fn copy_done(state: &mut State, what: Kind, copied: bool) {
-    if what != Kind::ClientSecret {
+    if !what.holds_secret() {
         return;
     }
     let Some(id) = state.copying_secrets.pop_front() else {

@@ -16,6 +16,15 @@ use crate::tui::state::{
     AddFocus, AddForm, Browser, BrowserFocus, Input, Palette, Popup, ScopeGrid, State,
 };
 
+/// Why the secret of `name` cannot be copied any more.
+pub(super) fn no_longer_copied(state: &State, name: &str) -> String {
+    format!(
+        "The secret of {name} can no longer be copied: it is shown only for {} after it is made. {}",
+        clock(state.window_secs, true),
+        makes_a_new_one()
+    )
+}
+
 /// What the status line says when a key needs a selected application.
 fn nothing_selected() -> String {
     format!(
@@ -35,6 +44,14 @@ pub(super) fn on_key(
         state.dirty = false;
         return;
     };
+    // The one check of read-only mode: keys, the palette and clicks all
+    // come through here.
+    if action.writes()
+        && let Some(why) = state.read_only()
+    {
+        super::refuse_read_only(state, why);
+        return;
+    }
     let n = state.regions.len().max(1);
     match action {
         Action::Quit => quit_or_ask(state),
@@ -96,6 +113,7 @@ pub(super) fn on_key(
         | Action::Delete
         | Action::CopyId
         | Action::CopySecret
+        | Action::CopyAs
         | Action::ShowSecret
         | Action::TestToken => {
             let Some(app) = state.selected_app().cloned() else {
@@ -216,15 +234,12 @@ fn on_app_key(state: &mut State, action: Action, app: &Application, effects: &mu
                 });
                 state.copying_secrets.push_back(id);
             }
-            None => error(
-                state,
-                format!(
-                    "The secret of {name} can no longer be copied: it is shown only for {} after it is made. {}",
-                    clock(state.window_secs, true),
-                    makes_a_new_one()
-                ),
-            ),
+            None => error(state, no_longer_copied(state, &name)),
         },
+        Action::CopyAs if state.reveal_of(&id).is_some() => {
+            state.popup = Some(Popup::CopyAs { id, name })
+        }
+        Action::CopyAs => error(state, no_longer_copied(state, &name)),
         Action::TestToken => token::start_test(state, app, effects),
         Action::ShowSecret => {
             if state.reveal_of(&id).is_some() {

@@ -10,6 +10,7 @@ mod add;
 mod audit;
 mod browser;
 mod copy;
+mod copy_as;
 mod delete;
 mod edit;
 mod filter;
@@ -75,6 +76,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Poll => results::on_poll(state, &mut effects),
         Msg::Copied { what, result } => copy::on_copied(state, what, result),
         Msg::ClipboardCleared { result } => copy::on_cleared(state, result),
+        Msg::ReadOnly { region, why } => {
+            if let Some(tab) = state.regions.get_mut(region) {
+                tab.read_only = tab.read_only.or(Some(why));
+                state.dirty = true;
+            }
+        }
         Msg::TokenTested { id, result } => token::on_tested(state, id, result),
         Msg::AuditLoaded {
             region,
@@ -178,6 +185,7 @@ fn on_popup_key(
         Popup::Token(panel) => token::on_key(state, panel, action, effects),
         Popup::Audit(log) => audit::on_key(state, log, action, effects),
         Popup::Palette(p) => palette::on_key(state, p, pressed, effects),
+        Popup::CopyAs { id, name } => copy_as::on_key(state, (id, name), action, effects),
     };
 }
 
@@ -252,6 +260,16 @@ fn shows_and_copies(it: &str) -> String {
         keys::key_of(Action::ShowSecret),
         keys::key_of(Action::CopySecret)
     )
+}
+
+/// What the status line says when a write key is pressed in a region that
+/// only reads: nothing opens, nothing changes.
+fn refuse_read_only(state: &mut State, why: crate::model::ReadOnly) {
+    let name = state.region().map_or("", |r| r.name.as_str()).to_owned();
+    info(
+        state,
+        format!("read-only: region {name} takes no changes ({why})"),
+    );
 }
 
 /// Starts a background call (a registry call or a token test): the spinner

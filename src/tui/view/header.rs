@@ -22,14 +22,21 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
     // The spinner, then the help hint; words go first when room is short.
     let spin = super::spinner(state.spinner);
+    // A region that only reads says so before anything else.
+    let ro = if state.read_only().is_some() {
+        "read-only  "
+    } else {
+        ""
+    };
     let candidates = if state.pending > 0 {
         vec![
-            format!("{spin} working…   ? help "),
-            format!("{spin} ? help "),
+            format!("{spin} working…   {ro}? help "),
+            format!("{spin} {ro}? help "),
+            format!("{spin} {ro}"),
             format!("{spin} "),
         ]
     } else {
-        vec!["? help ".to_owned()]
+        vec![format!("{ro}? help "), ro.to_owned()]
     };
     let room = (area.width as usize).saturating_sub(used + 1);
     let right = candidates
@@ -39,7 +46,14 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
     let pad = (area.width as usize).saturating_sub(used + right.width());
     if pad > 0 && !right.is_empty() {
         spans.push(Span::raw(" ".repeat(pad)));
-        spans.push(Span::styled(right, t.dim()));
+        match right.split_once("read-only") {
+            Some((before, after)) => {
+                spans.push(Span::styled(before.to_owned(), t.dim()));
+                spans.push(Span::styled("read-only", t.error()));
+                spans.push(Span::styled(after.to_owned(), t.dim()));
+            }
+            None => spans.push(Span::styled(right, t.dim())),
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

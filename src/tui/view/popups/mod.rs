@@ -5,6 +5,7 @@
 mod audit;
 mod browser;
 mod confirm;
+mod copy_as;
 mod help;
 mod palette;
 mod quit;
@@ -45,6 +46,7 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
         Popup::Token(p) => token::draw(state, p, frame, area, t),
         Popup::Audit(log) => audit::draw(log, frame, area, t),
         Popup::Palette(p) => palette::draw(state, p, frame, area, t),
+        Popup::CopyAs { name, .. } => copy_as::draw(state, name, frame, area, t),
     }
 }
 
