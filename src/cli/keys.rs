@@ -157,10 +157,13 @@ async fn rotate(
 ) -> anyhow::Result<ExitCode> {
     let configured = ctx.config.signing_key_publish_delay;
     let delay = publish_delay.unwrap_or(configured);
-    let registry = ctx.registry_to_change(region).await?;
-    // Read first: a remote region or a wrong secret.key is refused before
-    // anyone is asked anything.
+    let registry = ctx.registry(region)?;
+    // Read first: a remote region (whose keys are on its server: refused
+    // without a request) or a wrong secret.key is refused before anyone is
+    // asked anything, and before a read-only check that would ask a remote
+    // server.
     let ring = registry.signing_keys().await?;
+    ctx.refuse_if_read_only(registry.as_ref()).await?;
     let now = Utc::now();
     let current = &ring.signing_key(now).info;
     let signs_from = now + chrono::Duration::from_std(delay)?;
