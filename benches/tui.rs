@@ -45,6 +45,7 @@ fn apps() -> Vec<Application> {
             secret_issued_at: now,
             last_used_at: None,
             secrets: Vec::new(),
+            lifecycle: Default::default(),
         })
         .collect();
     apps.sort_by(|a, b| a.client_name.cmp(&b.client_name));

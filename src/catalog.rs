@@ -417,6 +417,7 @@ mod tests {
             secret_issued_at: now,
             last_used_at: None,
             secrets: Vec::new(),
+            lifecycle: Default::default(),
         };
         assert_eq!(
             c.oauth_scopes(&app),
@@ -440,6 +441,7 @@ mod tests {
             secret_issued_at: now,
             last_used_at: None,
             secrets: Vec::new(),
+            lifecycle: Default::default(),
         };
         for held in [
             "forensics:account:write",

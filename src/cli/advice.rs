@@ -68,9 +68,15 @@ fn read_only_next_step(region: &crate::model::Region, why: ReadOnly) -> String {
 
 fn registry_next_step(e: &RegistryError) -> Option<String> {
     match e {
-        RegistryError::NotFound { region, .. } => {
-            Some(format!(" (see `keyward apps list --region {region}`)"))
-        }
+        RegistryError::NotFound { region, .. } => Some(format!(
+            " (see `keyward apps list --region {region}`, or `keyward apps list --deleted --region {region}` for the trash)"
+        )),
+        RegistryError::NotInTrash { client_id, .. } => Some(format!(
+            ": to delete it, `keyward apps delete {client_id} --yes` moves it to the trash"
+        )),
+        RegistryError::RestoreNameTaken { region, .. } => Some(format!(
+            ": `keyward apps rename ID NEW_NAME` the existing one (see `keyward apps list --region {region}`), then restore"
+        )),
         RegistryError::RevealWindowClosed { client_id } => {
             Some(format!(": `keyward apps reset-secret {client_id} --yes`"))
         }
@@ -112,7 +118,7 @@ mod tests {
         assert_eq!(
             error_line(&not_found),
             format!(
-                "no application with client ID '{id}' in region us (see `keyward apps list --region us`)"
+                "no application with client ID '{id}' in region us (see `keyward apps list --region us`, or `keyward apps list --deleted --region us` for the trash)"
             )
         );
         let closed = anyhow::Error::new(RegistryError::RevealWindowClosed {

@@ -30,8 +30,28 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
             region,
             unused_for,
             scopes,
+            sort: _,
+            json,
+            deleted: true,
+        } => {
+            let registries = match region {
+                Some(r) => vec![ctx.registry(&r)?],
+                None => ctx.registries()?,
+            };
+            if unused_for.is_some() || !scopes.is_empty() {
+                anyhow::bail!(
+                    "--deleted lists the whole trash: it takes neither --unused-for nor --scope"
+                );
+            }
+            super::lifecycle::list_deleted(&registries, json, &mut out).await
+        }
+        AppsCommand::List {
+            region,
+            unused_for,
+            scopes,
             sort,
             json,
+            deleted: false,
         } => {
             let only = Only {
                 unused_for,
@@ -90,7 +110,21 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
         AppsCommand::Retire { client_id, yes } => {
             retire_secret(ctx, &client_id, yes, &mut out).await
         }
-        AppsCommand::Delete { client_id, yes } => delete(ctx, &client_id, yes, &mut out).await,
+        AppsCommand::Delete { client_id, yes } => {
+            super::lifecycle::delete(ctx, &client_id, yes, &mut out).await
+        }
+        AppsCommand::Suspend { client_id, yes } => {
+            super::lifecycle::suspend(ctx, &client_id, true, yes, &mut out).await
+        }
+        AppsCommand::Resume { client_id, yes } => {
+            super::lifecycle::suspend(ctx, &client_id, false, yes, &mut out).await
+        }
+        AppsCommand::Restore { client_id } => {
+            super::lifecycle::restore(ctx, &client_id, &mut out).await
+        }
+        AppsCommand::Purge { client_id, yes } => {
+            super::lifecycle::purge(ctx, &client_id, yes, &mut out).await
+        }
         AppsCommand::Import {
             region,
             file,
@@ -137,34 +171,10 @@ async fn set_scopes(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn delete(
-    ctx: &Context,
-    client_id: &ClientId,
-    yes: bool,
-    out: &mut Stdout,
-) -> anyhow::Result<ExitCode> {
-    let registry = ctx.find_to_change(client_id).await?;
-    let app = registry.get(client_id).await?;
-    let question = format!(
-        "Delete '{}' ({}) from region {}?\nIts credentials stop working at once for every platform that uses them. This cannot be undone.",
-        app.client_name, app.client_id, app.region
-    );
-    if !confirm(&question, "delete the application", yes)? {
-        note(format_args!("Cancelled: nothing was deleted."));
-        return Ok(ExitCode::FAILURE);
-    }
-    registry.delete(client_id).await?;
-    let done = format!(
-        "Deleted '{}' ({}) from region {}.",
-        app.client_name, app.client_id, app.region
-    );
-    confirm_done(out, &done)
-}
-
 /// Prints the confirmation of a change that made no secret. The change is
 /// made whatever happens here, so a failure to print says so (never quietly,
 /// not even for a broken pipe: the caller may think nothing happened).
-fn confirm_done(out: &mut Stdout, done: &str) -> anyhow::Result<ExitCode> {
+pub(super) fn confirm_done(out: &mut Stdout, done: &str) -> anyhow::Result<ExitCode> {
     match writeln!(out, "{done}").and_then(|()| out.finish()) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => Err(Undelivered(format!(
@@ -403,8 +413,13 @@ async fn list(
         "LAST USED",
     ]);
     for app in &apps {
+        let name = if app.is_suspended() {
+            format!("{} (suspended)", app.client_name)
+        } else {
+            app.client_name.to_string()
+        };
         t.add_row([
-            app.client_name.to_string(),
+            name,
             app.client_id.to_string(),
             app.region.to_string(),
             scope_summary(app),
@@ -607,8 +622,18 @@ fn show(
     f.add("Name", app.client_name.to_string())
         .add("Client ID", app.client_id.to_string())
         .add("Client secret", secret)
-        .add("Region", app.region.to_string())
-        .add("Scopes", scope_lines(app, &ctx.catalog));
+        .add("Region", app.region.to_string());
+    if let Some(since) = app.lifecycle.suspended_at {
+        f.add(
+            "Status",
+            format!(
+                "SUSPENDED since {}: it gets no token. `keyward apps resume {} --yes` lets it in again.",
+                time(since),
+                app.client_id
+            ),
+        );
+    }
+    f.add("Scopes", scope_lines(app, &ctx.catalog));
     // What a token can carry now: retired grants are left out.
     let oauth = ctx.catalog.oauth_scopes(app);
     f.add(

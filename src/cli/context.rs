@@ -48,6 +48,7 @@ impl Context {
             self.catalog.clone(),
             self.config.secret_visible_for,
         )?;
+        store.set_trash_period(self.config.trash_period());
         Ok(self.store.get_or_init(|| store))
     }
 
@@ -100,7 +101,8 @@ impl Context {
                         self.catalog.clone(),
                         self.config.secret_visible_for,
                     )?
-                    .with_actor(crate::registry::local_actor(via)),
+                    .with_actor(crate::registry::local_actor(via))
+                    .with_trash_period(self.config.trash_period()),
                 ))
             }
         }
@@ -213,6 +215,32 @@ impl Context {
         }
         anyhow::bail!(
             "no application with client ID '{id}' in any region ({}); see `keyward apps list`",
+            self.config.region_list()
+        )
+    }
+
+    /// The registry whose trash holds `id`, and the trashed application.
+    pub async fn find_trashed(
+        &self,
+        id: &ClientId,
+    ) -> anyhow::Result<(Box<dyn Registry>, crate::model::Application)> {
+        for registry in self.registries()? {
+            if let Some(app) = registry
+                .list_deleted()
+                .await?
+                .into_iter()
+                .find(|a| &a.client_id == id)
+            {
+                return Ok((registry, app));
+            }
+        }
+        if self.find(id).await.is_ok() {
+            anyhow::bail!(
+                "the application '{id}' is not in the trash: only a deleted application can be restored or purged (`keyward apps delete {id} --yes` moves it there)"
+            );
+        }
+        anyhow::bail!(
+            "no application with client ID '{id}' in the trash of any region ({}); see `keyward apps list --deleted` (after its trash period an application is gone for good)",
             self.config.region_list()
         )
     }

@@ -10,6 +10,7 @@ mod copy;
 mod doctor;
 mod info;
 mod keys;
+mod lifecycle;
 pub mod output;
 mod prompt;
 mod region_copy;
@@ -241,6 +242,9 @@ pub enum AppsCommand {
         /// Print a JSON array instead of a table
         #[arg(long)]
         json: bool,
+        /// The trash instead: deleted applications, with when each is purged
+        #[arg(long)]
+        deleted: bool,
     },
     /// Register an application; prints its client ID and, once, its new secret
     Add {
@@ -334,9 +338,40 @@ pub enum AppsCommand {
         #[arg(long)]
         yes: bool,
     },
-    /// Delete an application; its credentials stop working at once
+    /// Delete an application: to the trash (7 days unless trash_days says);
+    /// its credentials stop working at once
     Delete {
         /// The application's client ID (see `keyward apps list`)
+        client_id: ClientId,
+        /// Do not ask for confirmation (required when not on a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Suspend an application: it gets no token until resumed; its secrets
+    /// stay as they are
+    Suspend {
+        /// The application's client ID (see `keyward apps list`)
+        client_id: ClientId,
+        /// Do not ask for confirmation (required when not on a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Resume a suspended application: it gets tokens again
+    Resume {
+        /// The application's client ID (see `keyward apps list`)
+        client_id: ClientId,
+        /// Do not ask for confirmation (required when not on a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Bring a deleted application back from the trash, its secret unchanged
+    Restore {
+        /// The application's client ID (see `keyward apps list --deleted`)
+        client_id: ClientId,
+    },
+    /// Remove a deleted application from the trash for good
+    Purge {
+        /// The application's client ID (see `keyward apps list --deleted`)
         client_id: ClientId,
         /// Do not ask for confirmation (required when not on a terminal)
         #[arg(long)]

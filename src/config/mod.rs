@@ -174,6 +174,9 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The variable names of the UI's copy formats (`[copy]`).
     pub copy: CopySettings,
+    /// How many days a deleted application stays in the trash (`trash_days`,
+    /// 1 to 365).
+    pub trash_days: u32,
 }
 
 /// How often `keyward serve` writes what it noted of secret usage, unless
@@ -201,7 +204,15 @@ impl Default for Config {
             signing_key_publish_delay: crate::oauth::ring::DEFAULT_PUBLISH_DELAY,
             trusted_proxies: Vec::new(),
             copy: CopySettings::default(),
+            trash_days: crate::model::DEFAULT_TRASH_DAYS,
         }
+    }
+}
+
+impl Config {
+    /// `trash_days` as a duration, for the stores.
+    pub fn trash_period(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.trash_days))
     }
 }
 
@@ -224,6 +235,7 @@ struct RawConfig {
     signing_key_publish_delay_seconds: Option<u64>,
     trusted_proxy: Option<OneOrMany>,
     copy: Option<RawCopy>,
+    trash_days: Option<u32>,
     #[serde(default)]
     region: Vec<RawRegion>,
 }
@@ -594,6 +606,13 @@ impl Config {
                 )
             };
             self.signing_key_publish_delay = Duration::from_secs(limit.check(secs, source)?);
+        }
+        if let Some(days) = raw.trash_days {
+            let limit = Limit {
+                unit: " days",
+                ..Limit::new("trash_days", 365, defaults.trash_days)
+            };
+            self.trash_days = limit.check(days, source)?;
         }
         Ok(())
     }
@@ -1037,6 +1056,17 @@ mod tests {
                 && err.contains("trusted_proxy: '10.0.0.0/33' is not an address or a CIDR"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn trash_days_in_range() {
+        assert_eq!(Config::parse("", "t").unwrap().trash_days, 7);
+        let c = Config::parse("trash_days = 30", "t").unwrap();
+        assert_eq!(c.trash_period(), chrono::Duration::days(30));
+        for bad in ["trash_days = 0", "trash_days = 366"] {
+            let e = Config::parse(bad, "t").unwrap_err().to_string();
+            assert!(e.contains("use 1 to 365 days (the default is 7)"), "{e}");
+        }
     }
 
     #[test]

@@ -206,7 +206,26 @@ pub struct Application {
     /// The current secret first, then the retiring one if it still works.
     /// Empty where a registry does not tell (an older server).
     pub secrets: Vec<super::SecretInfo>,
+    /// Suspended, or in the trash: what the token service refuses.
+    pub lifecycle: Lifecycle,
 }
+
+/// Where an application stands besides its credentials. A suspended one keeps
+/// its secrets and gets no token until resumed; a deleted one sits in the
+/// trash (no token either) until `purge_after`, when it is gone for good
+/// unless restored first, its secret unchanged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub suspended_at: Option<DateTime<Utc>>,
+    /// When it was moved to the trash; `None` for a live application.
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// When a trashed application is gone for good.
+    pub purge_after: Option<DateTime<Utc>>,
+}
+
+/// How long a deleted application stays in the trash unless `trash_days`
+/// says otherwise.
+pub const DEFAULT_TRASH_DAYS: u32 = 7;
 
 impl Application {
     /// The OAuth scope strings this application may request, sorted.
@@ -232,6 +251,16 @@ impl Application {
         self.secrets
             .iter()
             .find(|s| s.state == super::SecretState::Current)
+    }
+
+    /// Suspended: it keeps its secrets but gets no token.
+    pub fn is_suspended(&self) -> bool {
+        self.lifecycle.suspended_at.is_some()
+    }
+
+    /// In the trash (deleted, not yet purged).
+    pub fn is_trashed(&self) -> bool {
+        self.lifecycle.deleted_at.is_some()
     }
 
     /// The access held on one scope (`None` when not granted).

@@ -100,10 +100,16 @@ pub enum AuditAction {
     /// A region's token-signing key rotation (`keyward keys rotate`): no
     /// application, so no client ID.
     RotateSigningKey,
+    Suspend,
+    Resume,
+    /// Back from the trash, its secret unchanged.
+    Restore,
+    /// Gone from the trash for good: asked for, or its period ended.
+    Purge,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 10] = [
+    pub const ALL: [AuditAction; 14] = [
         AuditAction::Create,
         AuditAction::Rename,
         AuditAction::SetScopes,
@@ -114,6 +120,10 @@ impl AuditAction {
         AuditAction::Throttled,
         AuditAction::AdminDenied,
         AuditAction::RotateSigningKey,
+        AuditAction::Suspend,
+        AuditAction::Resume,
+        AuditAction::Restore,
+        AuditAction::Purge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -128,6 +138,10 @@ impl AuditAction {
             AuditAction::Throttled => "throttled",
             AuditAction::AdminDenied => "admin_denied",
             AuditAction::RotateSigningKey => "rotate_signing_key",
+            AuditAction::Suspend => "suspend",
+            AuditAction::Resume => "resume",
+            AuditAction::Restore => "restore",
+            AuditAction::Purge => "purge",
         }
     }
 }
@@ -311,11 +325,56 @@ pub mod events {
         e
     }
 
-    pub fn deleted(before: &Application, at: DateTime<Utc>) -> NewAuditEvent {
+    fn time(t: Option<DateTime<Utc>>) -> Option<String> {
+        t.map(crate::model::wire::rfc3339)
+    }
+
+    /// Moved to the trash until `purge_after`.
+    pub fn deleted(
+        before: &Application,
+        purge_after: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> NewAuditEvent {
         let mut e = about(before, at, AuditAction::Delete);
+        e.changes = serde_json::json!({
+            "deleted_at": change(None::<String>, time(Some(at))),
+            "purge_after": change(None::<String>, time(Some(purge_after))),
+        });
+        e
+    }
+
+    pub fn suspended(before: &Application, at: DateTime<Utc>) -> NewAuditEvent {
+        let mut e = about(before, at, AuditAction::Suspend);
+        e.changes =
+            serde_json::json!({ "suspended_at": change(None::<String>, time(Some(at))) });
+        e
+    }
+
+    pub fn resumed(before: &Application, at: DateTime<Utc>) -> NewAuditEvent {
+        let mut e = about(before, at, AuditAction::Resume);
+        e.changes = serde_json::json!({
+            "suspended_at": change(time(before.lifecycle.suspended_at), None::<String>),
+        });
+        e
+    }
+
+    /// `before` is the trashed application.
+    pub fn restored(before: &Application, at: DateTime<Utc>) -> NewAuditEvent {
+        let mut e = about(before, at, AuditAction::Restore);
+        e.changes = serde_json::json!({
+            "deleted_at": change(time(before.lifecycle.deleted_at), None::<String>),
+            "purge_after": change(time(before.lifecycle.purge_after), None::<String>),
+        });
+        e
+    }
+
+    /// Gone for good; `expired`: its trash period ended (else a purge was asked for).
+    pub fn purged(before: &Application, expired: bool, at: DateTime<Utc>) -> NewAuditEvent {
+        let mut e = about(before, at, AuditAction::Purge);
         e.changes = serde_json::json!({
             "client_name": change(before.client_name.as_str(), None::<String>),
             "scopes": scope_diff(&before.grants, &[]),
+            "reason": if expired { "trash_period_ended" } else { "requested" },
         });
         e
     }
@@ -424,7 +483,20 @@ impl AuditEvent {
                 format!("rotated secret of {name} (the old one works until {until})")
             }
             AuditAction::RetireSecret => format!("retired the old secret of {name}"),
-            AuditAction::Delete => format!("deleted {name}"),
+            AuditAction::Delete => format!(
+                "deleted {name} (in the trash until {})",
+                field("purge_after", "after")
+            ),
+            AuditAction::Suspend => format!("suspended {name}"),
+            AuditAction::Resume => format!("resumed {name}"),
+            AuditAction::Restore => format!("restored {name} from the trash"),
+            AuditAction::Purge
+                if b.changes.get("reason").and_then(|r| r.as_str())
+                    == Some("trash_period_ended") =>
+            {
+                format!("purged {name} (its trash period ended)")
+            }
+            AuditAction::Purge => format!("purged {name}"),
             AuditAction::Throttled => match b.changes.get("address").and_then(|a| a.as_str()) {
                 Some(addr) => format!("throttled address {addr}"),
                 None => format!("throttled client {name}"),

@@ -124,6 +124,7 @@ mod tests {
             secret_issued_at: t,
             last_used_at: None,
             secrets: Vec::new(),
+            lifecycle: Default::default(),
         }
     }
 

@@ -36,6 +36,16 @@ pub struct ApplicationRecord {
     /// input: older servers do not send it.
     #[serde(default)]
     pub secrets: Vec<SecretRecord>,
+    /// When it was suspended (it gets no token until resumed); absent when
+    /// it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_at: Option<String>,
+    /// When it was moved to the trash; present only for trashed ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+    /// When a trashed application is gone for good unless restored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_after: Option<String>,
 }
 
 /// One secret as JSON: never the secret, only what it is and its use.
@@ -110,6 +120,9 @@ impl std::fmt::Debug for ApplicationRecord {
             .field("updated_at", &self.updated_at)
             .field("last_used_at", &self.last_used_at)
             .field("secrets", &self.secrets)
+            .field("suspended_at", &self.suspended_at)
+            .field("deleted_at", &self.deleted_at)
+            .field("purge_after", &self.purge_after)
             .finish()
     }
 }
@@ -137,6 +150,9 @@ impl ApplicationRecord {
             updated_at: rfc3339(app.updated_at),
             last_used_at: app.last_used_at.map(rfc3339),
             secrets: app.secrets.iter().map(SecretRecord::new).collect(),
+            suspended_at: app.lifecycle.suspended_at.map(rfc3339),
+            deleted_at: app.lifecycle.deleted_at.map(rfc3339),
+            purge_after: app.lifecycle.purge_after.map(rfc3339),
         }
     }
 }
@@ -168,6 +184,8 @@ struct ImportRecord {
     _last_used_at: Option<IgnoredAny>,
     #[serde(default, rename = "secrets")]
     _secrets: Option<IgnoredAny>,
+    #[serde(default, rename = "suspended_at")]
+    _suspended_at: Option<IgnoredAny>,
 }
 
 /// What an import line looks like, for error messages.
@@ -236,6 +254,9 @@ mod tests {
             updated_at: String::new(),
             last_used_at: None,
             secrets: Vec::new(),
+            suspended_at: None,
+            deleted_at: None,
+            purge_after: None,
         };
         let shown = format!("{r:?}");
         assert!(

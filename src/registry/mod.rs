@@ -34,6 +34,14 @@ pub enum RegistryError {
     #[error("{0}")]
     InvalidInput(String),
     #[error(
+        "the application '{client_id}' is not in the trash of region {region}: only a deleted application can be restored or purged"
+    )]
+    NotInTrash { client_id: ClientId, region: Region },
+    #[error(
+        "an application named '{name}' already exists in region {region}, so the deleted application of that name cannot come back: rename the existing one first"
+    )]
+    RestoreNameTaken { name: String, region: Region },
+    #[error(
         "the secret of '{client_id}' can no longer be shown: its window has closed, and only a reset makes a new one"
     )]
     RevealWindowClosed { client_id: ClientId },
@@ -133,7 +141,31 @@ pub trait Registry: Send + Sync {
         Ok(())
     }
 
-    async fn delete(&self, id: &ClientId) -> Result<()>;
+    /// Moves the application to the trash until its `purge_after` (the
+    /// store's trash period from now); returns it as it now is. From then on
+    /// it gets no token, reads do not show it (but [`Registry::list_deleted`]
+    /// does), and its name is free for another.
+    async fn delete(&self, id: &ClientId) -> Result<Application>;
+
+    /// Stops `id` getting tokens (its secrets stay as they are). Suspending
+    /// a suspended application changes nothing and records nothing.
+    async fn suspend(&self, id: &ClientId) -> Result<Application>;
+
+    /// Undoes [`Registry::suspend`]; a no-op for one that is not suspended.
+    async fn resume(&self, id: &ClientId) -> Result<Application>;
+
+    /// The region's trashed applications whose period has not ended, sorted
+    /// by name; each has `lifecycle.deleted_at` and `purge_after`.
+    async fn list_deleted(&self) -> Result<Vec<Application>>;
+
+    /// Brings a trashed application back, its secrets unchanged.
+    /// [`RegistryError::RestoreNameTaken`] when a live application has a name
+    /// that looks like its name; [`RegistryError::NotInTrash`] for a live one.
+    async fn restore(&self, id: &ClientId) -> Result<Application>;
+
+    /// Removes a trashed application for good. [`RegistryError::NotInTrash`]
+    /// for a live one: it must be deleted first.
+    async fn purge(&self, id: &ClientId) -> Result<()>;
 
     /// The secret, if its window is still open.
     async fn reveal(&self, id: &ClientId) -> Result<SecretReveal>;
@@ -142,8 +174,9 @@ pub trait Registry: Send + Sync {
     /// unknown client ID too, so callers cannot tell the two apart.
     async fn verify_secret(&self, id: &ClientId, secret: &ClientSecret) -> Result<bool>;
 
-    /// The application, if `secret` is its current secret; `None` otherwise
-    /// (an unknown client ID included). The token endpoint's hot path, so
+    /// The application, if `secret` is its current secret and it may get
+    /// tokens; `None` otherwise (an unknown client ID, a suspended or
+    /// trashed application included). The token endpoint's hot path, so
     /// stores may answer it in one read; this default takes two.
     async fn authenticate(
         &self,

@@ -165,10 +165,55 @@ fn application(r: &ApplicationRecord) -> std::result::Result<Application, String
             .iter()
             .map(crate::model::wire::SecretRecord::info)
             .collect::<std::result::Result<_, _>>()?,
+        lifecycle: crate::model::Lifecycle {
+            suspended_at: r.suspended_at.as_deref().map(time).transpose()?,
+            deleted_at: r.deleted_at.as_deref().map(time).transpose()?,
+            purge_after: r.purge_after.as_deref().map(time).transpose()?,
+        },
     })
 }
 
 impl RemoteRegistry {
+    /// Every page of `first` (a list of applications), following the
+    /// server's `rel="next"` links.
+    async fn list_pages(&self, first: &str) -> Result<Vec<Application>> {
+        let mut apps = Vec::new();
+        let mut path = first.to_owned();
+        let separator = if first.contains('?') { '&' } else { '?' };
+        // A bound against a server that keeps sending the same cursor.
+        for _ in 0..MAX_PAGES {
+            let (headers, bytes) = self
+                .call_with_headers(Method::GET, &path, None, Ctx::default())
+                .await?;
+            let records: Vec<ApplicationRecord> = self.parse(&bytes)?;
+            for r in &records {
+                apps.push(application(r).map_err(|e| {
+                    self.storage(format!("the server sent a bad application: {e}"))
+                })?);
+            }
+            match next_cursor(&headers) {
+                Some(cursor) => path = format!("{first}{separator}cursor={cursor}"),
+                None => return Ok(apps),
+            }
+        }
+        Err(self.storage(format!(
+            "the server's application list did not end after {MAX_PAGES} pages"
+        )))
+    }
+
+    /// `POST /applications/{id}/{action}`, which answers with the application.
+    async fn post_action(&self, id: &ClientId, action: &str) -> Result<Application> {
+        let bytes = self
+            .call(
+                Method::POST,
+                &format!("/applications/{}/{action}", path_id(id)),
+                None,
+                Ctx::about(id),
+            )
+            .await?;
+        self.application(&bytes)
+    }
+
     pub fn from_config(region: Region, config: &RemoteConfig) -> Result<Self> {
         let secret = load_secret(&region, &config.secret)?;
         Self::new(region, &config.url, &config.client_id, secret)
@@ -363,6 +408,14 @@ impl RemoteRegistry {
                     client_id: id.clone(),
                 }
             }
+            (StatusCode::CONFLICT, "not_in_trash", Some(id)) => RegistryError::NotInTrash {
+                client_id: id.clone(),
+                region: self.region.clone(),
+            },
+            (StatusCode::CONFLICT, "restore_name_taken", _) => RegistryError::RestoreNameTaken {
+                name: quoted(&description).unwrap_or_default(),
+                region: self.region.clone(),
+            },
             (StatusCode::CONFLICT, _, _) => RegistryError::DuplicateName {
                 name: ctx
                     .names
@@ -447,6 +500,12 @@ fn retiring_until(description: &str) -> String {
         .unwrap_or_else(|| "a later time".to_owned())
 }
 
+/// The first `'…'` in a server's message: the name it is about.
+fn quoted(description: &str) -> Option<String> {
+    let (_, rest) = description.split_once('\'')?;
+    rest.split_once('\'').map(|(name, _)| name.to_owned())
+}
+
 /// Most pages `list` follows: 100,000 pages of the server's smallest page.
 const MAX_PAGES: usize = 100_000;
 
@@ -504,27 +563,11 @@ impl Registry for RemoteRegistry {
     }
 
     async fn list(&self) -> Result<Vec<Application>> {
-        let mut apps = Vec::new();
-        let mut path = "/applications".to_owned();
-        // A bound against a server that keeps sending the same cursor.
-        for _ in 0..MAX_PAGES {
-            let (headers, bytes) = self
-                .call_with_headers(Method::GET, &path, None, Ctx::default())
-                .await?;
-            let records: Vec<ApplicationRecord> = self.parse(&bytes)?;
-            for r in &records {
-                apps.push(application(r).map_err(|e| {
-                    self.storage(format!("the server sent a bad application: {e}"))
-                })?);
-            }
-            match next_cursor(&headers) {
-                Some(cursor) => path = format!("/applications?cursor={cursor}"),
-                None => return Ok(apps),
-            }
-        }
-        Err(self.storage(format!(
-            "the server's application list did not end after {MAX_PAGES} pages"
-        )))
+        self.list_pages("/applications").await
+    }
+
+    async fn list_deleted(&self) -> Result<Vec<Application>> {
+        self.list_pages("/applications?deleted=true").await
     }
 
     /// One call of `GET /admin/v1/audit`; the server's page limit caps
@@ -676,13 +719,38 @@ impl Registry for RemoteRegistry {
         self.application(&bytes)
     }
 
-    async fn delete(&self, id: &ClientId) -> Result<()> {
+    /// The server answers with the application as it now is, in its trash.
+    async fn delete(&self, id: &ClientId) -> Result<Application> {
         let ctx = Ctx::about(id);
+        let bytes = self
+            .call(
+                Method::DELETE,
+                &format!("/applications/{}", path_id(id)),
+                None,
+                ctx,
+            )
+            .await?;
+        self.application(&bytes)
+    }
+
+    async fn suspend(&self, id: &ClientId) -> Result<Application> {
+        self.post_action(id, "suspend").await
+    }
+
+    async fn resume(&self, id: &ClientId) -> Result<Application> {
+        self.post_action(id, "resume").await
+    }
+
+    async fn restore(&self, id: &ClientId) -> Result<Application> {
+        self.post_action(id, "restore").await
+    }
+
+    async fn purge(&self, id: &ClientId) -> Result<()> {
         self.call(
-            Method::DELETE,
-            &format!("/applications/{}", path_id(id)),
+            Method::POST,
+            &format!("/applications/{}/purge", path_id(id)),
             None,
-            ctx,
+            Ctx::about(id),
         )
         .await?;
         Ok(())

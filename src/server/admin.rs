@@ -49,6 +49,19 @@ pub(super) fn routes() -> Router<SharedState> {
             "/applications/{client_id}/secret/retire",
             axum::routing::post(retire),
         )
+        .route(
+            "/applications/{client_id}/suspend",
+            axum::routing::post(suspend),
+        )
+        .route(
+            "/applications/{client_id}/resume",
+            axum::routing::post(resume),
+        )
+        .route(
+            "/applications/{client_id}/restore",
+            axum::routing::post(restore),
+        )
+        .route("/applications/{client_id}/purge", axum::routing::post(purge))
         .route("/scopes", get(scopes))
         .route("/audit", get(super::admin_audit::list))
 }
@@ -186,7 +199,7 @@ async fn check_admin(
             return Err((
                 unauthorized(
                     "invalid_token",
-                    "the token's client was deleted or its secret was reset since; get a new token",
+                    "the token's client was deleted or suspended, or its secret was reset since; get a new token",
                 ),
                 who,
             ));
@@ -336,6 +349,9 @@ pub const PAGE_MAX: usize = 1000;
 struct ListQuery {
     limit: Option<usize>,
     cursor: Option<String>,
+    /// The trash instead of the live applications.
+    #[serde(default)]
+    deleted: bool,
 }
 
 /// Where a page starts: after this (case-folded name, client ID), the order
@@ -382,10 +398,12 @@ async fn list(
         )));
     }
     let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
-    let mut apps: Vec<(PageKey, Application)> = state
-        .registry
-        .list()
-        .await?
+    let listed = if query.deleted {
+        state.registry.list_deleted().await?
+    } else {
+        state.registry.list().await?
+    };
+    let mut apps: Vec<(PageKey, Application)> = listed
         .into_iter()
         .filter(|a| !a.admin)
         .map(|a| (page_key(&a), a))
@@ -403,8 +421,9 @@ async fn list(
         .collect();
     let mut response = Json(records).into_response();
     if more && let Some((last, _)) = apps.last() {
+        let trash = if query.deleted { "&deleted=true" } else { "" };
         let link = format!(
-            "</admin/v1/applications?limit={limit}&cursor={}>; rel=\"next\"",
+            "</admin/v1/applications?limit={limit}{trash}&cursor={}>; rel=\"next\"",
             encode_cursor(last)
         );
         if let Ok(value) = HeaderValue::from_str(&link) {
@@ -478,8 +497,71 @@ async fn remove(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (id, _) = managed(&state, &id).await?;
-    admin.registry.delete(&id).await?;
-    tracing::info!(by = %admin.client_id, client_id = %id, "application deleted");
+    let app = admin.registry.delete(&id).await?;
+    tracing::info!(by = %admin.client_id, client_id = %id, "application moved to the trash");
+    Ok(Json(ApplicationRecord::new(&app, None, now())).into_response())
+}
+
+/// `POST /applications/{id}/suspend`: no token from the next request on.
+async fn suspend(
+    admin: Admin,
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (id, _) = managed(&state, &id).await?;
+    let app = admin.registry.suspend(&id).await?;
+    tracing::info!(by = %admin.client_id, client_id = %id, "application suspended");
+    Ok(Json(ApplicationRecord::new(&app, None, now())).into_response())
+}
+
+/// `POST /applications/{id}/resume`.
+async fn resume(
+    admin: Admin,
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (id, _) = managed(&state, &id).await?;
+    let app = admin.registry.resume(&id).await?;
+    tracing::info!(by = %admin.client_id, client_id = %id, "application resumed");
+    Ok(Json(ApplicationRecord::new(&app, None, now())).into_response())
+}
+
+/// A trashed application the API may touch: not an admin client (those
+/// are out of the API's reach in the trash too).
+async fn trashed(state: &SharedState, raw: &str) -> Result<ClientId, ApiError> {
+    let id = client_id(raw)?;
+    let in_trash = state.registry.list_deleted().await?;
+    if in_trash.iter().any(|a| a.client_id == id && a.admin) {
+        return Err(RegistryError::NotFound {
+            client_id: id,
+            region: state.region.clone(),
+        }
+        .into());
+    }
+    Ok(id)
+}
+
+/// `POST /applications/{id}/restore`: back from the trash, secret unchanged.
+async fn restore(
+    admin: Admin,
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = trashed(&state, &id).await?;
+    let app = admin.registry.restore(&id).await?;
+    tracing::info!(by = %admin.client_id, client_id = %id, "application restored");
+    Ok(Json(ApplicationRecord::new(&app, None, now())).into_response())
+}
+
+/// `POST /applications/{id}/purge`: gone from the trash for good.
+async fn purge(
+    admin: Admin,
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = trashed(&state, &id).await?;
+    admin.registry.purge(&id).await?;
+    tracing::info!(by = %admin.client_id, client_id = %id, "application purged");
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -140,6 +140,10 @@ impl From<RegistryError> for ApiError {
         let (status, error) = match &e {
             RegistryError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             RegistryError::DuplicateName { .. } => (StatusCode::CONFLICT, "duplicate_name"),
+            RegistryError::NotInTrash { .. } => (StatusCode::CONFLICT, "not_in_trash"),
+            RegistryError::RestoreNameTaken { .. } => {
+                (StatusCode::CONFLICT, "restore_name_taken")
+            }
             RegistryError::InvalidInput(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             RegistryError::RevealWindowClosed { client_id } => {
                 return ApiError::new(

@@ -23,6 +23,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/admin/v1/applications/{client_id}/secret"),
     ("post", "/admin/v1/applications/{client_id}/secret/rotate"),
     ("post", "/admin/v1/applications/{client_id}/secret/retire"),
+    ("post", "/admin/v1/applications/{client_id}/suspend"),
+    ("post", "/admin/v1/applications/{client_id}/resume"),
+    ("post", "/admin/v1/applications/{client_id}/restore"),
+    ("post", "/admin/v1/applications/{client_id}/purge"),
     ("get", "/admin/v1/scopes"),
     ("get", "/admin/v1/audit"),
 ];
@@ -49,6 +53,7 @@ pub fn spec() -> Value {
         service_paths(),
         admin_paths(),
         rotation_paths(),
+        lifecycle_paths(),
         audit_paths(),
     ] {
         if let Value::Object(part) = part {
@@ -173,7 +178,8 @@ fn admin_paths() -> Value {
                 "security": admin,
                 "parameters": [
                     {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": crate::server::admin::PAGE_MAX, "default": crate::server::admin::PAGE_DEFAULT}},
-                    {"name": "cursor", "in": "query", "required": false, "description": "From the previous page's Link header; opaque", "schema": {"type": "string"}}
+                    {"name": "cursor", "in": "query", "required": false, "description": "From the previous page's Link header; opaque", "schema": {"type": "string"}},
+                    {"name": "deleted", "in": "query", "required": false, "description": "true: the trash instead (deleted applications whose period has not ended, with deleted_at and purge_after)", "schema": {"type": "boolean", "default": false}}
                 ]
             }), list_responses),
             "post": with(json!({"summary": "Register an application; the reply has its secret", "security": admin, "requestBody": json_body(json!({"$ref": "#/components/schemas/NewApplication"}))}),
@@ -189,8 +195,8 @@ fn admin_paths() -> Value {
                 admin_responses(&[("404", "Unknown client ID")], "200", ok("The application", app_ref()))),
             "patch": with(json!({"summary": "Rename and/or change scope access (merged; none removes)", "security": admin, "requestBody": json_body(json!({"type": "object", "additionalProperties": false, "properties": {"client_name": {"$ref": "#/components/schemas/Name"}, "scopes": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}}}))}),
                 admin_responses(&[("400", "Invalid input"), ("404", "Unknown client ID"), ("409", "Name taken")], "200", ok("The application", app_ref()))),
-            "delete": with(json!({"summary": "Delete; its credentials stop working at once", "security": admin}),
-                admin_responses(&[("404", "Unknown client ID")], "204", json!({"description": "Deleted"})))
+            "delete": with(json!({"summary": "Delete: to the trash until purge_after; its credentials stop working at once", "description": "The application is kept in the trash for the server's trash_days (7 unless configured) and can be restored with its secret unchanged until then; its name is free for another application meanwhile. Listed with GET /admin/v1/applications?deleted=true.", "security": admin}),
+                admin_responses(&[("404", "Unknown client ID")], "200", ok("The application, in the trash: deleted_at and purge_after say until when", app_ref())))
         },
         "/admin/v1/applications/{client_id}/secret": {
             "parameters": id_param,
@@ -225,6 +231,34 @@ fn rotation_paths() -> Value {
             "parameters": id_param,
             "post": with(json!({"summary": "End the retiring secret now", "security": admin}),
                 admin_responses(&[("404", "Unknown client ID"), ("409", "nothing_to_retire: no secret is retiring")], "200", ok("The application", app_ref())))
+        }
+    })
+}
+
+/// Suspension and the trash.
+fn lifecycle_paths() -> Value {
+    let admin = json!([{"bearer": []}]);
+    let id_param = json!([{"name": "client_id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,128}$"}}]);
+    json!({
+        "/admin/v1/applications/{client_id}/suspend": {
+            "parameters": id_param.clone(),
+            "post": with(json!({"summary": "Suspend: no token from the next request on (invalid_client); its secrets stay as they are", "security": admin}),
+                admin_responses(&[("404", "Unknown client ID")], "200", ok("The application, with suspended_at", app_ref())))
+        },
+        "/admin/v1/applications/{client_id}/resume": {
+            "parameters": id_param.clone(),
+            "post": with(json!({"summary": "Resume a suspended application", "security": admin}),
+                admin_responses(&[("404", "Unknown client ID")], "200", ok("The application", app_ref())))
+        },
+        "/admin/v1/applications/{client_id}/restore": {
+            "parameters": id_param.clone(),
+            "post": with(json!({"summary": "Bring an application back from the trash, its secret unchanged", "security": admin}),
+                admin_responses(&[("404", "Unknown client ID (or its trash period has ended)"), ("409", "not_in_trash: it was not deleted; restore_name_taken: another application has its name now (rename that one first)")], "200", ok("The application", app_ref())))
+        },
+        "/admin/v1/applications/{client_id}/purge": {
+            "parameters": id_param,
+            "post": with(json!({"summary": "Remove an application from the trash for good", "security": admin}),
+                admin_responses(&[("404", "Unknown client ID"), ("409", "not_in_trash: delete it first")], "204", json!({"description": "Gone for good"})))
         }
     })
 }
@@ -290,7 +324,10 @@ fn components() -> Value {
                 "client_secret_issued_at": {"type": "string", "format": "date-time"},
                 "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
                 "last_used_at": {"type": "string", "format": "date-time", "nullable": true, "description": "When any of its secrets last got a token (recorded every few seconds)"},
-                "secrets": {"type": "array", "items": {"$ref": "#/components/schemas/SecretInfo"}, "description": "The current secret, then the retiring one while it works; never the secrets themselves"}}},
+                "secrets": {"type": "array", "items": {"$ref": "#/components/schemas/SecretInfo"}, "description": "The current secret, then the retiring one while it works; never the secrets themselves"},
+                "suspended_at": {"type": "string", "format": "date-time", "description": "Present while suspended: it gets no token"},
+                "deleted_at": {"type": "string", "format": "date-time", "description": "Present in the trash: when it was deleted"},
+                "purge_after": {"type": "string", "format": "date-time", "description": "Present in the trash: when it is gone for good unless restored"}}},
             "SecretInfo": {"type": "object", "required": ["secret_id", "state", "created_at"], "properties": {
                 "secret_id": {"type": "string", "pattern": "^[A-Za-z0-9]{8}$", "description": "Random; never derived from the secret"},
                 "state": {"type": "string", "enum": ["current", "retiring"]},

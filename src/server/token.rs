@@ -269,8 +269,9 @@ fn may_introspect(
     state.catalog.effective_access(&held) >= crate::model::Access::Read
 }
 
-/// Whether the token's client still exists and the token postdates its last
-/// secret reset: a reset or delete also ends the tokens already handed out.
+/// Whether the token's client still exists, is not suspended, and the token
+/// postdates its last secret reset: a reset, a suspension or a delete also
+/// ends the tokens already handed out (a resume brings them back).
 /// `iat` has whole seconds, so a token from the same second as the reset is
 /// given the benefit of the doubt rather than refusing fresh tokens.
 pub(super) async fn still_valid(
@@ -281,7 +282,7 @@ pub(super) async fn still_valid(
         return Ok(false);
     };
     match state.registry.get(&id).await {
-        Ok(app) => Ok(claims.iat >= app.secret_issued_at.timestamp()),
+        Ok(app) => Ok(!app.is_suspended() && claims.iat >= app.secret_issued_at.timestamp()),
         Err(crate::registry::RegistryError::NotFound { .. }) => Ok(false),
         Err(e) => Err(e.into()),
     }

@@ -88,7 +88,7 @@ impl Effects {
                 Msg::SecretRetired { region, result }
             }),
             Effect::Delete { region, id, name } => self.call(region, move |r| async move {
-                let result = r.delete(&id).await.map_err(CallError::from);
+                let result = r.delete(&id).await.map(|_| ()).map_err(CallError::from);
                 Msg::Deleted {
                     region,
                     id,

@@ -44,6 +44,7 @@ pub fn app(n: u8, name: &str, grants: &[(&str, Access)]) -> Application {
         secret_issued_at: created,
         last_used_at: None,
         secrets: Vec::new(),
+        lifecycle: Default::default(),
     }
 }
 

@@ -69,7 +69,9 @@ impl From<RegistryError> for CallError {
             RegistryError::InvalidInput(message) => CallError::Refused(line(message)),
             e @ (RegistryError::KeysElsewhere { .. }
             | RegistryError::KeyWaiting { .. }
-            | RegistryError::ReadOnly { .. }) => CallError::Refused(line(e.to_string())),
+            | RegistryError::ReadOnly { .. }
+            | RegistryError::NotInTrash { .. }
+            | RegistryError::RestoreNameTaken { .. }) => CallError::Refused(line(e.to_string())),
             RegistryError::AlreadyRetiring { until, .. } => CallError::AlreadyRetiring(
                 chrono::DateTime::parse_from_rfc3339(&until)
                     .ok()

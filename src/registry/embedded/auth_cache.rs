@@ -147,6 +147,7 @@ mod tests {
                 secret_issued_at: now,
                 last_used_at: None,
                 secrets: Vec::new(),
+                lifecycle: Default::default(),
             },
         }
     }

@@ -14,6 +14,7 @@ mod reveals;
 mod rotation;
 mod schema;
 mod signing_keys;
+mod trash;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -73,6 +74,8 @@ struct Inner {
     window: chrono::Duration,
     /// Lets the audit tables' DELETE trigger through during a prune.
     pruning: audit::Pruning,
+    /// How long a deleted application stays in the trash, in seconds.
+    trash_seconds: std::sync::atomic::AtomicI64,
 }
 
 impl Inner {
@@ -201,6 +204,7 @@ impl EmbeddedStore {
                 catalog,
                 window,
                 pruning,
+                trash_seconds: trash::default_seconds(),
             }),
         })
     }
@@ -250,6 +254,7 @@ impl EmbeddedStore {
                 catalog,
                 window,
                 pruning: audit::Pruning::default(),
+                trash_seconds: trash::default_seconds(),
             }),
         })
     }
@@ -272,6 +277,14 @@ impl EmbeddedStore {
     pub fn db_path(&self) -> &Path {
         &self.inner.db_path
     }
+
+    /// How long applications deleted from now on stay in the trash (the
+    /// config's `trash_days`; 7 days unless set). Shared by every region.
+    pub fn set_trash_period(&self, period: chrono::Duration) {
+        self.inner
+            .trash_seconds
+            .store(period.num_seconds().max(0), std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 fn millis(t: DateTime<Utc>) -> i64 {
@@ -293,7 +306,12 @@ fn conversion(e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Er
 }
 
 /// Row shape of `applications`, without grants.
-const APP_COLUMNS: &str = "client_id, client_name, region, admin, created_at, updated_at, secret_issued_at, secret_id, secret_created_at";
+const APP_COLUMNS: &str = "client_id, client_name, region, admin, created_at, updated_at, secret_issued_at, secret_id, secret_created_at, suspended_at, deleted_at, purge_after";
+
+/// The rows reads see as applications: not in the trash. (A trashed row
+/// past its period is invisible to every read, the trash's included; see
+/// `trash.rs`.)
+const LIVE: &str = "deleted_at IS NULL";
 
 fn app_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Application> {
     app_from_row_at(row, 0)
@@ -322,7 +340,16 @@ fn app_from_row_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Appli
             last_used_at: None,
             last_used_from: None,
         }],
+        lifecycle: crate::model::Lifecycle {
+            suspended_at: optional_time(row.get(at + 9)?)?,
+            deleted_at: optional_time(row.get(at + 10)?)?,
+            purge_after: optional_time(row.get(at + 11)?)?,
+        },
     })
+}
+
+fn optional_time(ms: Option<i64>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    ms.map(from_millis).transpose()
 }
 
 fn grant_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Grant)> {
@@ -370,12 +397,19 @@ impl EmbeddedRegistry {
         if let Some(why) = &self.inner.read_only {
             return Err(storage(&self.inner.db_path, why));
         }
+        let actor = self.actor.clone();
         self.on_blocking_pool(move |inner, region| {
             // A transaction rolls back on drop, so a panic elsewhere cannot
             // leave the connection mid-transaction.
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mark = inner.generation.begin_write();
+            // Trashed applications past their period are already gone to
+            // every read; each write of the region removes them for good.
+            let f = move |tx: &Connection, inner: &Inner, region: &Region| {
+                trash::purge_expired(tx, region, &actor, now_ms())?;
+                f(tx, inner, region)
+            };
             // On an error the closure below, which owns `tx`, is dropped
             // unused, and that rolls back before the write is marked ended.
             // (If `f` panics the counter stays odd: safe, with the cache off
@@ -467,6 +501,16 @@ impl EmbeddedRegistry {
             client_id: id.clone(),
             region: self.region.clone(),
         }
+    }
+
+    async fn set_suspended(&self, id: &ClientId, suspended: bool) -> Result<Application> {
+        let key = id.clone();
+        let actor = self.actor.clone();
+        self.with_write(move |tx, _, region| {
+            Ok(trash::set_suspended(tx, region, &actor, &key, suspended)?)
+        })
+        .await?
+        .ok_or_else(|| self.not_found(id))
     }
 
     fn check_grants(&self, grants: &[Grant]) -> Result<()> {
@@ -629,7 +673,7 @@ fn read_known_client(
     // times slower than both reads together.)
     let row = conn
         .prepare_cached(&format!(
-            "SELECT secret_hash, {APP_COLUMNS} FROM applications WHERE client_id = ?1 AND region = ?2"
+            "SELECT secret_hash, {APP_COLUMNS} FROM applications WHERE client_id = ?1 AND region = ?2 AND {LIVE}"
         ))?
         .query_row(params![id.as_str(), region.as_str()], |r| {
             let hash: Vec<u8> = r.get(0)?;
@@ -657,7 +701,7 @@ fn load_app(
     id: &ClientId,
 ) -> rusqlite::Result<Option<Application>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {APP_COLUMNS} FROM applications WHERE client_id = ?1 AND region = ?2"
+        "SELECT {APP_COLUMNS} FROM applications WHERE client_id = ?1 AND region = ?2 AND {LIVE}"
     ))?;
     let Some(mut app) = stmt
         .query_row(params![id.as_str(), region.as_str()], app_from_row)
@@ -684,7 +728,9 @@ fn name_taken(
     except: Option<&ClientId>,
 ) -> rusqlite::Result<bool> {
     let mut stmt = conn
-        .prepare_cached("SELECT client_id FROM applications WHERE region = ?1 AND name_key = ?2")?;
+        .prepare_cached(&format!(
+            "SELECT client_id FROM applications WHERE region = ?1 AND name_key = ?2 AND {LIVE}"
+        ))?;
     let others = stmt
         .query_map(params![region.as_str(), name.duplicate_key()], |r| {
             r.get::<_, String>(0)
@@ -797,6 +843,7 @@ fn insert_app(
                 last_used_at: None,
                 last_used_from: None,
             }],
+            lifecycle: crate::model::Lifecycle::default(),
         },
         reveal,
     })
@@ -881,9 +928,9 @@ impl Registry for EmbeddedRegistry {
     /// indexed aggregate instead of the two full reads `list` makes.
     async fn fingerprint(&self) -> Result<Option<String>> {
         self.with_reader(|conn, _, region| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT count(*), coalesce(max(updated_at), 0) FROM applications WHERE region = ?1",
-            )?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT count(*), coalesce(max(updated_at), 0) FROM applications WHERE region = ?1 AND {LIVE}"
+            ))?;
             let (n, latest): (i64, i64) =
                 stmt.query_row([region.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok(Some(format!("{n}:{latest}")))
@@ -904,7 +951,7 @@ impl Registry for EmbeddedRegistry {
                 grants.entry(id).or_default().push(g);
             }
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {APP_COLUMNS} FROM applications WHERE region = ?1
+                "SELECT {APP_COLUMNS} FROM applications WHERE region = ?1 AND {LIVE}
                  ORDER BY client_name COLLATE NOCASE, client_id"
             ))?;
             let apps = stmt
@@ -1263,28 +1310,45 @@ impl Registry for EmbeddedRegistry {
         .await
     }
 
-    async fn delete(&self, id: &ClientId) -> Result<()> {
+    async fn delete(&self, id: &ClientId) -> Result<Application> {
         let key = id.clone();
         let actor = self.actor.clone();
-        let deleted = self
-            .with_write(move |tx, _, region| {
-                let Some(before) = load_app(tx, region, &key)? else {
-                    return Ok(0);
-                };
-                let n = tx.execute(
-                    "DELETE FROM applications WHERE client_id = ?1 AND region = ?2",
-                    params![key.as_str(), region.as_str()],
-                )?;
-                audit::append(tx, region, &actor, events::deleted(&before, now_ms()))?;
-                Ok(n)
+        let app = self
+            .with_write(move |tx, inner, region| {
+                let period = trash::period(inner);
+                Ok(trash::move_to_trash(tx, region, &actor, &key, period)?)
             })
-            .await?;
+            .await?
+            .ok_or_else(|| self.not_found(id))?;
         self.inner.reveals.remove(id);
-        if deleted == 1 {
-            Ok(())
-        } else {
-            Err(self.not_found(id))
-        }
+        Ok(app)
+    }
+
+    async fn suspend(&self, id: &ClientId) -> Result<Application> {
+        self.set_suspended(id, true).await
+    }
+
+    async fn resume(&self, id: &ClientId) -> Result<Application> {
+        self.set_suspended(id, false).await
+    }
+
+    async fn list_deleted(&self) -> Result<Vec<Application>> {
+        self.with_reader(|conn, _, region| Ok(trash::list(conn, region, now_ms())?))
+            .await
+    }
+
+    async fn restore(&self, id: &ClientId) -> Result<Application> {
+        let key = id.clone();
+        let actor = self.actor.clone();
+        self.with_write(move |tx, _, region| trash::restore(tx, region, &actor, &key))
+            .await
+    }
+
+    async fn purge(&self, id: &ClientId) -> Result<()> {
+        let key = id.clone();
+        let actor = self.actor.clone();
+        self.with_write(move |tx, _, region| trash::purge(tx, region, &actor, &key))
+            .await
     }
 
     async fn reveal(&self, id: &ClientId) -> Result<SecretReveal> {
@@ -1326,7 +1390,8 @@ impl Registry for EmbeddedRegistry {
         let known = self.known_client(id)?;
         Ok(known.and_then(|k| {
             let matched = matching_secret(&self.inner.hasher, id, secret, &k, Utc::now())?;
-            Some((k.app, Some(matched)))
+            // A suspended client's right secret gets what a wrong one gets.
+            (!k.app.is_suspended()).then_some((k.app, Some(matched)))
         }))
     }
 
@@ -1342,11 +1407,11 @@ impl Registry for EmbeddedRegistry {
             let mut stmt = conn.prepare_cached(
                 "SELECT p.secret_hash, p.replaced_at FROM previous_secrets p
                  JOIN applications a ON a.client_id = p.client_id
-                 WHERE p.client_id = ?1 AND a.region = ?2
+                 WHERE p.client_id = ?1 AND a.region = ?2 AND a.deleted_at IS NULL
                  UNION ALL
                  SELECT r.secret_hash, r.expires_at FROM retiring_secrets r
                  JOIN applications a ON a.client_id = r.client_id
-                 WHERE r.client_id = ?1 AND a.region = ?2 AND r.expires_at <= ?3
+                 WHERE r.client_id = ?1 AND a.region = ?2 AND a.deleted_at IS NULL AND r.expires_at <= ?3
                  ORDER BY 2 DESC",
             )?;
             let now = millis(Utc::now());
@@ -1369,9 +1434,9 @@ impl Registry for EmbeddedRegistry {
         let secret = secret.clone();
         self.with_reader(move |conn, inner, region| {
             let stored: Option<Vec<u8>> = conn
-                .prepare_cached(
-                    "SELECT secret_hash FROM applications WHERE client_id = ?1 AND region = ?2",
-                )?
+                .prepare_cached(&format!(
+                    "SELECT secret_hash FROM applications WHERE client_id = ?1 AND region = ?2 AND {LIVE}"
+                ))?
                 .query_row(params![key.as_str(), region.as_str()], |r| r.get(0))
                 .optional()?;
             // Hash even for an unknown ID, so timing does not tell the two apart.

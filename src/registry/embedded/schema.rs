@@ -163,6 +163,22 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT keyward_marked_write(); END;
     CREATE TRIGGER signing_keys_delete AFTER DELETE ON signing_keys
         BEGIN SELECT keyward_marked_write(); END;",
+    // v8: the lifecycle (`trash.rs`). A suspended application keeps its row
+    // and secrets and gets no token; a deleted one stays in the table, in
+    // the trash, until `purge_after` (reads treat it as gone from then on,
+    // and the next write of its region removes it). Columns of
+    // `applications`, so the marked-write triggers already cover them: a
+    // suspension or a delete moves the change counter like a reset. A
+    // trashed application's name is free for a new one: the unique name
+    // index covers live rows only.
+    "ALTER TABLE applications ADD COLUMN suspended_at INTEGER;
+    ALTER TABLE applications ADD COLUMN deleted_at INTEGER;
+    ALTER TABLE applications ADD COLUMN purge_after INTEGER;
+    DROP INDEX applications_region_name;
+    CREATE UNIQUE INDEX applications_region_name
+        ON applications (region, client_name COLLATE NOCASE) WHERE deleted_at IS NULL;
+    CREATE INDEX applications_trash ON applications (region, purge_after)
+        WHERE deleted_at IS NOT NULL;",
 ];
 
 /// The schema version this build writes.

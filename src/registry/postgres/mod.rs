@@ -22,6 +22,7 @@ mod copy;
 mod rows;
 mod schema;
 mod signing_keys;
+mod trash;
 mod url;
 mod writes;
 
@@ -74,6 +75,8 @@ struct Inner {
     listening: AtomicBool,
     cache_hits: AtomicU64,
     cache_misses: AtomicU64,
+    /// How long a deleted application stays in the trash, in seconds.
+    trash_seconds: std::sync::atomic::AtomicI64,
 }
 
 /// One region in a PostgreSQL database.
@@ -261,6 +264,9 @@ impl PostgresRegistry {
                 listening: AtomicBool::new(false),
                 cache_hits: AtomicU64::new(0),
                 cache_misses: AtomicU64::new(0),
+                trash_seconds: std::sync::atomic::AtomicI64::new(
+                    i64::from(crate::model::DEFAULT_TRASH_DAYS) * 86_400,
+                ),
             }),
             region,
             actor: Arc::new(super::local_actor(crate::model::Via::Cli)),
@@ -272,6 +278,19 @@ impl PostgresRegistry {
     pub fn with_actor(mut self, actor: Actor) -> Self {
         self.actor = Arc::new(actor);
         self
+    }
+
+    /// How long applications deleted from now on stay in the trash (the
+    /// config's `trash_days`; 7 days unless set).
+    pub fn with_trash_period(self, period: chrono::Duration) -> Self {
+        self.inner
+            .trash_seconds
+            .store(period.num_seconds().max(0), Ordering::Relaxed);
+        self
+    }
+
+    fn trash_period(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.inner.trash_seconds.load(Ordering::Relaxed))
     }
 
     /// Migrates and checks the key, once per process and region; a failure
@@ -338,6 +357,9 @@ impl PostgresRegistry {
             )
             .await?;
         tx.execute(&lock, &[&self.region.as_str()]).await?;
+        // Trashed applications past their period are already gone to every
+        // read; each write of the region removes them for good.
+        trash::purge_expired(&tx, &self.region, &self.actor, now_ms()).await?;
         Ok(tx)
     }
 
@@ -462,10 +484,11 @@ const KNOWN_CLIENT_SQL: &str = "SELECT c.generation, k.* FROM keyward.changes c 
         array(SELECT g.scope FROM keyward.grants g WHERE g.client_id = a.client_id ORDER BY g.scope) AS scopes,
         array(SELECT g.access FROM keyward.grants g WHERE g.client_id = a.client_id ORDER BY g.scope) AS access,
         r.secret_id AS retiring_id, r.secret_hash AS retiring_hash, r.expires_at,
-        a.client_id, a.client_name, a.region, a.admin, a.created_at, a.updated_at, a.secret_issued_at, a.secret_id, a.secret_created_at
+        a.client_id, a.client_name, a.region, a.admin, a.created_at, a.updated_at, a.secret_issued_at, a.secret_id, a.secret_created_at,
+        a.suspended_at, a.deleted_at, a.purge_after
      FROM keyward.applications a
      LEFT JOIN keyward.retiring_secrets r ON r.client_id = a.client_id
-     WHERE a.client_id = $1 AND a.region = $2
+     WHERE a.client_id = $1 AND a.region = $2 AND a.deleted_at IS NULL
    ) k ON TRUE";
 
 impl PostgresRegistry {
@@ -616,7 +639,7 @@ impl Registry for PostgresRegistry {
             let client = self.client().await?;
             let stmt = client
                 .prepare_cached(
-                    "SELECT count(*), coalesce(max(updated_at), 0) FROM keyward.applications WHERE region = $1",
+                    "SELECT count(*), coalesce(max(updated_at), 0) FROM keyward.applications WHERE region = $1 AND deleted_at IS NULL",
                 )
                 .await?;
             let row = client.query_one(&stmt, &[&self.region.as_str()]).await?;
@@ -1037,34 +1060,63 @@ impl Registry for PostgresRegistry {
         out.map_err(|e| self.fail(e))
     }
 
-    async fn delete(&self, id: &ClientId) -> Result<()> {
-        let out: DbResult<u64> = async {
+    async fn delete(&self, id: &ClientId) -> Result<Application> {
+        let period = self.trash_period();
+        let out: DbResult<Option<Application>> = async {
             let mut client = self.client().await?;
             let tx = self.begin_write(&mut client).await?;
-            let Some(before) = load_app(&tx, &self.region, id).await? else {
-                return Ok(0);
-            };
-            let stmt = tx
-                .prepare_cached(
-                    "DELETE FROM keyward.applications WHERE client_id = $1 AND region = $2",
-                )
-                .await?;
-            let n = tx
-                .execute(&stmt, &[&id.as_str(), &self.region.as_str()])
-                .await?;
-            let event = events::deleted(&before, now_ms());
-            audit::append(&tx, &self.region, &self.actor, event).await?;
+            let app = trash::move_to_trash(&tx, &self.region, &self.actor, id, period).await?;
             self.commit_change(tx).await?;
-            Ok(n)
+            Ok(app)
         }
         .await;
-        let deleted = out.map_err(|e| self.fail(e))?;
+        let app = out.map_err(|e| self.fail(e))?;
         self.inner.reveals.remove(id);
-        if deleted == 1 {
-            Ok(())
-        } else {
-            Err(self.not_found(id))
+        app.ok_or_else(|| self.not_found(id))
+    }
+
+    async fn suspend(&self, id: &ClientId) -> Result<Application> {
+        self.set_suspended(id, true).await
+    }
+
+    async fn resume(&self, id: &ClientId) -> Result<Application> {
+        self.set_suspended(id, false).await
+    }
+
+    async fn list_deleted(&self) -> Result<Vec<Application>> {
+        let out: DbResult<Vec<Application>> = async {
+            let mut client = self.client().await?;
+            let tx = read_snapshot(&mut client).await?;
+            let apps = trash::list(&tx, &self.region, now_ms()).await?;
+            tx.commit().await?;
+            Ok(apps)
         }
+        .await;
+        out.map_err(|e| self.fail(e))
+    }
+
+    async fn restore(&self, id: &ClientId) -> Result<Application> {
+        let out: DbResult<Application> = async {
+            let mut client = self.client().await?;
+            let tx = self.begin_write(&mut client).await?;
+            let app = trash::restore(&tx, &self.region, &self.actor, id).await?;
+            self.commit_change(tx).await?;
+            Ok(app)
+        }
+        .await;
+        out.map_err(|e| self.fail(e))
+    }
+
+    async fn purge(&self, id: &ClientId) -> Result<()> {
+        let out: DbResult<()> = async {
+            let mut client = self.client().await?;
+            let tx = self.begin_write(&mut client).await?;
+            trash::purge(&tx, &self.region, &self.actor, id).await?;
+            self.commit_change(tx).await?;
+            Ok(())
+        }
+        .await;
+        out.map_err(|e| self.fail(e))
     }
 
     async fn reveal(&self, id: &ClientId) -> Result<SecretReveal> {
@@ -1115,7 +1167,12 @@ impl Registry for PostgresRegistry {
     ) -> Result<Option<(Application, Option<String>)>> {
         let known = self.known_client(id).await.map_err(|e| self.fail(e))?;
         let matched = matching_secret(&self.inner.hasher, id, secret, known.as_ref(), Utc::now());
-        Ok(matched.and_then(|m| known.map(|k| (k.app, Some(m)))))
+        // A suspended client's right secret gets what a wrong one gets.
+        Ok(matched.and_then(|m| {
+            known
+                .filter(|k| !k.app.is_suspended())
+                .map(|k| (k.app, Some(m)))
+        }))
     }
 
     async fn replaced_at(
@@ -1130,11 +1187,11 @@ impl Registry for PostgresRegistry {
                 .prepare_cached(
                     "SELECT p.secret_hash, p.replaced_at FROM keyward.previous_secrets p
                      JOIN keyward.applications a ON a.client_id = p.client_id
-                     WHERE p.client_id = $1 AND a.region = $2
+                     WHERE p.client_id = $1 AND a.region = $2 AND a.deleted_at IS NULL
                      UNION ALL
                      SELECT r.secret_hash, r.expires_at FROM keyward.retiring_secrets r
                      JOIN keyward.applications a ON a.client_id = r.client_id
-                     WHERE r.client_id = $1 AND a.region = $2 AND r.expires_at <= $3
+                     WHERE r.client_id = $1 AND a.region = $2 AND a.deleted_at IS NULL AND r.expires_at <= $3
                      ORDER BY 2 DESC",
                 )
                 .await?;
@@ -1158,6 +1215,19 @@ impl Registry for PostgresRegistry {
 }
 
 impl PostgresRegistry {
+    async fn set_suspended(&self, id: &ClientId, suspended: bool) -> Result<Application> {
+        let out: DbResult<Option<Application>> = async {
+            let mut client = self.client().await?;
+            let tx = self.begin_write(&mut client).await?;
+            let app = trash::set_suspended(&tx, &self.region, &self.actor, id, suspended).await?;
+            self.commit_change(tx).await?;
+            Ok(app)
+        }
+        .await;
+        out.map_err(|e| self.fail(e))?
+            .ok_or_else(|| self.not_found(id))
+    }
+
     /// Moves `id`'s `updated_at` to `now`; whether it exists in this region.
     async fn touch(
         &self,
@@ -1231,6 +1301,7 @@ impl PostgresRegistry {
                         last_used_at: None,
                         last_used_from: None,
                     }],
+                    lifecycle: crate::model::Lifecycle::default(),
                 },
                 reveal: SecretReveal {
                     client_id,

@@ -14,7 +14,10 @@ use crate::model::{
 };
 
 /// Row shape of `applications`, without grants (as in the embedded store).
-pub const APP_COLUMNS: &str = "client_id, client_name, region, admin, created_at, updated_at, secret_issued_at, secret_id, secret_created_at";
+pub const APP_COLUMNS: &str = "client_id, client_name, region, admin, created_at, updated_at, secret_issued_at, secret_id, secret_created_at, suspended_at, deleted_at, purge_after";
+
+/// The rows reads see as applications: not in the trash (see `trash.rs`).
+pub const LIVE: &str = "deleted_at IS NULL";
 
 pub fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -53,7 +56,16 @@ pub fn app_from_row_at(row: &Row, at: usize) -> DbResult<Application> {
             last_used_at: None,
             last_used_from: None,
         }],
+        lifecycle: crate::model::Lifecycle {
+            suspended_at: optional_time(row.try_get(at + 9)?)?,
+            deleted_at: optional_time(row.try_get(at + 10)?)?,
+            purge_after: optional_time(row.try_get(at + 11)?)?,
+        },
     })
+}
+
+fn optional_time(ms: Option<i64>) -> DbResult<Option<DateTime<Utc>>> {
+    ms.map(from_millis).transpose()
 }
 
 pub fn grant(scope: &str, access: &str) -> DbResult<Grant> {
@@ -70,7 +82,7 @@ pub async fn load_app(
 ) -> DbResult<Option<Application>> {
     let stmt = tx
         .prepare_cached(&format!(
-            "SELECT {APP_COLUMNS} FROM keyward.applications WHERE client_id = $1 AND region = $2"
+            "SELECT {APP_COLUMNS} FROM keyward.applications WHERE client_id = $1 AND region = $2 AND {LIVE}"
         ))
         .await?;
     let Some(row) = tx
@@ -218,7 +230,7 @@ pub async fn list_apps(tx: &Transaction<'_>, region: &Region) -> DbResult<Vec<Ap
     }
     let stmt = tx
         .prepare_cached(&format!(
-            "SELECT {APP_COLUMNS} FROM keyward.applications WHERE region = $1"
+            "SELECT {APP_COLUMNS} FROM keyward.applications WHERE region = $1 AND {LIVE}"
         ))
         .await?;
     let mut apps = Vec::new();
@@ -251,9 +263,9 @@ pub async fn name_taken(
     except: Option<&ClientId>,
 ) -> DbResult<bool> {
     let stmt = tx
-        .prepare_cached(
-            "SELECT client_id FROM keyward.applications WHERE region = $1 AND name_key = $2",
-        )
+        .prepare_cached(&format!(
+            "SELECT client_id FROM keyward.applications WHERE region = $1 AND name_key = $2 AND {LIVE}"
+        ))
         .await?;
     let rows = tx
         .query(&stmt, &[&region.as_str(), &name.duplicate_key()])

@@ -137,6 +137,16 @@ const MIGRATIONS: &[&str] = &[
         published_until BIGINT,
         PRIMARY KEY (region, kid)
     );",
+    // v4: the lifecycle, as the embedded store's v8 (see its `trash.rs`):
+    // a suspended application keeps its row and secrets and gets no token;
+    // a deleted one stays, in the trash, until `purge_after`. Columns of
+    // `keyward.applications`, whose `note_change` trigger already moves the
+    // change counter and NOTIFYs the replicas for every change to them.
+    "ALTER TABLE keyward.applications ADD COLUMN suspended_at BIGINT;
+    ALTER TABLE keyward.applications ADD COLUMN deleted_at BIGINT;
+    ALTER TABLE keyward.applications ADD COLUMN purge_after BIGINT;
+    CREATE INDEX applications_trash ON keyward.applications (region, purge_after)
+        WHERE deleted_at IS NOT NULL;",
 ];
 
 /// The schema version this build writes.

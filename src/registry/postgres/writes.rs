@@ -190,7 +190,7 @@ pub async fn taken_name_keys(
 ) -> DbResult<std::collections::HashSet<String>> {
     let stmt = tx
         .prepare_cached(
-            "SELECT name_key FROM keyward.applications WHERE region = $1 AND name_key = ANY($2)",
+            "SELECT name_key FROM keyward.applications WHERE region = $1 AND name_key = ANY($2) AND deleted_at IS NULL",
         )
         .await?;
     let mut taken = std::collections::HashSet::new();
