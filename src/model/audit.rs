@@ -345,8 +345,7 @@ pub mod events {
 
     pub fn suspended(before: &Application, at: DateTime<Utc>) -> NewAuditEvent {
         let mut e = about(before, at, AuditAction::Suspend);
-        e.changes =
-            serde_json::json!({ "suspended_at": change(None::<String>, time(Some(at))) });
+        e.changes = serde_json::json!({ "suspended_at": change(None::<String>, time(Some(at))) });
         e
     }
 

@@ -14,8 +14,8 @@ pub mod wire;
 
 pub(crate) use application::normalize_grants;
 pub use application::{
-    AppName, Application, DEFAULT_TRASH_DAYS, Lifecycle, NAME_MAX_CHARS, NameError,
-    NewApplication, duplicate_key,
+    AppName, Application, DEFAULT_TRASH_DAYS, Lifecycle, NAME_MAX_CHARS, NameError, NewApplication,
+    duplicate_key,
 };
 pub use audit::{
     Actor, AuditAction, AuditEvent, AuditQuery, ChainBreak, ChainHead, NewAuditEvent, Via,

@@ -33,6 +33,11 @@ pub struct AppRow {
     pub admin: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The lifecycle (see `registry::embedded::trash`): a suspended
+    /// application stays suspended, a trashed one stays in the trash.
+    pub suspended_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+    pub purge_after: Option<i64>,
 }
 
 /// One grant: a scope and its access (`read` or `write`).
@@ -170,6 +175,9 @@ mod tests {
                 admin: false,
                 created_at: 0,
                 updated_at: 0,
+                suspended_at: None,
+                deleted_at: None,
+                purge_after: None,
             }],
             grants: Vec::new(),
             previous_secrets: vec![PreviousSecretRow {

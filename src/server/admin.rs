@@ -61,7 +61,10 @@ pub(super) fn routes() -> Router<SharedState> {
             "/applications/{client_id}/restore",
             axum::routing::post(restore),
         )
-        .route("/applications/{client_id}/purge", axum::routing::post(purge))
+        .route(
+            "/applications/{client_id}/purge",
+            axum::routing::post(purge),
+        )
         .route("/scopes", get(scopes))
         .route("/audit", get(super::admin_audit::list))
 }

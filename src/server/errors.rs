@@ -141,9 +141,7 @@ impl From<RegistryError> for ApiError {
             RegistryError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             RegistryError::DuplicateName { .. } => (StatusCode::CONFLICT, "duplicate_name"),
             RegistryError::NotInTrash { .. } => (StatusCode::CONFLICT, "not_in_trash"),
-            RegistryError::RestoreNameTaken { .. } => {
-                (StatusCode::CONFLICT, "restore_name_taken")
-            }
+            RegistryError::RestoreNameTaken { .. } => (StatusCode::CONFLICT, "restore_name_taken"),
             RegistryError::InvalidInput(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             RegistryError::RevealWindowClosed { client_id } => {
                 return ApiError::new(

@@ -19,6 +19,7 @@ mod crash_safety;
 mod doctor;
 mod interop_python;
 mod leak_scan;
+mod lifecycle;
 mod oauth_errors;
 mod postgres_audit;
 mod postgres_cli;

@@ -43,6 +43,17 @@ async fn embedded_store_passes_the_registry_suite() {
 }
 
 #[tokio::test]
+async fn embedded_trash_ends_at_its_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Duration::from_secs(900));
+    store.set_trash_period(chrono::Duration::zero());
+    crate::support::registry_suite::an_ended_trash_period_is_gone_at_once(
+        &store.registry(region("us")),
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn regions_share_the_file_but_not_the_applications() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path(), Duration::from_secs(900));
@@ -283,9 +294,16 @@ async fn look_alike_names_are_refused_by_the_store_also_after_an_upgrade() {
         .unwrap();
 }
 
-/// Undoes the v7 (signing keys), v6 (audit log) and v5 (rotation and usage)
-/// migrations, as a v4 Keyward left the file.
-const DOWN_TO_V4: &str = "DROP TABLE signing_keys;
+/// Undoes the v8 (lifecycle), v7 (signing keys), v6 (audit log) and v5
+/// (rotation and usage) migrations, as a v4 Keyward left the file.
+const DOWN_TO_V4: &str = "DROP INDEX applications_trash;
+    DROP INDEX applications_region_name;
+    CREATE UNIQUE INDEX applications_region_name
+        ON applications (region, client_name COLLATE NOCASE);
+    ALTER TABLE applications DROP COLUMN suspended_at;
+    ALTER TABLE applications DROP COLUMN deleted_at;
+    ALTER TABLE applications DROP COLUMN purge_after;
+    DROP TABLE signing_keys;
     DROP TABLE audit_events;
     DROP TABLE audit_checkpoints;
     DROP TABLE app_usage;

@@ -71,6 +71,23 @@ async fn postgres_store_passes_the_registry_suite() {
 }
 
 #[tokio::test]
+async fn postgres_trash_ends_at_its_period() {
+    let url = fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = PostgresRegistry::open(
+        &url,
+        dir.path(),
+        Region::new("us").unwrap(),
+        Arc::new(Catalog::builtin()),
+        Duration::from_secs(900),
+    )
+    .await
+    .unwrap()
+    .with_trash_period(chrono::Duration::zero());
+    crate::support::registry_suite::an_ended_trash_period_is_gone_at_once(&r).await;
+}
+
+#[tokio::test]
 async fn regions_share_the_database_but_not_the_applications() {
     let url = fresh_database().await;
     let dir = tempfile::tempdir().unwrap();

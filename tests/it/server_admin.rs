@@ -230,19 +230,17 @@ async fn the_first_admin_comes_from_the_cli_and_manages_applications() {
     let (st, scopes) = call(&s, "GET", "/admin/v1/scopes", t, None).await;
     assert_eq!(st, 200);
     assert!(scopes.to_string().contains("forensics:account"));
-    // Delete.
-    assert_eq!(
-        call(
-            &s,
-            "DELETE",
-            &format!("/admin/v1/applications/{id}"),
-            t,
-            None
-        )
-        .await
-        .0,
-        204
-    );
+    // Delete: to the trash, with when it is purged.
+    let (st, trashed) = call(
+        &s,
+        "DELETE",
+        &format!("/admin/v1/applications/{id}"),
+        t,
+        None,
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert!(trashed["purge_after"].is_string(), "{trashed}");
     assert_eq!(
         call(&s, "GET", &format!("/admin/v1/applications/{id}"), t, None)
             .await

@@ -19,7 +19,7 @@ fn of_region(table: &str) -> String {
 fn read_apps(conn: &Connection, region: &Region) -> rusqlite::Result<Vec<AppRow>> {
     let mut stmt = conn.prepare(
         "SELECT client_id, client_name, name_key, secret_hash, secret_id, secret_issued_at,
-                secret_created_at, admin, created_at, updated_at
+                secret_created_at, admin, created_at, updated_at, suspended_at, deleted_at, purge_after
          FROM applications WHERE region = ?1 ORDER BY client_id",
     )?;
     let rows = stmt.query_map([region.as_str()], |r| {
@@ -39,6 +39,9 @@ fn read_apps(conn: &Connection, region: &Region) -> rusqlite::Result<Vec<AppRow>
             admin: r.get(7)?,
             created_at: r.get(8)?,
             updated_at: r.get(9)?,
+            suspended_at: r.get(10)?,
+            deleted_at: r.get(11)?,
+            purge_after: r.get(12)?,
         })
     })?;
     rows.collect()

@@ -281,9 +281,10 @@ impl EmbeddedStore {
     /// How long applications deleted from now on stay in the trash (the
     /// config's `trash_days`; 7 days unless set). Shared by every region.
     pub fn set_trash_period(&self, period: chrono::Duration) {
-        self.inner
-            .trash_seconds
-            .store(period.num_seconds().max(0), std::sync::atomic::Ordering::Relaxed);
+        self.inner.trash_seconds.store(
+            period.num_seconds().max(0),
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 }
 
@@ -727,10 +728,9 @@ fn name_taken(
     name: &AppName,
     except: Option<&ClientId>,
 ) -> rusqlite::Result<bool> {
-    let mut stmt = conn
-        .prepare_cached(&format!(
-            "SELECT client_id FROM applications WHERE region = ?1 AND name_key = ?2 AND {LIVE}"
-        ))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT client_id FROM applications WHERE region = ?1 AND name_key = ?2 AND {LIVE}"
+    ))?;
     let others = stmt
         .query_map(params![region.as_str(), name.duplicate_key()], |r| {
             r.get::<_, String>(0)

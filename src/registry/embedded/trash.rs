@@ -16,8 +16,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    APP_COLUMNS, DbResult, Inner, app_from_row, audit, load_app, load_grants, millis,
-    name_taken,
+    APP_COLUMNS, DbResult, Inner, app_from_row, audit, load_app, load_grants, millis, name_taken,
 };
 use crate::model::audit::events;
 use crate::model::{Actor, Application, ClientId, Region};
@@ -62,7 +61,11 @@ fn load_trashed(
 }
 
 /// The region's trash at `now`, sorted by name like the list.
-pub fn list(conn: &Connection, region: &Region, now: DateTime<Utc>) -> rusqlite::Result<Vec<Application>> {
+pub fn list(
+    conn: &Connection,
+    region: &Region,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<Application>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {APP_COLUMNS} FROM applications WHERE region = ?1 AND {}
          ORDER BY client_name COLLATE NOCASE, client_id",
@@ -103,7 +106,12 @@ pub fn move_to_trash(
     tx.execute(
         "UPDATE applications SET deleted_at = ?1, purge_after = ?2, updated_at = ?1
          WHERE client_id = ?3 AND region = ?4",
-        params![millis(now), millis(purge_after), id.as_str(), region.as_str()],
+        params![
+            millis(now),
+            millis(purge_after),
+            id.as_str(),
+            region.as_str()
+        ],
     )?;
     audit::append(tx, region, actor, events::deleted(&app, purge_after, now))?;
     app.updated_at = now;

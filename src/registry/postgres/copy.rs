@@ -238,11 +238,13 @@ async fn write_applications(
     let stmt = tx
         .prepare(
             "INSERT INTO keyward.applications (client_id, region, client_name, name_key, secret_hash,
-                secret_id, secret_issued_at, secret_created_at, admin, created_at, updated_at)
-             SELECT id, $2, name, key, hash, sid, issued, made, adm, created, updated
+                secret_id, secret_issued_at, secret_created_at, admin, created_at, updated_at,
+                suspended_at, deleted_at, purge_after)
+             SELECT id, $2, name, key, hash, sid, issued, made, adm, created, updated, susp, del, purge
              FROM unnest($1::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::int8[],
-                         $8::int8[], $9::bool[], $10::int8[], $11::int8[])
-                AS t (id, name, key, hash, sid, issued, made, adm, created, updated)",
+                         $8::int8[], $9::bool[], $10::int8[], $11::int8[], $12::int8[], $13::int8[],
+                         $14::int8[])
+                AS t (id, name, key, hash, sid, issued, made, adm, created, updated, susp, del, purge)",
         )
         .await?;
     let region = snapshot.region.as_str();
@@ -258,6 +260,9 @@ async fn write_applications(
         let admins: Vec<bool> = chunk.iter().map(|a| a.admin).collect();
         let created: Vec<i64> = chunk.iter().map(|a| a.created_at).collect();
         let updated: Vec<i64> = chunk.iter().map(|a| a.updated_at).collect();
+        let suspended: Vec<Option<i64>> = chunk.iter().map(|a| a.suspended_at).collect();
+        let deleted: Vec<Option<i64>> = chunk.iter().map(|a| a.deleted_at).collect();
+        let purge: Vec<Option<i64>> = chunk.iter().map(|a| a.purge_after).collect();
         tx.execute(
             &stmt,
             &[
@@ -272,6 +277,9 @@ async fn write_applications(
                 &admins,
                 &created,
                 &updated,
+                &suspended,
+                &deleted,
+                &purge,
             ],
         )
         .await?;

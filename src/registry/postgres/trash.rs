@@ -83,7 +83,11 @@ pub async fn list(
 }
 
 /// Why `id` cannot be restored or purged: it is live, or unknown here.
-async fn not_in_trash(tx: &Transaction<'_>, region: &Region, id: &ClientId) -> DbResult<RegistryError> {
+async fn not_in_trash(
+    tx: &Transaction<'_>,
+    region: &Region,
+    id: &ClientId,
+) -> DbResult<RegistryError> {
     let client_id = id.clone();
     let region = region.clone();
     Ok(match load_app(tx, &region, id).await? {
@@ -113,7 +117,12 @@ pub async fn move_to_trash(
         .await?;
     tx.execute(
         &stmt,
-        &[&millis(now), &millis(purge_after), &id.as_str(), &region.as_str()],
+        &[
+            &millis(now),
+            &millis(purge_after),
+            &id.as_str(),
+            &region.as_str(),
+        ],
     )
     .await?;
     audit::append(tx, region, actor, events::deleted(&app, purge_after, now)).await?;

@@ -49,6 +49,8 @@ pub async fn run_all(make: Factory<'_>) {
     a_rotation_without_grace_ends_the_old_secret_at_once(make(WINDOW).await.as_ref()).await;
     usage_is_recorded_per_secret(make(WINDOW).await.as_ref()).await;
     every_change_writes_one_matching_event(make(WINDOW).await.as_ref()).await;
+    suspend_stops_tokens_until_resumed(make(WINDOW).await.as_ref()).await;
+    the_trash_keeps_an_application_until_restored_or_purged(make(WINDOW).await.as_ref()).await;
     signing_keys_are_kept_and_rotated(make(WINDOW).await.as_ref()).await;
 }
 
@@ -209,6 +211,16 @@ pub async fn every_change_writes_one_matching_event(r: &dyn Registry) {
     .await
     .0
     .unwrap();
+    let (_, e) = one_event_for(r, AuditAction::Suspend, Some(&id), r.suspend(&id)).await;
+    assert_eq!(
+        e.body.changes["suspended_at"]["before"],
+        serde_json::Value::Null
+    );
+    assert!(e.body.changes["suspended_at"]["after"].is_string());
+    no_new_event(r, r.suspend(&id)).await.unwrap();
+    let (_, e) = one_event_for(r, AuditAction::Resume, Some(&id), r.resume(&id)).await;
+    assert!(e.body.changes["suspended_at"]["before"].is_string());
+    no_new_event(r, r.resume(&id)).await.unwrap();
 
     // Refused changes, and changes to nothing, record nothing.
     r.create(new_app("Other", &[])).await.unwrap();
@@ -248,10 +260,23 @@ async fn batch_delete_and_filters(r: &dyn Registry, id: &ClientId, mut secrets: 
     assert_eq!(ids, want, "one create event per application of a batch");
     secrets.extend(many.into_iter().map(|i| i.reveal.secret));
 
+    let (trashed, e) = one_event_for(r, AuditAction::Delete, Some(id), r.delete(id)).await;
+    let purge_after = trashed.unwrap().lifecycle.purge_after.unwrap();
+    assert_eq!(
+        e.body.changes["purge_after"]["after"],
+        keyward::model::wire::rfc3339(purge_after)
+    );
+    let (_, e) = one_event_for(r, AuditAction::Restore, Some(id), r.restore(id)).await;
+    assert!(e.body.changes["deleted_at"]["before"].is_string());
+    no_new_event(r, r.restore(id)).await.unwrap_err();
+    no_new_event(r, r.purge(id)).await.unwrap_err();
     one_event_for(r, AuditAction::Delete, Some(id), r.delete(id))
         .await
         .0
         .unwrap();
+    let (_, e) = one_event_for(r, AuditAction::Purge, Some(id), r.purge(id)).await;
+    assert_eq!(e.body.changes["reason"], "requested");
+    assert_eq!(e.body.changes["client_name"]["before"], "Payroll sync");
 
     // Filters, and no secret anywhere in the log.
     let only = r
@@ -281,6 +306,152 @@ async fn batch_delete_and_filters(r: &dyn Registry, id: &ClientId, mut secrets: 
 
 async fn works(r: &dyn Registry, id: &ClientId, secret: &ClientSecret) -> bool {
     r.authenticate(id, secret).await.unwrap().is_some()
+}
+
+/// A suspended application keeps its secrets and its place in the list, and
+/// gets no token until resumed; then the same secret works again.
+pub async fn suspend_stops_tokens_until_resumed(r: &dyn Registry) {
+    let issued = r
+        .create(new_app("App", &["ess:account=read"]))
+        .await
+        .unwrap();
+    let (id, secret) = (issued.application.client_id.clone(), issued.reveal.secret);
+    assert!(works(r, &id, &secret).await);
+    let suspended = r.suspend(&id).await.unwrap();
+    let since = suspended.lifecycle.suspended_at.expect("suspended_at");
+    assert!(
+        !works(r, &id, &secret).await,
+        "a suspended client got a token"
+    );
+    assert_eq!(
+        r.get(&id).await.unwrap().lifecycle.suspended_at,
+        Some(since)
+    );
+    let listed = r.list().await.unwrap();
+    assert!(listed.iter().any(|a| a.client_id == id && a.is_suspended()));
+    // Suspending again changes nothing.
+    assert_eq!(
+        r.suspend(&id).await.unwrap().lifecycle.suspended_at,
+        Some(since)
+    );
+    let resumed = r.resume(&id).await.unwrap();
+    assert!(!resumed.is_suspended());
+    assert_eq!(resumed.current_secret(), suspended.current_secret());
+    assert!(works(r, &id, &secret).await, "the old secret works again");
+    let unknown = ClientId::generate();
+    for outcome in [r.suspend(&unknown).await, r.resume(&unknown).await] {
+        assert!(matches!(outcome, Err(RegistryError::NotFound { .. })));
+    }
+}
+
+/// A delete moves an application to the trash for the store's period (7
+/// days): no token, out of every read but the trash's, its name free. A
+/// restore brings it back with its secret unchanged (refused while another
+/// has its name); a purge removes it for good.
+pub async fn the_trash_keeps_an_application_until_restored_or_purged(r: &dyn Registry) {
+    let issued = r
+        .create(new_app("App", &["ess:account=read"]))
+        .await
+        .unwrap();
+    let (id, secret) = (issued.application.client_id.clone(), issued.reveal.secret);
+    let trashed = r.delete(&id).await.unwrap();
+    let (deleted_at, purge_after) = (
+        trashed.lifecycle.deleted_at.unwrap(),
+        trashed.lifecycle.purge_after.unwrap(),
+    );
+    assert_eq!(purge_after - deleted_at, chrono::Duration::days(7));
+    assert!(
+        !works(r, &id, &secret).await,
+        "a trashed client got a token"
+    );
+    assert!(matches!(
+        r.get(&id).await,
+        Err(RegistryError::NotFound { .. })
+    ));
+    assert!(r.list().await.unwrap().iter().all(|a| a.client_id != id));
+    assert!(matches!(
+        r.delete(&id).await,
+        Err(RegistryError::NotFound { .. })
+    ));
+    assert!(matches!(
+        r.rename(&id, AppName::parse("X").unwrap()).await,
+        Err(RegistryError::NotFound { .. })
+    ));
+    let trash = r.list_deleted().await.unwrap();
+    assert_eq!(trash.len(), 1);
+    assert_eq!(trash[0].client_id, id);
+    assert_eq!(trash[0].lifecycle.purge_after, Some(purge_after));
+    assert_eq!(trash[0].grants, issued.application.grants);
+
+    // The name is free meanwhile; a restore under it waits for a rename.
+    let other = r.create(new_app("app", &[])).await.unwrap().application;
+    match r.restore(&id).await {
+        Err(RegistryError::RestoreNameTaken { name, .. }) => assert_eq!(name, "App"),
+        other => panic!("restored over a taken name: {other:?}"),
+    }
+    assert!(matches!(
+        r.restore(&other.client_id).await,
+        Err(RegistryError::NotInTrash { .. })
+    ));
+    assert!(matches!(
+        r.purge(&other.client_id).await,
+        Err(RegistryError::NotInTrash { .. })
+    ));
+    r.rename(&other.client_id, AppName::parse("Other").unwrap())
+        .await
+        .unwrap();
+    let restored = r.restore(&id).await.unwrap();
+    assert_eq!(restored.lifecycle, keyward::model::Lifecycle::default());
+    assert_eq!(
+        restored.current_secret(),
+        issued.application.current_secret()
+    );
+    assert!(works(r, &id, &secret).await, "the old secret works again");
+    assert!(r.list_deleted().await.unwrap().is_empty());
+
+    // A suspended application stays suspended through the trash.
+    r.suspend(&id).await.unwrap();
+    r.delete(&id).await.unwrap();
+    assert!(r.list_deleted().await.unwrap()[0].is_suspended());
+    r.purge(&id).await.unwrap();
+    assert!(r.list_deleted().await.unwrap().is_empty());
+    assert!(!works(r, &id, &secret).await);
+    for outcome in [r.restore(&id).await.map(|_| ()), r.purge(&id).await] {
+        assert!(matches!(outcome, Err(RegistryError::NotFound { .. })));
+    }
+}
+
+/// With a trash period of 0 (a store set so; the config allows 1 to 365
+/// days), a deleted application is gone to every read at once, and the
+/// region's next write removes it for good with its own audit event.
+pub async fn an_ended_trash_period_is_gone_at_once(r: &dyn Registry) {
+    let issued = r.create(new_app("Gone", &[])).await.unwrap();
+    let id = issued.application.client_id.clone();
+    r.delete(&id).await.unwrap();
+    assert!(r.list_deleted().await.unwrap().is_empty());
+    assert!(matches!(
+        r.restore(&id).await,
+        Err(RegistryError::NotFound { .. })
+    ));
+    assert!(!works(r, &id, &issued.reveal.secret).await);
+    let before = newest_events(r, 1).await[0].body.seq;
+    r.create(new_app("Next", &[])).await.unwrap();
+    let new = r
+        .audit(AuditQuery {
+            after_seq: Some(before),
+            oldest_first: true,
+            limit: 10,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<_> = new.iter().map(|e| e.body.action).collect();
+    assert_eq!(actions, [AuditAction::Purge, AuditAction::Create]);
+    assert_eq!(new[0].body.client_id.as_deref(), Some(id.as_str()));
+    assert_eq!(new[0].body.changes["reason"], "trash_period_ended");
+    if let Ok(walked) = r.verify_audit(None).await {
+        assert!(walked.is_ok());
+    }
 }
 
 pub async fn rotate_keeps_the_old_secret_until_retired(r: &dyn Registry) {
