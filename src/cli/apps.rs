@@ -26,25 +26,12 @@ const IMPORT_BATCH: usize = 1000;
 pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
     let mut out = Stdout::new();
     match cmd {
-        AppsCommand::List {
-            region,
-            unused_for,
-            scopes,
-            sort: _,
-            json,
-            deleted: true,
-        } => {
-            let registries = match region {
-                Some(r) => vec![ctx.registry(&r)?],
-                None => ctx.registries()?,
-            };
-            if unused_for.is_some() || !scopes.is_empty() {
-                anyhow::bail!(
-                    "--deleted lists the whole trash: it takes neither --unused-for nor --scope"
-                );
-            }
-            super::lifecycle::list_deleted(&registries, json, &mut out).await
-        }
+        cmd @ (AppsCommand::List { deleted: true, .. }
+        | AppsCommand::Delete { .. }
+        | AppsCommand::Suspend { .. }
+        | AppsCommand::Resume { .. }
+        | AppsCommand::Restore { .. }
+        | AppsCommand::Purge { .. }) => super::lifecycle::run(ctx, cmd, &mut out).await,
         AppsCommand::List {
             region,
             unused_for,
@@ -109,21 +96,6 @@ pub async fn run(ctx: &Context, cmd: AppsCommand) -> anyhow::Result<ExitCode> {
         }
         AppsCommand::Retire { client_id, yes } => {
             retire_secret(ctx, &client_id, yes, &mut out).await
-        }
-        AppsCommand::Delete { client_id, yes } => {
-            super::lifecycle::delete(ctx, &client_id, yes, &mut out).await
-        }
-        AppsCommand::Suspend { client_id, yes } => {
-            super::lifecycle::suspend(ctx, &client_id, true, yes, &mut out).await
-        }
-        AppsCommand::Resume { client_id, yes } => {
-            super::lifecycle::suspend(ctx, &client_id, false, yes, &mut out).await
-        }
-        AppsCommand::Restore { client_id } => {
-            super::lifecycle::restore(ctx, &client_id, &mut out).await
-        }
-        AppsCommand::Purge { client_id, yes } => {
-            super::lifecycle::purge(ctx, &client_id, yes, &mut out).await
         }
         AppsCommand::Import {
             region,

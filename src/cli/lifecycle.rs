@@ -7,16 +7,46 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 
-use super::Context;
 use super::apps::confirm_done;
 use super::output::{Stdout, long_countdown, note, print_table, scope_summary, table, time};
 use super::prompt::confirm;
+use super::{AppsCommand, Context};
 use crate::model::ClientId;
 use crate::model::wire::ApplicationRecord;
 use crate::registry::Registry;
 
+/// The lifecycle's `keyward apps` commands; the others are `apps.rs`'s.
+pub async fn run(ctx: &Context, cmd: AppsCommand, out: &mut Stdout) -> anyhow::Result<ExitCode> {
+    match cmd {
+        AppsCommand::List {
+            region,
+            unused_for,
+            scopes,
+            json,
+            ..
+        } => {
+            if unused_for.is_some() || !scopes.is_empty() {
+                anyhow::bail!(
+                    "--deleted lists the whole trash: it takes neither --unused-for nor --scope"
+                );
+            }
+            let registries = match region {
+                Some(r) => vec![ctx.registry(&r)?],
+                None => ctx.registries()?,
+            };
+            list_deleted(&registries, json, out).await
+        }
+        AppsCommand::Delete { client_id, yes } => delete(ctx, &client_id, yes, out).await,
+        AppsCommand::Suspend { client_id, yes } => suspend(ctx, &client_id, true, yes, out).await,
+        AppsCommand::Resume { client_id, yes } => suspend(ctx, &client_id, false, yes, out).await,
+        AppsCommand::Restore { client_id } => restore(ctx, &client_id, out).await,
+        AppsCommand::Purge { client_id, yes } => purge(ctx, &client_id, yes, out).await,
+        _ => anyhow::bail!("not a lifecycle command"),
+    }
+}
+
 /// Moves an application to the trash.
-pub async fn delete(
+async fn delete(
     ctx: &Context,
     client_id: &ClientId,
     yes: bool,
@@ -46,7 +76,7 @@ pub async fn delete(
 }
 
 /// Suspends (`suspend`) or resumes an application.
-pub async fn suspend(
+async fn suspend(
     ctx: &Context,
     client_id: &ClientId,
     suspend: bool,
@@ -95,7 +125,7 @@ pub async fn suspend(
 
 /// Brings an application back from the trash. Not dangerous (it undoes a
 /// delete), so it does not ask.
-pub async fn restore(
+async fn restore(
     ctx: &Context,
     client_id: &ClientId,
     out: &mut Stdout,
@@ -118,7 +148,7 @@ pub async fn restore(
 }
 
 /// Removes an application from the trash for good.
-pub async fn purge(
+async fn purge(
     ctx: &Context,
     client_id: &ClientId,
     yes: bool,
@@ -143,7 +173,7 @@ pub async fn purge(
 
 /// `keyward apps list --deleted`: the trash of each region, with when each
 /// application is purged.
-pub async fn list_deleted(
+async fn list_deleted(
     registries: &[Box<dyn Registry>],
     json: bool,
     out: &mut Stdout,

@@ -142,6 +142,41 @@ async fn a_reset_is_refused_at_once_where_it_was_made_and_soon_by_the_other_repl
     assert!(first.reveal(&id).await.is_ok());
 }
 
+/// A suspension, a delete and a restore count like a reset: at once where
+/// made, and on the other replica as soon as it hears (through the
+/// `note_change` trigger's NOTIFY). A restored client's old secret works again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspension_or_delete_is_refused_at_once_here_and_soon_by_the_other_replica() {
+    let url = fresh_database().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let (first_dir, second_dir) = (tmp.path().join("one"), tmp.path().join("two"));
+    let first = open(&url, &first_dir, "us").await;
+    copy_key(&first_dir, &second_dir);
+    let second = open(&url, &second_dir, "us").await;
+    let issued = first.create(app("Shared")).await.unwrap();
+    let id = issued.application.client_id.clone();
+    let secret = issued.reveal.secret.clone();
+    let works = |r: &PostgresRegistry| {
+        let (r, id, secret) = (r.clone(), id.clone(), secret.clone());
+        async move { r.authenticate(&id, &secret).await.unwrap().is_some() }
+    };
+    for _ in 0..3 {
+        assert!(works(&first).await && works(&second).await);
+    }
+    first.suspend(&id).await.unwrap();
+    assert!(!works(&first).await, "refused at once where it was made");
+    assert!(poll_until(|| async { !works(&second).await }).await);
+    first.resume(&id).await.unwrap();
+    assert!(works(&first).await);
+    assert!(poll_until(|| async { works(&second).await }).await);
+    first.delete(&id).await.unwrap();
+    assert!(!works(&first).await, "refused at once where it was made");
+    assert!(poll_until(|| async { !works(&second).await }).await);
+    second.restore(&id).await.unwrap();
+    assert!(works(&second).await, "the old secret works again");
+    assert!(poll_until(|| async { works(&first).await }).await);
+}
+
 /// Whether `check` comes true within 20 s (checked every 10 ms): a bound
 /// for a broken build, not a measure.
 async fn poll_until<F, Fut>(check: F) -> bool
