@@ -484,8 +484,7 @@ const KNOWN_CLIENT_SQL: &str = "SELECT c.generation, k.* FROM keyward.changes c 
         array(SELECT g.scope FROM keyward.grants g WHERE g.client_id = a.client_id ORDER BY g.scope) AS scopes,
         array(SELECT g.access FROM keyward.grants g WHERE g.client_id = a.client_id ORDER BY g.scope) AS access,
         r.secret_id AS retiring_id, r.secret_hash AS retiring_hash, r.expires_at,
-        a.client_id, a.client_name, a.region, a.admin, a.created_at, a.updated_at, a.secret_issued_at, a.secret_id, a.secret_created_at,
-        a.suspended_at, a.deleted_at, a.purge_after
+        a.client_id, a.client_name, a.region, a.admin, a.created_at, a.updated_at, a.secret_issued_at, a.secret_id, a.secret_created_at, a.suspended_at, a.deleted_at, a.purge_after
      FROM keyward.applications a
      LEFT JOIN keyward.retiring_secrets r ON r.client_id = a.client_id
      WHERE a.client_id = $1 AND a.region = $2 AND a.deleted_at IS NULL
