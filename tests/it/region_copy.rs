@@ -497,6 +497,9 @@ async fn every_row_reads_back_the_same_from_the_database() {
         ])
         .await
         .unwrap();
+    // A suspended application stays suspended, a trashed one in the trash.
+    embedded.suspend(&id(3)).await.unwrap();
+    embedded.delete(&id(4)).await.unwrap();
     // Another region's rows stay behind.
     store
         .registry(Region::new("uk").unwrap())
@@ -508,7 +511,11 @@ async fn every_row_reads_back_the_same_from_the_database() {
     assert_eq!(snapshot.applications.len(), 12);
     assert_eq!(snapshot.previous_secrets.len(), 2);
     assert_eq!(snapshot.secret_usage.len(), 3);
-    assert_eq!(snapshot.audit_events.len(), 3, "two resets and a rotation");
+    assert_eq!(
+        snapshot.audit_events.len(),
+        5,
+        "two resets, a rotation, a suspension and a delete"
+    );
     assert!(snapshot.audit_checkpoint.is_some());
     let url = DatabaseUrl::parse(&fresh_database_url().await).unwrap();
     let target = PostgresRegistry::connect(&url, dir.path(), us, catalog, WINDOW).unwrap();
@@ -520,6 +527,10 @@ async fn every_row_reads_back_the_same_from_the_database() {
     assert_eq!(report, snapshot.counts());
     assert_eq!(reported, [12]);
     assert_eq!(target.list().await.unwrap(), embedded.list().await.unwrap());
+    let trash = target.list_deleted().await.unwrap();
+    assert_eq!(trash, embedded.list_deleted().await.unwrap());
+    assert_eq!(trash[0].client_id, id(4));
+    assert!(target.get(&id(3)).await.unwrap().is_suspended());
     // The replaced secrets are still told apart from noise.
     let replaced = &issued[0].reveal.secret;
     assert!(
@@ -532,7 +543,7 @@ async fn every_row_reads_back_the_same_from_the_database() {
     let checked = |v: Result<(u64, Option<keyward::model::ChainHead>), _>| v.unwrap();
     let copied = checked(target.verify_audit(None).await.unwrap());
     assert_eq!(copied, checked(embedded.verify_audit(None).await.unwrap()));
-    assert_eq!(copied.0, 3);
+    assert_eq!(copied.0, 5);
     let shown = format!("{snapshot:?}");
     assert!(!shown.contains(&format!("{:?}", snapshot.applications[0].secret_hash.0)));
 }
@@ -551,12 +562,13 @@ async fn a_region_with_an_audit_log_in_the_database_is_refused() {
     let target = PostgresRegistry::connect(&url, dir.path(), us, catalog, WINDOW).unwrap();
     let gone = target.create(new_app("Gone", vec![])).await.unwrap();
     target.delete(&gone.application.client_id).await.unwrap();
+    target.purge(&gone.application.client_id).await.unwrap();
     let snapshot = embedded.export_region().await.unwrap();
     let e = target.import_region(&snapshot, |_| {}).await.unwrap_err();
     assert!(
         matches!(
             e,
-            keyward::registry::postgres::CopyError::AuditLogNotEmpty { events: 2, .. }
+            keyward::registry::postgres::CopyError::AuditLogNotEmpty { events: 3, .. }
         ),
         "{e}"
     );
