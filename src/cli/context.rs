@@ -198,6 +198,7 @@ impl Context {
             catalog: self.catalog.clone(),
             secret_visible_for: self.config.secret_visible_for,
             rotation_grace: self.config.rotation_grace,
+            trash_days: self.config.trash_days,
             clipboard: self.config.clipboard.clone(),
             read_only: self.read_only,
             copy: self.config.copy.clone(),

@@ -44,6 +44,12 @@ pub enum Effect {
         region: usize,
         id: ClientId,
     },
+    /// Suspend the application (`suspend`), or resume it.
+    SetSuspended {
+        region: usize,
+        id: ClientId,
+        suspend: bool,
+    },
     Delete {
         region: usize,
         id: ClientId,

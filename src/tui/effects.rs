@@ -87,6 +87,23 @@ impl Effects {
                 let result = r.retire_secret(&id).await.map_err(CallError::from);
                 Msg::SecretRetired { region, result }
             }),
+            Effect::SetSuspended {
+                region,
+                id,
+                suspend,
+            } => self.call(region, move |r| async move {
+                let (result, what) = if suspend {
+                    (r.suspend(&id).await, "Suspended (no tokens until resumed):")
+                } else {
+                    (r.resume(&id).await, "Resumed (it gets tokens again):")
+                };
+                let result = result.map_err(CallError::from);
+                Msg::Updated {
+                    region,
+                    what,
+                    result,
+                }
+            }),
             Effect::Delete { region, id, name } => self.call(region, move |r| async move {
                 let result = r.delete(&id).await.map(|_| ()).map_err(CallError::from);
                 Msg::Deleted {

@@ -54,6 +54,8 @@ actions! {
     NewSecret,
     /// `x`: end the retiring secret now (asks first).
     Retire,
+    /// `z`: suspend the application, or resume a suspended one (asks first).
+    Suspend,
     Browse,
     Delete,
     CopyId,
@@ -158,6 +160,7 @@ pub enum Place {
     Scopes,
     NewSecret,
     RetireConfirm,
+    SuspendConfirm,
     DeleteConfirm,
     QuitConfirm,
     /// The copy formats (`Y`).
@@ -185,6 +188,7 @@ impl Place {
             Some(Popup::Scopes { .. }) => Place::Scopes,
             Some(Popup::NewSecret { .. }) => Place::NewSecret,
             Some(Popup::RetireConfirm { .. }) => Place::RetireConfirm,
+            Some(Popup::SuspendConfirm { .. }) => Place::SuspendConfirm,
             Some(Popup::DeleteConfirm { .. }) => Place::DeleteConfirm,
             Some(Popup::QuitConfirm { .. }) => Place::QuitConfirm,
             Some(Popup::CopyAs { .. }) => Place::CopyAs,
@@ -376,6 +380,8 @@ const HELP: &str = "this help; : command palette (Tab lists commands)";
 const AUDIT_LOG: &str = "audit log: l this application's, L the whole region's";
 /// One help row for the copy keys.
 const COPY: &str = "copy: c ID; while visible y secret, Y env lines or curl";
+/// One help row for delete and suspend.
+const LIFECYCLE: &str = "d delete to the trash (type the name); z suspend/resume";
 
 /// Every binding. Within a place, the first row whose keys match wins.
 #[rustfmt::skip]
@@ -399,7 +405,8 @@ pub static BINDINGS: &[Binding] = &[
     bind(P::Main, &[Key(K::Char('R'))], "R", A::NewSecret, "new secret: rotate, or reset if it leaked (asks)").main_foot(7, "new secret", When::Selected),
     bind(P::Main, &[Key(K::Char('x'))], "x", A::Retire, "retire the old secret now (asks; only y confirms)").main_foot(7, "retire", When::Retiring),
     bind(P::Main, &[Key(K::Char('S'))], "S", A::Browse, "scope browser; m switches to the matrix").main_foot(10, "browse scopes", When::Always),
-    bind(P::Main, &[Key(K::Char('d'))], "d", A::Delete, "delete (type the name to confirm)").main_foot(8, "delete", When::Selected),
+    bind(P::Main, &[Key(K::Char('d'))], "d", A::Delete, LIFECYCLE).main_foot(8, "delete", When::Selected),
+    bind(P::Main, &[Key(K::Char('z'))], "z", A::Suspend, LIFECYCLE),
     bind(P::Main, &[Key(K::Char('c'))], "c", A::CopyId, COPY).main_foot(9, "copy ID", When::Selected),
     bind(P::Main, &[Key(K::Char('y'))], "y", A::CopySecret, COPY).main_foot(5, "copy", When::SecretVisible),
     bind(P::Main, &[Key(K::Char('Y'))], "Y", A::CopyAs, COPY).main_foot(15, "copy as", When::SecretVisible),
@@ -466,6 +473,9 @@ pub static BINDINGS: &[Binding] = &[
     // The retire confirmation.
     bind(P::RetireConfirm, YES, "y", A::Yes, "retire the old secret now").foot("y", "retire"),
     bind(P::RetireConfirm, ANY, "any other key", A::Cancel, "cancel: the old secret keeps working").foot("any other key", "cancels"),
+    // The suspend (or resume) confirmation.
+    bind(P::SuspendConfirm, YES, "y", A::Yes, "suspend (or resume) the application").foot("y", "confirm"),
+    bind(P::SuspendConfirm, ANY, "any other key", A::Cancel, "cancel: nothing changes").foot("any other key", "cancels"),
     // The delete confirmation.
     bind(P::DeleteConfirm, TEXT, "type", A::Type, "type the name to confirm").foot("type", "the name"),
     bind(P::DeleteConfirm, BACKSPACE, "Backspace", A::DeleteChar, "delete the last character"),

@@ -59,6 +59,8 @@ pub struct Setup {
     pub secret_visible_for: Duration,
     /// How long a rotation lets the previous secret work (`rotation_grace`).
     pub rotation_grace: chrono::Duration,
+    /// How many days a deleted application stays in the trash (`trash_days`).
+    pub trash_days: u32,
     pub clipboard: crate::clipboard::Settings,
     /// `keyward --read-only`: every region only reads.
     pub read_only: bool,
@@ -188,6 +190,7 @@ fn initial_state(setup: &Setup) -> (State, Vec<token::TokenVia>) {
     state.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     state.rotation_grace = setup.rotation_grace;
     state.copy_names = setup.copy.clone();
+    state.trash_days = setup.trash_days;
     state.utc_offset = chrono::Local::now().offset().fix();
     (state, vias)
 }

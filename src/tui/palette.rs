@@ -81,6 +81,8 @@ pub static COMMANDS: &[Command] = &[
     command("add", Arg::None, "add an application", Run::Key(Action::Add)),
     command("rotate", Arg::None, "new secret dialog (as R): Enter rotates", Run::Key(Action::NewSecret)),
     command("reset", Arg::None, "new secret dialog (as R): ! resets now", Run::Key(Action::NewSecret)),
+    command("suspend", Arg::None, "suspend the selected application (as z; asks)", Run::Key(Action::Suspend)),
+    command("resume", Arg::None, "resume the selected application (as z; asks)", Run::Key(Action::Suspend)),
     command("sort", Arg::Order, "order the list (as o)", Run::Sort),
     command("help", Arg::None, "the keys (as ?)", Run::Key(Action::Help)),
     command("quit", Arg::None, "quit (as q; asks if a new secret is unseen)", Run::Key(Action::Quit)),

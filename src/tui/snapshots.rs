@@ -196,6 +196,33 @@ fn retire_confirm() {
     });
 }
 
+fn with_suspended(s: &mut State) {
+    let i = s.list.visible[s.list.selected];
+    s.regions[0].apps[i].lifecycle.suspended_at = Some(t0() - Duration::minutes(30));
+}
+
+#[test]
+fn suspend_confirm() {
+    check("suspend", |s| send(s, [ch('z')]));
+    check("resume", |s| {
+        with_suspended(s);
+        send(s, [ch('z')]);
+    });
+}
+
+#[test]
+fn a_suspended_application_is_marked_in_the_list_and_the_details() {
+    check("suspended", with_suspended);
+    for (w, h) in SIZES {
+        let mut s = state();
+        s.size = (w, h);
+        with_suspended(&mut s);
+        let all = rows(&buffer(&s, w, h)).join("\n");
+        assert!(all.contains("▶ ⏸ "), "{all}");
+        assert!(all.contains("SUSPENDED since"), "{all}");
+    }
+}
+
 #[test]
 fn the_list_says_when_each_was_last_used_and_filters_the_unused() {
     check("unused_filter", |s| {

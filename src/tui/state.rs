@@ -204,6 +204,13 @@ pub enum Popup {
         name: String,
         guard: Guard,
     },
+    /// `z`: suspend the application (`suspend`), or resume it.
+    SuspendConfirm {
+        id: ClientId,
+        name: String,
+        suspend: bool,
+        guard: Guard,
+    },
     DeleteConfirm {
         id: ClientId,
         name: String,
@@ -410,6 +417,8 @@ pub struct State {
     pub window_secs: u64,
     /// How long a rotation lets the previous secret work (`rotation_grace`).
     pub rotation_grace: chrono::Duration,
+    /// How many days a deleted application stays in the trash (`trash_days`).
+    pub trash_days: u32,
     /// The local time zone's offset, set by the event loop with the clock:
     /// deadlines are shown in local time (`view` never reads the zone).
     pub utc_offset: chrono::FixedOffset,
@@ -475,6 +484,7 @@ impl State {
             now,
             window_secs,
             rotation_grace: crate::model::DEFAULT_ROTATION_GRACE,
+            trash_days: crate::model::DEFAULT_TRASH_DAYS,
             utc_offset: chrono::Offset::fix(&Utc),
             size: (80, 24),
             no_color: false,

@@ -110,6 +110,7 @@ pub(super) fn on_key(
         | Action::EditScopes
         | Action::NewSecret
         | Action::Retire
+        | Action::Suspend
         | Action::Delete
         | Action::CopyId
         | Action::CopySecret
@@ -213,6 +214,14 @@ fn on_app_key(state: &mut State, action: Action, app: &Application, effects: &mu
                 keys::key_of(Action::NewSecret)
             ),
         ),
+        Action::Suspend => {
+            state.popup = Some(Popup::SuspendConfirm {
+                id,
+                name,
+                suspend: !app.is_suspended(),
+                guard: guard(state),
+            })
+        }
         Action::Delete => {
             state.popup = Some(Popup::DeleteConfirm {
                 id,

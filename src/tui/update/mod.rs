@@ -25,6 +25,7 @@ mod rename;
 mod results;
 mod retire;
 mod scopes;
+mod suspend;
 mod token;
 
 #[cfg(test)]
@@ -172,6 +173,12 @@ fn on_popup_key(
         Popup::RetireConfirm { id, name, guard } => {
             retire::on_key(state, (id, name, guard), action, effects)
         }
+        Popup::SuspendConfirm {
+            id,
+            name,
+            suspend,
+            guard,
+        } => suspend::on_key(state, (id, name, suspend, guard), action, effects),
         Popup::DeleteConfirm {
             id,
             name,

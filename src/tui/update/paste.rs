@@ -35,6 +35,11 @@ pub(super) fn on_paste(state: &mut State, text: &str) {
             state.popup = None;
             info(state, text);
         }
+        Some(Popup::SuspendConfirm { name, .. }) => {
+            let text = format!("Cancelled by a paste; {name} is unchanged");
+            state.popup = None;
+            info(state, text);
+        }
         Some(Popup::QuitConfirm { .. }) => {
             state.popup = None;
             info(state, "Not quitting: a paste is no answer".to_owned());

@@ -347,9 +347,12 @@ fn on_deleted(
                 state.refilter(None);
                 ensure_visible(state);
             }
+            let days = state.trash_days;
             info(
                 state,
-                format!("Deleted {name}; its credentials no longer work"),
+                format!(
+                    "Deleted {name}; its credentials no longer work. In the trash for {days} days: keyward apps restore brings it back"
+                ),
             );
         }
         Err(e) => error(state, format!("Cannot delete {name}: {e}")),
@@ -484,6 +487,7 @@ fn close_stale_dialog(state: &mut State) {
             | Popup::Scopes { id, name, .. }
             | Popup::NewSecret { id, name, .. }
             | Popup::RetireConfirm { id, name, .. }
+            | Popup::SuspendConfirm { id, name, .. }
             | Popup::DeleteConfirm { id, name, .. },
         ) => (id.clone(), name.clone()),
         Some(Popup::Token(panel)) => (panel.id.clone(), panel.name.clone()),

@@ -56,6 +56,17 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
         }
     }
 
+    if let Some(since) = app.lifecycle.suspended_at {
+        let text = format!(
+            "SUSPENDED since {} UTC: no tokens until resumed ({} resumes)",
+            since.format("%Y-%m-%d %H:%M"),
+            key_of(Action::Suspend)
+        );
+        for piece in wrap(&text, w, w) {
+            lines.push(Line::from(Span::styled(piece, t.warn())));
+        }
+    }
+
     // The client ID is public: shown in full, on one line.
     lines.extend(labelled(
         label("Client ID"),

@@ -118,7 +118,12 @@ pub fn draw(state: &State, frame: &mut Frame, area: Rect, t: Theme) {
             let sel = pos == state.list.selected;
             let mut row = String::with_capacity(w + 8);
             row.push_str(if sel { "▶ " } else { "  " });
-            row.push_str(&fit(a.client_name.as_str(), name_w));
+            // A suspended application is marked before its name: it gets no token.
+            if a.is_suspended() {
+                row.push_str(&fit(&format!("⏸ {}", a.client_name), name_w));
+            } else {
+                row.push_str(&fit(a.client_name.as_str(), name_w));
+            }
             if show_id {
                 row.push(' ');
                 row.push_str(&fit(&a.client_id.short(), 9));

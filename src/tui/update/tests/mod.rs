@@ -32,6 +32,7 @@ mod rename;
 mod results;
 mod retire;
 mod scopes;
+mod suspend;
 mod token;
 
 fn send(s: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {

@@ -33,13 +33,16 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
         Popup::RetireConfirm { id, name, .. } => {
             secret::draw_retire(state, id, name, frame, area, t)
         }
+        Popup::SuspendConfirm {
+            id, name, suspend, ..
+        } => confirm::draw_suspend(id, name, *suspend, frame, area, t),
         Popup::DeleteConfirm {
             id,
             name,
             input,
             error,
             ..
-        } => confirm::draw_delete(id, name, input, error, frame, area, t),
+        } => confirm::draw_delete(state.trash_days, (id, name), input, error, frame, area, t),
         Popup::QuitConfirm { names, .. } => quit::draw(names, frame, area, t),
         Popup::Help => help::draw(state.window_secs, frame, area, t),
         Popup::Browser(b) => browser::draw(state, b, frame, area, t),
