@@ -71,6 +71,21 @@ pub enum Effect {
     },
     /// The copied text's time is up: clear the clipboard if it still holds it.
     ClearClipboard,
+    /// Read the trash of tab `region`.
+    LoadTrash {
+        region: usize,
+    },
+    /// Bring an application back from the trash of tab `region`.
+    Restore {
+        region: usize,
+        id: ClientId,
+    },
+    /// Remove an application from the trash of tab `region` for good.
+    Purge {
+        region: usize,
+        id: ClientId,
+        name: String,
+    },
     /// Read the audit log of tab `region`: one application's, or all of it.
     LoadAudit {
         region: usize,

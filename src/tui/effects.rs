@@ -87,23 +87,6 @@ impl Effects {
                 let result = r.retire_secret(&id).await.map_err(CallError::from);
                 Msg::SecretRetired { region, result }
             }),
-            Effect::SetSuspended {
-                region,
-                id,
-                suspend,
-            } => self.call(region, move |r| async move {
-                let (result, what) = if suspend {
-                    (r.suspend(&id).await, "Suspended (no tokens until resumed):")
-                } else {
-                    (r.resume(&id).await, "Resumed (it gets tokens again):")
-                };
-                let result = result.map_err(CallError::from);
-                Msg::Updated {
-                    region,
-                    what,
-                    result,
-                }
-            }),
             Effect::Delete { region, id, name } => self.call(region, move |r| async move {
                 let result = r.delete(&id).await.map(|_| ()).map_err(CallError::from);
                 Msg::Deleted {
@@ -131,6 +114,10 @@ impl Effects {
                 copy::start_copy(&self.clipboard, what, text, &self.clip_tx)
             }
             Effect::ClearClipboard => copy::start_clear(&self.clipboard, &self.clip_tx),
+            lifecycle @ (Effect::SetSuspended { .. }
+            | Effect::LoadTrash { .. }
+            | Effect::Restore { .. }
+            | Effect::Purge { .. }) => self.run_lifecycle(lifecycle),
             Effect::LoadAudit { region, client_id } => self.call(region, move |r| async move {
                 let query = crate::model::AuditQuery {
                     client_id: client_id.as_ref().map(ClientId::to_string),
@@ -144,6 +131,46 @@ impl Effects {
                     result,
                 }
             }),
+        }
+    }
+
+    /// Suspension and the trash.
+    fn run_lifecycle(&self, effect: Effect) {
+        match effect {
+            Effect::SetSuspended {
+                region,
+                id,
+                suspend,
+            } => self.call(region, move |r| async move {
+                let (result, what) = if suspend {
+                    (r.suspend(&id).await, "Suspended (no tokens until resumed):")
+                } else {
+                    (r.resume(&id).await, "Resumed (it gets tokens again):")
+                };
+                let result = result.map_err(CallError::from);
+                Msg::Updated {
+                    region,
+                    what,
+                    result,
+                }
+            }),
+            Effect::LoadTrash { region } => self.call(region, move |r| async move {
+                let result = r.list_deleted().await.map_err(CallError::from);
+                Msg::TrashLoaded { region, result }
+            }),
+            Effect::Restore { region, id } => self.call(region, move |r| async move {
+                let result = r.restore(&id).await.map_err(CallError::from);
+                Msg::Restored { region, result }
+            }),
+            Effect::Purge { region, id, name } => self.call(region, move |r| async move {
+                let result = r.purge(&id).await.map_err(CallError::from);
+                Msg::Purged {
+                    region,
+                    name,
+                    result,
+                }
+            }),
+            _ => {}
         }
     }
 

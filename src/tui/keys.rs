@@ -117,6 +117,12 @@ actions! {
     AppLog,
     /// `L`: the whole region's audit log.
     RegionLog,
+    /// `T`: the region's trash.
+    Trash,
+    /// In the trash: bring the chosen application back (asks first).
+    Restore,
+    /// In the trash: remove the chosen application for good (asks first).
+    Purge,
     /// `o`: the list's next order (name, created, updated, secret age, last used).
     CycleOrder,
     /// `:`: the command palette.
@@ -172,6 +178,9 @@ pub enum Place {
     Matrix,
     /// The audit log popup.
     Audit,
+    /// The trash (`T`), and its restore or purge confirmation.
+    Trash,
+    TrashConfirm,
     /// The command palette (`:`).
     Palette,
 }
@@ -195,6 +204,8 @@ impl Place {
             Some(Popup::Help) => Place::Help,
             Some(Popup::Token(_)) => Place::Token,
             Some(Popup::Audit(_)) => Place::Audit,
+            Some(Popup::Trash(v)) if v.confirm.is_some() => Place::TrashConfirm,
+            Some(Popup::Trash(_)) => Place::Trash,
             Some(Popup::Palette(_)) => Place::Palette,
             Some(Popup::Browser(b)) if b.matrix => Place::Matrix,
             Some(Popup::Browser(b)) => match b.focus {
@@ -377,7 +388,7 @@ const MOVE_IN_BROWSER: &str = "move";
 const FIND: &str = "fuzzy filter (unused:90d, scope:ess:account); o sorts";
 /// One help row for help and the palette.
 const HELP: &str = "this help; : command palette (Tab lists commands)";
-const AUDIT_LOG: &str = "audit log: l this application's, L the whole region's";
+const AUDIT_LOG: &str = "audit log: l this app's, L the region's; T the trash";
 /// One help row for the copy keys.
 const COPY: &str = "copy: c ID; while visible y secret, Y env lines or curl";
 /// One help row for delete and suspend.
@@ -415,6 +426,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(P::Main, &[Key(K::Char('r'))], "r", A::Reload, "reload (others' changes also show within 10 s)").main_foot(12, "reload", When::Always),
     bind(P::Main, &[Key(K::Char('l'))], "l", A::AppLog, AUDIT_LOG).main_foot(8, "log", When::Selected),
     bind(P::Main, &[Key(K::Char('L'))], "L", A::RegionLog, AUDIT_LOG).main_foot(16, "region log", When::Always),
+    bind(P::Main, &[Key(K::Char('T'))], "T", A::Trash, AUDIT_LOG),
     bind(P::Main, &[Key(K::Char('?'))], "?", A::Help, HELP),
     bind(P::Main, &[Key(K::Char(':'))], ":", A::Palette, HELP).main_foot(17, "commands", When::Always),
     bind(P::Main, &[Key(K::Char('q'))], "q", A::Quit, "quit, or close the open dialog").main_foot(14, "quit", When::Always),
@@ -535,6 +547,15 @@ pub static BINDINGS: &[Binding] = &[
     bind(P::Audit, &[Key(K::End)], "End", A::Bottom, "the oldest event shown"),
     bind(P::Audit, &[Key(K::Char('r'))], "r", A::Reload, "read the log again").foot("r", "reload"),
     bind(P::Audit, &[Key(K::Esc), Key(K::Char('q')), Key(K::Char('l')), Key(K::Char('L'))], "Esc/q", A::Close, "close the log").foot("Esc/q", "close"),
+    // The trash.
+    bind(P::Trash, UP, "↑", A::Up, "move").foot("↑↓", "move"),
+    bind(P::Trash, DOWN, "↓", A::Down, "move"),
+    bind(P::Trash, &[Key(K::Char('u'))], "u", A::Restore, "restore, its secret unchanged (asks)").foot("u", "restore"),
+    bind(P::Trash, &[Key(K::Char('P'))], "P", A::Purge, "purge for good (asks; only y confirms)").foot("P", "purge"),
+    bind(P::Trash, &[Key(K::Char('r'))], "r", A::Reload, "read the trash again").foot("r", "reload"),
+    bind(P::Trash, &[Key(K::Esc), Key(K::Char('q')), Key(K::Char('T'))], "Esc/q", A::Close, "close the trash").foot("Esc/q", "close"),
+    bind(P::TrashConfirm, YES, "y", A::Yes, "restore or purge the chosen application").foot("y", "confirm"),
+    bind(P::TrashConfirm, ANY, "any other key", A::Cancel, "cancel: nothing changes").foot("any other key", "cancels"),
     // The command palette.
     bind(P::Palette, TEXT, "type", A::Type, "a command or an application's name").foot("type", "command"),
     bind(P::Palette, BACKSPACE, "Backspace", A::DeleteChar, "delete the last character"),
@@ -726,7 +747,7 @@ mod tests {
         assert_eq!(rows[0], ("Tab Shift-Tab 1..9".to_owned(), SWITCH_REGION));
         assert_eq!(rows[1].0, "↑ ↓ PgUp PgDn Home End");
         assert_eq!(rows.len(), 18);
-        assert!(rows.iter().any(|r| r.0 == "l L"), "{rows:?}");
+        assert!(rows.iter().any(|r| r.0 == "l L T"), "{rows:?}");
         assert!(rows.iter().any(|r| r.0 == "/ o"), "{rows:?}");
         assert!(rows.iter().any(|r| r.0 == "? :"), "{rows:?}");
         assert!(rows.iter().any(|r| r.0 == "c y Y"), "{rows:?}");

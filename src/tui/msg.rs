@@ -164,6 +164,20 @@ pub enum Msg {
     ClipboardCleared {
         result: Result<String, String>,
     },
+    /// The trash asked for with [`crate::tui::effect::Effect::LoadTrash`].
+    TrashLoaded {
+        region: usize,
+        result: CallResult<Vec<Application>>,
+    },
+    Restored {
+        region: usize,
+        result: CallResult<Application>,
+    },
+    Purged {
+        region: usize,
+        name: String,
+        result: CallResult<()>,
+    },
     /// The audit log asked for with [`crate::tui::effect::Effect::LoadAudit`].
     AuditLoaded {
         region: usize,

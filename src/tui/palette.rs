@@ -83,6 +83,7 @@ pub static COMMANDS: &[Command] = &[
     command("reset", Arg::None, "new secret dialog (as R): ! resets now", Run::Key(Action::NewSecret)),
     command("suspend", Arg::None, "suspend the selected application (as z; asks)", Run::Key(Action::Suspend)),
     command("resume", Arg::None, "resume the selected application (as z; asks)", Run::Key(Action::Suspend)),
+    command("trash", Arg::None, "the region's trash: u restores, P purges (as T)", Run::Key(Action::Trash)),
     command("sort", Arg::Order, "order the list (as o)", Run::Sort),
     command("help", Arg::None, "the keys (as ?)", Run::Key(Action::Help)),
     command("quit", Arg::None, "quit (as q; asks if a new secret is unseen)", Run::Key(Action::Quit)),

@@ -211,6 +211,26 @@ fn suspend_confirm() {
 }
 
 #[test]
+fn trash_with_a_purge_asked() {
+    check("trash", |s| {
+        send(s, [ch('T')]);
+        let mut apps = vec![s.regions[0].apps[0].clone(), s.regions[0].apps[2].clone()];
+        for a in &mut apps {
+            a.lifecycle.deleted_at = Some(t0() - Duration::days(1));
+            a.lifecycle.purge_after = Some(t0() + Duration::days(6));
+        }
+        send(
+            s,
+            [Msg::TrashLoaded {
+                region: 0,
+                result: Ok(apps),
+            }],
+        );
+        send(s, [key(KeyCode::Down), ch('P')]);
+    });
+}
+
+#[test]
 fn a_suspended_application_is_marked_in_the_list_and_the_details() {
     check("suspended", with_suspended);
     for (w, h) in SIZES {

@@ -228,6 +228,8 @@ pub enum Popup {
     Browser(Browser),
     Token(TokenPanel),
     Audit(AuditLog),
+    /// `T`: the region's trash.
+    Trash(TrashView),
     /// The command palette (`:`).
     Palette(Palette),
     /// `Y`: which format to copy the visible credentials in.
@@ -235,6 +237,24 @@ pub enum Popup {
         id: ClientId,
         name: String,
     },
+}
+
+/// The trash of tab `region`: its applications once read, the chosen one,
+/// and a restore or purge waiting for its `y`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrashView {
+    pub region: usize,
+    /// `None` while reading; `Err` with the reason it could not be read.
+    pub apps: Option<Result<Vec<Application>, String>>,
+    pub selected: usize,
+    pub confirm: Option<TrashConfirm>,
+}
+
+/// A restore (`restore`) or a purge of the chosen application, asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrashConfirm {
+    pub restore: bool,
+    pub guard: Guard,
 }
 
 /// The command palette: the prompt, the chosen candidate, and why the last

@@ -90,6 +90,7 @@ pub(super) fn on_key(
         Action::Palette => state.popup = Some(Popup::Palette(Palette::default())),
         Action::CycleOrder => set_order(state, state.order.next()),
         Action::RegionLog => super::audit::open(state, None, effects),
+        Action::Trash => super::trash::open(state, effects),
         Action::AppLog => match state.selected_app() {
             Some(app) => {
                 let app = (app.client_id.clone(), app.client_name.to_string());

@@ -27,6 +27,7 @@ mod retire;
 mod scopes;
 mod suspend;
 mod token;
+mod trash;
 
 #[cfg(test)]
 mod tests;
@@ -89,6 +90,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             client_id,
             result,
         } => audit::on_loaded(state, region, client_id, result),
+        Msg::TrashLoaded { region, result } => trash::on_loaded(state, region, result),
+        Msg::Restored { region, result } => trash::on_restored(state, region, result, &mut effects),
+        Msg::Purged {
+            region,
+            name,
+            result,
+        } => trash::on_purged(state, region, name, result, &mut effects),
         registry @ (Msg::Loaded { .. }
         | Msg::Refreshed { .. }
         | Msg::Created { .. }
@@ -191,6 +199,7 @@ fn on_popup_key(
         Popup::Browser(b) => browser::on_key(state, b, action),
         Popup::Token(panel) => token::on_key(state, panel, action, effects),
         Popup::Audit(log) => audit::on_key(state, log, action, effects),
+        Popup::Trash(view) => trash::on_key(state, view, action, effects),
         Popup::Palette(p) => palette::on_key(state, p, pressed, effects),
         Popup::CopyAs { id, name } => copy_as::on_key(state, (id, name), action, effects),
     };

@@ -40,6 +40,13 @@ pub(super) fn on_paste(state: &mut State, text: &str) {
             state.popup = None;
             info(state, text);
         }
+        Some(Popup::Trash(view)) if view.confirm.is_some() => {
+            view.confirm = None;
+            info(
+                state,
+                "Cancelled by a paste; the trash is unchanged".to_owned(),
+            );
+        }
         Some(Popup::QuitConfirm { .. }) => {
             state.popup = None;
             info(state, "Not quitting: a paste is no answer".to_owned());

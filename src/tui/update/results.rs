@@ -387,7 +387,7 @@ fn reopen(state: &mut State, failure: &CallError) {
 }
 
 /// Replaces (or inserts) `app` in its region, keeping the name order.
-fn upsert(state: &mut State, region: usize, app: Application) {
+pub(super) fn upsert(state: &mut State, region: usize, app: Application) {
     let id = app.client_id.clone();
     let keep = if region == state.active {
         state.selected_app().map(|a| a.client_id.clone())

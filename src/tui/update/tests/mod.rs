@@ -34,6 +34,7 @@ mod retire;
 mod scopes;
 mod suspend;
 mod token;
+mod trash;
 
 fn send(s: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
     msgs.into_iter().flat_map(|m| update(s, m)).collect()

@@ -12,6 +12,7 @@ mod quit;
 mod scopes;
 mod secret;
 mod token;
+mod trash;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -48,6 +49,7 @@ pub fn draw(state: &State, popup: &Popup, frame: &mut Frame, area: Rect, t: Them
         Popup::Browser(b) => browser::draw(state, b, frame, area, t),
         Popup::Token(p) => token::draw(state, p, frame, area, t),
         Popup::Audit(log) => audit::draw(log, frame, area, t),
+        Popup::Trash(view) => trash::draw(state, view, frame, area, t),
         Popup::Palette(p) => palette::draw(state, p, frame, area, t),
         Popup::CopyAs { name, .. } => copy_as::draw(state, name, frame, area, t),
     }
