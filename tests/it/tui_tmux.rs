@@ -1049,3 +1049,77 @@ fn the_palette_switches_region_selects_an_app_and_names_an_unknown_command() {
     t.keys(&["q"]);
     t.wait_closed();
 }
+
+/// Suspend and resume (`z`, a `y` each), delete to the trash, and restore
+/// from the trash view (`T`, `u`, `y`), in a real terminal; the CLI, another
+/// process, sees each change.
+#[test]
+fn suspend_resume_delete_and_restore_in_a_real_terminal() {
+    if !has_tmux() {
+        panic!("tmux is not installed: run scripts/test, which installs it");
+    }
+    let t = Tmux::start_prepared("lifecycle", false, |p| {
+        let out = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(p.data_dir())
+            .arg("--config")
+            .arg(p.config())
+            .args([
+                "apps",
+                "add",
+                "--region",
+                "us",
+                "--name",
+                "Lifecycle app",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+    t.wait_for("Lifecycle app");
+    let id = t.cli(&["apps", "list", "--region", "us", "--json"])[0]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    t.keys(&["z"]);
+    t.wait_for("Suspend application?");
+    t.keys(&["y"]);
+    t.wait_for("SUSPENDED since");
+    assert!(t.cli(&["apps", "show", &id, "--json"])["suspended_at"].is_string());
+    t.keys(&["z"]);
+    t.wait_for("Resume application?");
+    t.keys(&["y"]);
+    t.wait_for("Resumed");
+    assert!(
+        t.cli(&["apps", "show", &id, "--json"])
+            .get("suspended_at")
+            .is_none()
+    );
+
+    t.keys(&["d"]);
+    t.wait_for("It stays in the trash for");
+    t.text("Lifecycle app");
+    t.keys(&["Enter"]);
+    t.wait_for("In the trash for 7 days");
+    let trash = t.cli(&["apps", "list", "--deleted", "--json"]);
+    assert_eq!(trash[0]["client_id"], id.as_str());
+
+    t.keys(&["T"]);
+    t.wait_for("Trash: deleted applications");
+    t.wait_for("purged after");
+    t.keys(&["u"]);
+    t.wait_for("Restore Lifecycle app?");
+    t.keys(&["y"]);
+    t.wait_for("Restored Lifecycle app");
+    assert_eq!(
+        t.cli(&["apps", "show", &id, "--json"])["client_id"],
+        id.as_str()
+    );
+    t.keys(&["Escape", "q"]);
+}
