@@ -232,6 +232,7 @@ impl Context {
                 .into_iter()
                 .find(|a| &a.client_id == id)
             {
+                self.refuse_if_read_only(registry.as_ref()).await?;
                 return Ok((registry, app));
             }
         }

@@ -52,7 +52,7 @@ async fn delete(
     yes: bool,
     out: &mut Stdout,
 ) -> anyhow::Result<ExitCode> {
-    let registry = ctx.find(client_id).await?;
+    let registry = ctx.find_to_change(client_id).await?;
     let app = registry.get(client_id).await?;
     let days = ctx.config.trash_days;
     let question = format!(
@@ -83,7 +83,7 @@ async fn suspend(
     yes: bool,
     out: &mut Stdout,
 ) -> anyhow::Result<ExitCode> {
-    let registry = ctx.find(client_id).await?;
+    let registry = ctx.find_to_change(client_id).await?;
     let app = registry.get(client_id).await?;
     let (question, action) = if suspend {
         (

@@ -438,6 +438,10 @@ impl AppsCommand {
             AppsCommand::Rotate { .. } => Some("apps rotate"),
             AppsCommand::Retire { .. } => Some("apps retire"),
             AppsCommand::Delete { .. } => Some("apps delete"),
+            AppsCommand::Suspend { .. } => Some("apps suspend"),
+            AppsCommand::Resume { .. } => Some("apps resume"),
+            AppsCommand::Restore { .. } => Some("apps restore"),
+            AppsCommand::Purge { .. } => Some("apps purge"),
             AppsCommand::Import { .. } => Some("apps import"),
             AppsCommand::List { .. } | AppsCommand::Show { .. } | AppsCommand::Export { .. } => {
                 None

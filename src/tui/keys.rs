@@ -147,7 +147,10 @@ impl Action {
                 | Action::EditScopes
                 | Action::NewSecret
                 | Action::Retire
+                | Action::Suspend
                 | Action::Delete
+                | Action::Restore
+                | Action::Purge
         )
     }
 }
@@ -681,13 +684,19 @@ mod tests {
                 Action::EditScopes,
                 Action::NewSecret,
                 Action::Retire,
-                Action::Delete
+                Action::Suspend,
+                Action::Delete,
+                Action::Restore,
+                Action::Purge
             ]
         );
         // Every palette command that runs a key runs one the check sees.
         for c in crate::tui::palette::COMMANDS {
             if let crate::tui::palette::Run::Key(a) = c.run
-                && matches!(c.name, "add" | "rotate" | "reset" | "scopes")
+                && matches!(
+                    c.name,
+                    "add" | "rotate" | "reset" | "scopes" | "suspend" | "resume"
+                )
             {
                 assert!(
                     a.writes(),

@@ -223,3 +223,33 @@ async fn the_admin_api_suspends_trashes_restores_and_purges() {
     );
     s.stop().await;
 }
+
+/// `--read-only` refuses every lifecycle change before touching anything;
+/// the trash can still be listed.
+#[tokio::test]
+async fn read_only_refuses_the_lifecycle_but_lists_the_trash() {
+    let s = TestServer::start().await;
+    let app = s.app("Kept", &[], false).await;
+    let id = app.application.client_id.to_string();
+    for args in [
+        vec!["apps", "suspend", id.as_str(), "--yes"],
+        vec!["apps", "resume", id.as_str(), "--yes"],
+        vec!["apps", "delete", id.as_str(), "--yes"],
+        vec!["apps", "restore", id.as_str()],
+        vec!["apps", "purge", id.as_str(), "--yes"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .arg("--read-only")
+            .args(&args)
+            .env("KEYWARD_DATA_DIR", s.dir.path())
+            .env("KEYWARD_CONFIG", s.dir.path().join("none.toml"))
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("read-only"), "{args:?}: {err}");
+    }
+    assert_eq!(token_status(&s, &app).await.0, 200, "nothing changed");
+    s.keyward(&["--read-only", "apps", "list", "--deleted"]);
+    s.stop().await;
+}

@@ -53,6 +53,11 @@ pub(super) fn on_key(
         }
         Some(Action::Up) => view.selected = view.selected.saturating_sub(1),
         Some(Action::Down) => view.selected = (view.selected + 1).min(len.saturating_sub(1)),
+        Some(Action::Restore | Action::Purge) if state.read_only().is_some() => {
+            if let Some(why) = state.read_only() {
+                super::refuse_read_only(state, why);
+            }
+        }
         Some(Action::Restore | Action::Purge) if chosen(&view).is_some() => {
             view.confirm = Some(TrashConfirm {
                 restore: action == Some(Action::Restore),

@@ -16,7 +16,7 @@ fn write_keys_say_why_and_open_nothing() {
     let mut s = read_only_state();
     s.reveals.insert(id(1), reveal(1, 60));
     let before = s.apps().to_vec();
-    for c in ['a', 'e', 's', 'R', 'x', 'd'] {
+    for c in ['a', 'e', 's', 'R', 'x', 'd', 'z'] {
         s.status = None;
         let fx = send(&mut s, [ch(c)]);
         assert!(fx.is_empty(), "{c}: {fx:?}");
@@ -29,7 +29,7 @@ fn write_keys_say_why_and_open_nothing() {
     }
     assert_eq!(s.apps(), &before[..]);
     // The palette's write commands run the same check.
-    for command in ["add", "rotate", "reset", "scopes"] {
+    for command in ["add", "rotate", "reset", "scopes", "suspend", "resume"] {
         s.status = None;
         send(&mut s, [ch(':')]);
         send(&mut s, typed(command));
@@ -115,4 +115,26 @@ fn a_region_that_turns_out_to_only_read_refuses_from_then_on() {
         }],
     );
     assert_eq!(s.read_only(), Some(ReadOnly::Config));
+}
+
+#[test]
+fn the_trash_reads_but_neither_restores_nor_purges() {
+    let mut s = read_only_state();
+    let fx = send(&mut s, [ch('T')]);
+    assert_eq!(fx, vec![Effect::LoadTrash { region: 0 }]);
+    let mut trashed = s.regions[0].apps[0].clone();
+    trashed.lifecycle.deleted_at = Some(s.now);
+    send(
+        &mut s,
+        [Msg::TrashLoaded {
+            region: 0,
+            result: Ok(vec![trashed]),
+        }],
+    );
+    for c in ['u', 'P'] {
+        s.status = None;
+        let fx = send(&mut s, [ch(c), ch('y')]);
+        assert!(fx.is_empty(), "{c}: {fx:?}");
+        assert!(status_text(&s).starts_with("read-only: "), "{c}");
+    }
 }
