@@ -223,7 +223,7 @@ fn rotation_paths() -> Value {
                 "summary": "Rotate the secret: a new current one; the previous one keeps working until the grace ends",
                 "description": "The previous current secret becomes retiring and works until now + grace_seconds (0 to 2592000, i.e. 30 days; without a body, the server's rotation_grace, 24 h unless configured), then fails with no write needed. Refused with 409 already_retiring while another secret is retiring: retire it, or reset (which ends every older secret at once).",
                 "security": admin,
-                "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "properties": {"grace_seconds": {"type": "integer", "minimum": 0, "maximum": crate::model::MAX_ROTATION_GRACE.num_seconds()}}}}}}
+                "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "properties": {"grace_seconds": {"type": "integer", "nullable": true, "minimum": 0, "maximum": crate::model::MAX_ROTATION_GRACE.num_seconds(), "description": "Absent or null: the server's rotation_grace"}}}}}}
             }),
                 admin_responses(&[("400", "Malformed client ID or body, or a grace out of range"), ("404", "Unknown client ID"), ("409", "already_retiring: another secret is retiring")], "200", ok("The application with its new secret; secrets lists both", app_ref())))
         },
