@@ -4,102 +4,15 @@
 //! server on its next request, concurrent CLI writers lose nothing, and
 //! `keyward doctor` checks the database.
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::postgres::{fresh_database_url, password};
+use crate::support::pg_region::PgRegion as Env;
+use crate::support::postgres::password;
 
 const BIN: &str = env!("CARGO_BIN_EXE_keyward");
-/// The variable the config names for the URL.
-const URL_VAR: &str = "KEYWARD_IT_US_DATABASE_URL";
-
-struct Env {
-    dir: tempfile::TempDir,
-    data_dir: PathBuf,
-    config: PathBuf,
-    url: String,
-}
-
-impl Env {
-    /// A data dir and a config whose region `us` is a new database, its URL
-    /// in an environment variable.
-    async fn new() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let data_dir = dir.path().join("data");
-        let config = dir.path().join("config.toml");
-        std::fs::write(
-            &config,
-            format!("[[region]]\nid = \"us\"\ndatabase_url_env = \"{URL_VAR}\"\n"),
-        )
-        .unwrap();
-        let url = fresh_database_url().await;
-        Env {
-            dir,
-            data_dir,
-            config,
-            url,
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(BIN);
-        self.environment(&mut cmd);
-        cmd.args(args);
-        cmd
-    }
-
-    /// The environment every keyward command of this test runs with.
-    fn environment(&self, cmd: &mut Command) {
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("KEYWARD_") {
-                cmd.env_remove(key);
-            }
-        }
-        cmd.env("KEYWARD_DATA_DIR", &self.data_dir)
-            .env("KEYWARD_CONFIG", &self.config)
-            .env(URL_VAR, &self.url)
-            .env("HOME", self.dir.path().join("home"))
-            .env_remove("RUST_LOG");
-    }
-
-    fn output(&self, args: &[&str]) -> Output {
-        self.command(args).stdin(Stdio::null()).output().unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self.output(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
-    /// `keyward serve --region us` on a free port, and its base URL.
-    fn serve(&self) -> (Child, String) {
-        let mut child = self
-            .command(&["serve", "--region", "us", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("serve printed {line:?}"))
-            .to_owned();
-        (child, url)
-    }
-}
 
 fn s<'a>(v: &'a Value, field: &str) -> &'a str {
     v[field]
@@ -121,7 +34,7 @@ async fn token_status(base: &str, id: &str, secret: &str) -> u16 {
 
 #[tokio::test]
 async fn regions_shows_the_url_without_its_password() {
-    let env = Env::new().await;
+    let env = Env::fresh().await;
     let pw = password();
     for args in [&["regions"][..], &["regions", "--json"][..]] {
         let out = env.output(args);
@@ -159,7 +72,7 @@ async fn regions_shows_the_url_without_its_password() {
 /// A wrong password: the CLI's error names the database, never the password.
 #[tokio::test]
 async fn a_failed_connection_never_shows_the_password() {
-    let mut env = Env::new().await;
+    let mut env = Env::fresh().await;
     let pw = password();
     env.url = env.url.replace(&format!(":{pw}@"), ":wrong-pw-5z7q@");
     let out = env.output(&["apps", "list"]);
@@ -174,7 +87,7 @@ async fn a_failed_connection_never_shows_the_password() {
 
 #[tokio::test]
 async fn serve_gives_tokens_and_refuses_a_secret_reset_from_the_cli_at_once() {
-    let env = Env::new().await;
+    let env = Env::fresh().await;
     let app = env.json(&[
         "apps",
         "add",
@@ -208,7 +121,7 @@ async fn serve_gives_tokens_and_refuses_a_secret_reset_from_the_cli_at_once() {
 /// Four CLI processes adding 20 applications each, at once: all 80 land.
 #[tokio::test]
 async fn concurrent_cli_writers_lose_nothing() {
-    let env = Env::new().await;
+    let env = Env::fresh().await;
     // The first command sets the schema and the key up.
     env.json(&["apps", "list", "--json"]);
     let writers: Vec<_> = (0..4)
@@ -247,7 +160,7 @@ async fn concurrent_cli_writers_lose_nothing() {
 
 #[tokio::test]
 async fn doctor_checks_the_database() {
-    let env = Env::new().await;
+    let env = Env::fresh().await;
     env.json(&["apps", "list", "--json"]);
     let out = env.output(&["doctor"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -277,7 +190,7 @@ async fn doctor_checks_the_database() {
 /// refuses to start and says what to copy.
 #[tokio::test]
 async fn serve_with_another_key_refuses_to_start() {
-    let env = Env::new().await;
+    let env = Env::fresh().await;
     env.json(&["apps", "list", "--json"]);
     let other = Env {
         dir: tempfile::tempdir().unwrap(),
@@ -300,7 +213,7 @@ async fn serve_with_another_key_refuses_to_start() {
 /// adds an application the CLI then sees.
 #[tokio::test]
 async fn the_tui_manages_a_postgres_region() {
-    let env = Env::new().await;
+    let env = Env::fresh().await;
     let file = env.dir.path().join("us.url");
     std::fs::write(&file, &env.url).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -348,7 +261,7 @@ async fn the_tui_manages_a_postgres_region() {
 /// changes, with the CLI as their actor, and a chain that verifies.
 #[tokio::test]
 async fn the_cli_reads_and_verifies_the_audit_log_of_a_postgres_region() {
-    let env = Env::new().await;
+    let env = Env::fresh().await;
     let app = env.json(&[
         "apps", "add", "--region", "us", "--name", "Billing", "--json",
     ]);

@@ -15,7 +15,7 @@ const URL_VAR: &str = "KEYWARD_IT_US_DATABASE_URL";
 pub struct PgRegion {
     pub dir: tempfile::TempDir,
     pub data_dir: PathBuf,
-    config: PathBuf,
+    pub config: PathBuf,
     pub url: String,
 }
 
@@ -50,8 +50,21 @@ impl PgRegion {
         to
     }
 
+    /// A region `us` in a new database of the test cluster.
+    pub async fn fresh() -> PgRegion {
+        PgRegion::new(crate::support::postgres::fresh_database_url().await)
+    }
+
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
+        self.environment(&mut cmd);
+        cmd.args(args);
+        cmd
+    }
+
+    /// The environment every keyward command of the test runs with (for a
+    /// shell that runs several).
+    pub fn environment(&self, cmd: &mut Command) {
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("KEYWARD_") {
                 cmd.env_remove(key);
@@ -61,9 +74,12 @@ impl PgRegion {
             .env("KEYWARD_CONFIG", &self.config)
             .env(URL_VAR, &self.url)
             .env("HOME", self.dir.path().join("home"))
-            .env_remove("RUST_LOG")
-            .args(args);
-        cmd
+            .env_remove("RUST_LOG");
+    }
+
+    /// `keyward serve --region us` from this data dir; see `serve_from`.
+    pub fn serve(&self) -> (Child, String) {
+        self.serve_from(&self.data_dir)
     }
 
     pub fn output(&self, args: &[&str]) -> Output {
