@@ -550,7 +550,9 @@ impl PostgresRegistry {
     /// token path (a CLI command that never authenticates opens none).
     fn start_listening(&self) {
         let inner = &*self.inner;
-        if inner.listening.swap(true, Ordering::SeqCst) {
+        // A plain read first: the token path runs this on every request,
+        // and a swap would write the shared flag each time.
+        if inner.listening.load(Ordering::Relaxed) || inner.listening.swap(true, Ordering::SeqCst) {
             return;
         }
         let watched = changes::Watched {
